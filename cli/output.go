@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/medperf/medperf"
+)
+
+// Output formats accepted by --output.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+	formatYAML  = "yaml"
+)
+
+// outputFlag adds --output (-o) to c and returns where its value lands.
+// extra lists formats beyond table, json and yaml that c supports (e.g. csv).
+func outputFlag(c *cobra.Command, extra ...string) *string {
+	formats := append([]string{formatTable, formatJSON, formatYAML}, extra...)
+	var v string
+	c.Flags().StringVarP(&v, "output", "o", formatTable, "output format: "+strings.Join(formats, ", "))
+	c.PreRunE = chainPreRun(c.PreRunE, func(*cobra.Command, []string) error {
+		for _, f := range formats {
+			if v == f {
+				return nil
+			}
+		}
+		return medperf.FieldError("--output", "unknown format %q; use one of %s", v, strings.Join(formats, ", "))
+	})
+	return &v
+}
+
+func chainPreRun(first, then func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	if first == nil {
+		return then
+	}
+	return func(c *cobra.Command, args []string) error {
+		if err := first(c, args); err != nil {
+			return err
+		}
+		return then(c, args)
+	}
+}
+
+// table is a value's table form: a header row and data rows.
+type table struct {
+	header []string
+	rows   [][]string
+}
+
+// render prints v in format to w; for the table format it prints tab.
+func render(w io.Writer, format string, v any, tab func() table) error {
+	switch format {
+	case formatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case formatYAML:
+		// Round-trip through JSON so that YAML keys follow the json tags.
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		var generic any
+		if err := json.Unmarshal(b, &generic); err != nil {
+			return err
+		}
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		if err := enc.Encode(generic); err != nil {
+			return err
+		}
+		return enc.Close()
+	default:
+		return writeTable(w, tab())
+	}
+}
+
+func writeTable(w io.Writer, t table) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(t.header) > 0 {
+		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
+	}
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,95 @@
+package medperftest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/jackc/pgx/v5"
+)
+
+func TestDockerBuildsAndRunsScratchImage(t *testing.T) {
+	c := DockerClient(t)
+	id := BuildGoImage(t, c, "medperftest/hello:test", "./testdata/hello")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	created, err := c.ContainerCreate(ctx, &container.Config{Image: id}, &container.HostConfig{NetworkMode: "none"}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	if err := c.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitC, errC := c.ContainerWait(ctx, created.ID, container.WaitConditionNotRunning)
+	select {
+	case w := <-waitC:
+		if w.StatusCode != 0 {
+			t.Fatalf("container exited with %d", w.StatusCode)
+		}
+	case err := <-errC:
+		t.Fatal(err)
+	}
+	logs, err := c.ContainerLogs(ctx, created.ID, container.LogsOptions{ShowStdout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	var out bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, &out, logs); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "hello from scratch\n" {
+		t.Errorf("container printed %q", got)
+	}
+}
+
+func TestPostgresRoundTripsARow(t *testing.T) {
+	dsn := Require(t, Postgres)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, $2)", 7, "seven"); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := conn.QueryRow(ctx, "SELECT name FROM t WHERE id = $1", 7).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "seven" {
+		t.Errorf("read back %q, want seven", name)
+	}
+}
+
+func TestChromiumReadsPageTitle(t *testing.T) {
+	path := Require(t, Chromium)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!doctype html><title>medperf plumbing</title><p>ok</p>")
+	}))
+	defer srv.Close()
+	ctx, cancel := NewBrowser(t, path)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title != "medperf plumbing" {
+		t.Errorf("title %q", title)
+	}
+}

@@ -1,0 +1,60 @@
+package medperftest
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The dependencies Require knows.
+const (
+	Docker   = "docker"
+	Postgres = "postgres"
+	Chromium = "chromium"
+)
+
+// RequireEnv is the environment variable that lists, comma-separated, the
+// dependencies whose absence fails a test instead of skipping it.
+const RequireEnv = "MEDPERF_TEST_REQUIRE"
+
+// Require returns what a test needs from dependency dep, or skips the test
+// when dep is unavailable (fails it when MEDPERF_TEST_REQUIRE names dep):
+//   - Docker: the engine's host address, after a successful ping;
+//   - Postgres: the DSN of a new, empty database that is dropped when the
+//     test ends (the server comes from MEDPERF_TEST_POSTGRES_DSN);
+//   - Chromium: the path of the browser executable.
+func Require(tb testing.TB, dep string) string {
+	tb.Helper()
+	var (
+		v      string
+		reason string
+	)
+	switch dep {
+	case Docker:
+		v, reason = dockerHost(tb)
+	case Postgres:
+		v, reason = postgresDB(tb)
+	case Chromium:
+		v, reason = chromiumPath()
+	default:
+		tb.Fatalf("medperftest.Require: unknown dependency %q (want %s, %s or %s)", dep, Docker, Postgres, Chromium)
+	}
+	if reason == "" {
+		return v
+	}
+	if required(dep) {
+		tb.Fatalf("%s is required (%s=%s) but unavailable: %s", dep, RequireEnv, os.Getenv(RequireEnv), reason)
+	}
+	tb.Skipf("skipping: %s unavailable: %s (set %s=%s to make this a failure)", dep, reason, RequireEnv, dep)
+	return ""
+}
+
+// required reports whether MEDPERF_TEST_REQUIRE names dep.
+func required(dep string) bool {
+	names := strings.Split(os.Getenv(RequireEnv), ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	return slices.Contains(names, dep)
+}

@@ -1,0 +1,159 @@
+package medperf_test
+
+import (
+	"encoding/json"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/medperf/medperf"
+
+// goPackage is the part of `go list -json` these tests read.
+type goPackage struct {
+	ImportPath string
+	Standard   bool
+	Imports    []string
+	Deps       []string
+}
+
+// listPackages runs `go list -json` with args from the module root.
+func listPackages(t *testing.T, args ...string) []goPackage {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []goPackage
+	for dec.More() {
+		var p goPackage
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func isStandard(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// TestImportRules keeps the package map of DESIGN.md honest.
+func TestImportRules(t *testing.T) {
+	pkgs := listPackages(t, "./...")
+	byPath := map[string]goPackage{}
+	for _, p := range pkgs {
+		byPath[p.ImportPath] = p
+	}
+
+	t.Run("root imports the standard library only", func(t *testing.T) {
+		for _, imp := range byPath[module].Imports {
+			if !isStandard(imp) {
+				t.Errorf("package medperf imports %s", imp)
+			}
+		}
+	})
+
+	forbiddenForClient := []string{
+		module + "/sqldb", module + "/web", module + "/server", module + "/api",
+		"github.com/jackc/pgx", "modernc.org/sqlite", "github.com/lib/pq", "github.com/mattn/go-sqlite3",
+	}
+	t.Run("client reaches no store, web or driver", func(t *testing.T) {
+		p, ok := byPath[module+"/client"]
+		if !ok {
+			t.Skip("package client does not exist yet")
+		}
+		for _, dep := range p.Deps {
+			for _, bad := range forbiddenForClient {
+				if dep == bad || strings.HasPrefix(dep, bad+"/") {
+					t.Errorf("client depends on %s", dep)
+				}
+			}
+		}
+	})
+
+	// Adapters meet only where server and cli wire them.
+	adapters := []string{"sqldb", "client", "cube/docker", "cube/apptainer", "cube/local", "web", "api"}
+	t.Run("adapters do not import each other", func(t *testing.T) {
+		for _, a := range adapters {
+			p, ok := byPath[module+"/"+a]
+			if !ok {
+				continue
+			}
+			for _, imp := range p.Imports {
+				for _, b := range adapters {
+					if b != a && imp == module+"/"+b && !(a == "web" && b == "api") {
+						t.Errorf("adapter %s imports adapter %s", a, b)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("no grab-bag package names", func(t *testing.T) {
+		for path := range byPath {
+			base := filepath.Base(path)
+			switch base {
+			case "util", "utils", "common", "helpers", "misc":
+				t.Errorf("package %s has a grab-bag name", path)
+			}
+		}
+	})
+}
+
+// TestEveryPackageHasADocComment fails when a package of the module has no
+// package comment in any of its non-test files.
+func TestEveryPackageHasADocComment(t *testing.T) {
+	dirs := map[string]bool{} // dir -> has doc comment
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		dirs[dir] = dirs[dir] || (f.Doc != nil && strings.TrimSpace(f.Doc.Text()) != "")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 3 {
+		t.Fatalf("found only %d packages; is the test running from the module root?", len(dirs))
+	}
+	for dir, ok := range dirs {
+		if !ok {
+			t.Errorf("package in %s has no package comment", dir)
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	// go test runs in the package directory, which for the root package is
+	// the module root; the checks above rely on it.
+	if _, err := os.Stat("go.mod"); err != nil {
+		panic("shape tests must run from the module root")
+	}
+	os.Exit(m.Run())
+}
