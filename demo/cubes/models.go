@@ -26,7 +26,7 @@ type LogRegParams struct {
 }
 
 // A segmenter turns one prepared volume into a binary mask.
-type segmenter func(v *nifti.Volume) *nifti.Volume
+type segmenter = func(v *nifti.Volume) *nifti.Volume
 
 // loadModel reads the parameters (and additional files) of a model cube.
 func loadModel(cube string, m Mounts) (segmenter, error) {
@@ -121,4 +121,16 @@ func runInfer(cube string, m Mounts, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s: segmented %d cases\n", cube, len(cases))
 	return nil
+}
+
+// LoadModel reads the parameters file (and, for model-logreg, the weights in
+// additionalFiles) of a model cube and returns its segmentation function, as
+// the infer task uses it. It fails with CodeInvalid on bad parameters.
+func LoadModel(cube, parametersFile, additionalFiles string) (func(*nifti.Volume) *nifti.Volume, error) {
+	switch cube {
+	case ModelThreshold, ModelCC, ModelLogReg:
+	default:
+		return nil, medperf.FieldError("cube", "%q is not a model cube", cube)
+	}
+	return loadModel(cube, Mounts{"parameters_file": parametersFile, "additional_files": additionalFiles})
 }

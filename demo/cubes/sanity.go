@@ -35,13 +35,13 @@ func runSanityCheck(m Mounts, out io.Writer) error {
 		}
 	}
 	if len(problems) > 0 {
-		more := ""
+		more, n := "", len(problems)
 		if len(problems) > maxProblems {
 			more = fmt.Sprintf("; and %d more", len(problems)-maxProblems)
 			problems = problems[:maxProblems]
 		}
-		return medperf.Errorf(medperf.CodeInvalid, "sanity check failed (%d of %d cases checked): %s%s; prepare the data again with this benchmark's preparator",
-			len(cases), len(cases), strings.Join(problems, "; "), more)
+		return medperf.Errorf(medperf.CodeInvalid, "sanity check failed, %d problem(s) in %d cases: %s%s; prepare the data again with this benchmark's preparator",
+			n, len(cases), strings.Join(problems, "; "), more)
 	}
 	fmt.Fprintf(out, "sanity check passed: %d cases on a %v grid of %v mm voxels\n", len(cases), s.TargetShape, s.TargetVoxelMM)
 	return nil
