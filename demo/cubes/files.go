@@ -23,7 +23,7 @@ const maxParametersSize = 1 << 20
 func readParameters(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return medperf.FieldError("parameters_file", "cannot read the parameters file")
+		return medperf.FieldError("parameters_file", "cannot read the parameters file %s: mount it (or pass --parameters_file)", path)
 	}
 	if len(b) > maxParametersSize {
 		return medperf.FieldError("parameters_file", "parameters file is larger than 1 MiB")
@@ -42,20 +42,16 @@ func yamlReason(err error) string {
 	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
-// writeYAML writes v as YAML to path through a temporary file and a rename,
-// so that readers never see half a file.
+// writeYAML writes v as YAML to path in a single write. Output files are
+// often bind mounts of their own, so the file is written in place rather than
+// renamed over; the text is complete before the file is touched.
 func writeYAML(path string, v any) error {
 	b, err := yaml.Marshal(v)
 	if err != nil {
 		return &medperf.Error{Code: medperf.CodeInternal, Err: err}
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return medperf.Errorf(medperf.CodeInvalid, "cannot write %s: is its mount writable?", filepath.Base(path))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return &medperf.Error{Code: medperf.CodeInternal, Err: err}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot write " + filepath.Base(path) + ": is its mount writable?", Err: err}
 	}
 	return nil
 }
