@@ -93,7 +93,9 @@ func TestDemoCubePlaysTheBenchmarkWithFlags(t *testing.T) {
 	for _, d := range []string{"data", "labels", "pred", "local"} {
 		os.Mkdir(filepath.Join(root, d), 0o755)
 	}
-	p := func(cube string) string { return "--parameters_file=" + filepath.Join(demoExamples, cube, "parameters.yaml") }
+	p := func(cube string) string {
+		return "--parameters_file=" + filepath.Join(demoExamples, cube, "parameters.yaml")
+	}
 	in := func(d string) string { return filepath.Join(root, d) }
 	mustCube(t, "preparator", "prepare", p("preparator"), "--data_path="+in("raw/data"), "--labels_path="+in("raw/labels"),
 		"--output_path="+in("data"), "--output_labels_path="+in("labels"))
