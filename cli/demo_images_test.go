@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/demo/cubes"
 	"github.com/medperf/medperf/demo/images"
 	"github.com/medperf/medperf/demo/synth"
@@ -188,4 +190,25 @@ func TestDemoImagesBuildCubesThatFollowTheContract(t *testing.T) {
 			t.Errorf("exit %d, output %q", status, out)
 		}
 	})
+}
+
+func TestDemoImagesRefusesADynamicBinaryWithoutSource(t *testing.T) {
+	c := medperftest.DockerClient(t)
+	bin := filepath.Join(t.TempDir(), "medperf")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/medperf")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("cannot build with cgo here: %v\n%s", err, out)
+	}
+	if static, _ := images.IsStaticLinux(bin); static {
+		t.Skip("a cgo build is static on this machine; nothing to refuse")
+	}
+	run := exec.Command(bin, "demo", "images")
+	run.Dir = t.TempDir() // no source tree to build a static binary from
+	run.Env = append(os.Environ(), "DOCKER_HOST="+c.DaemonHost())
+	out, err := run.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitCodes[medperf.CodeUnavailable] || !strings.Contains(string(out), "CGO_ENABLED=0") {
+		t.Errorf("err %v, output %q; want the unavailable status and how to build a static binary", err, out)
+	}
 }
