@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -41,25 +42,68 @@ func mkdirs(tb testing.TB, root string, names ...string) []string {
 
 func params(cube string) string { return filepath.Join(examples, cube, "parameters.yaml") }
 
-// MustPrepare generates nCases cases of site-a and prepares them.
+var (
+	shared     dataset
+	sharedOnce sync.Once
+	sharedErr  error
+)
+
+// MustPrepare returns nCases cases of site-a, generated and prepared once for
+// the whole test binary: callers must not change it (copyDataset first).
 func MustPrepare(tb testing.TB) dataset {
 	tb.Helper()
-	root := tb.TempDir()
-	d := dataset{root: root, raw: filepath.Join(root, "raw")}
-	if err := synth.WriteDataset(d.raw, synth.Sites["site-a"], nCases, 3); err != nil {
+	sharedOnce.Do(func() {
+		root, err := os.MkdirTemp("", "cubes-test-")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		shared, sharedErr = prepareIn(root)
+	})
+	if sharedErr != nil {
+		tb.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.root != "" {
+		os.RemoveAll(shared.root)
+	}
+	os.Exit(code)
+}
+
+// MustPrepareOwn generates and prepares a dataset the caller may change.
+func MustPrepareOwn(tb testing.TB) dataset {
+	tb.Helper()
+	d, err := prepareIn(tb.TempDir())
+	if err != nil {
 		tb.Fatal(err)
 	}
-	dirs := mkdirs(tb, root, "data", "labels", "metadata", "report")
+	return d
+}
+
+// prepareIn generates nCases cases of site-a under root and prepares them.
+func prepareIn(root string) (dataset, error) {
+	d := dataset{root: root, raw: filepath.Join(root, "raw")}
+	if err := synth.WriteDataset(d.raw, synth.Sites["site-a"], nCases, 3); err != nil {
+		return d, err
+	}
+	var dirs []string
+	for _, n := range []string{"data", "labels", "metadata", "report"} {
+		dirs = append(dirs, filepath.Join(root, n))
+		if err := os.MkdirAll(dirs[len(dirs)-1], 0o755); err != nil {
+			return d, err
+		}
+	}
 	d.data, d.labels = dirs[0], dirs[1]
 	err := cubes.Run(cubes.Preparator, "prepare", cubes.Mounts{
 		"data_path": filepath.Join(d.raw, "data"), "labels_path": filepath.Join(d.raw, "labels"),
 		"parameters_file": params(cubes.Preparator), "output_path": d.data, "output_labels_path": d.labels,
 		"metadata_path": dirs[2], "report_file": filepath.Join(dirs[3], "report.yaml"),
 	}, io.Discard)
-	if err != nil {
-		tb.Fatalf("prepare: %v", err)
-	}
-	return d
+	return d, err
 }
 
 func (d dataset) mounts() cubes.Mounts {
@@ -107,7 +151,7 @@ func TestPrepareResamplesNormalisesAndReports(t *testing.T) {
 }
 
 func TestPrepareFailsWithoutHalfWrittenOutput(t *testing.T) {
-	d := MustPrepare(t)
+	d := MustPrepareOwn(t)
 	// Give the last case a label of another shape.
 	bad := nifti.New([3]int{4, 4, 4}, [3]float64{1, 1, 1})
 	bad.Data[0] = 1
