@@ -105,7 +105,8 @@ func mask(data []float32, c, what string) ([]bool, error) {
 }
 
 // Aggregate returns the flat results map of per-case metrics: for each of
-// MetricNames its mean and median (<name>_mean, <name>_median), and n_cases.
+// MetricNames its mean and median (<name>_mean, <name>_median), and n_cases;
+// with no cases every mean and median is 0.
 func Aggregate(per []CaseMetrics) map[string]float64 {
 	cols := map[string][]float64{}
 	for _, r := range per {

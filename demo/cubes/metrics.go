@@ -100,8 +100,12 @@ func surface(mask []bool, dims [3]int) []int {
 }
 
 // percentile returns the p-th percentile of xs with linear interpolation
-// between the closest ranks (the usual definition of numpy and R type 7).
+// between the closest ranks (the usual definition of numpy and R type 7), 0
+// for no values.
 func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	pos := p / 100 * float64(len(s)-1)

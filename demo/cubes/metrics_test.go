@@ -205,3 +205,10 @@ func TestBoxMeanClipsAtEdges(t *testing.T) {
 		}
 	}
 }
+
+func TestAggregateOfNoCasesIsZero(t *testing.T) {
+	res := Aggregate(nil)
+	if res["n_cases"] != 0 || res["dice_mean"] != 0 || res["hd95_median"] != 0 {
+		t.Errorf("Aggregate(nil) = %v", res)
+	}
+}

@@ -10,7 +10,9 @@ import (
 // BenchmarkGenerateCase measures generating one site-a case (40³ voxels).
 func BenchmarkGenerateCase(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
-		GenerateCase(Sites["site-a"], 1, i)
+		if _, _, err := GenerateCase(Sites["site-a"], 1, i); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

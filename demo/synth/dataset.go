@@ -47,8 +47,21 @@ func WriteDataset(dir string, site Site, n int, seed uint64) error {
 			return medperf.FieldError("--out", "cannot create the output directory")
 		}
 	}
+	if err := writeCases(dir, site, n, seed); err != nil {
+		// Leave nothing half-written: the two folders are ours.
+		os.RemoveAll(filepath.Join(dir, "data"))
+		os.RemoveAll(filepath.Join(dir, "labels"))
+		return err
+	}
+	return nil
+}
+
+func writeCases(dir string, site Site, n int, seed uint64) error {
 	for i := 0; i < n; i++ {
-		img, label := GenerateCase(site, seed, i)
+		img, label, err := GenerateCase(site, seed, i)
+		if err != nil {
+			return err
+		}
 		if err := nifti.WriteFile(filepath.Join(dir, "data", CaseName(i)+".nii.gz"), img, site.Datatype); err != nil {
 			return err
 		}
@@ -92,7 +105,10 @@ func WriteDemoTarball(w io.Writer, seed uint64) error {
 	}
 	site := Sites["demo"]
 	for i := 0; i < DemoCases; i++ {
-		img, label := GenerateCase(site, seed, i)
+		img, label, err := GenerateCase(site, seed, i)
+		if err != nil {
+			return err
+		}
 		for _, f := range []struct {
 			dir string
 			v   *nifti.Volume

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/demo/cubes"
 	"github.com/medperf/medperf/demo/nifti"
 )
@@ -47,19 +48,24 @@ func caseRand(site Site, seed uint64, index int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed^h.Sum64(), uint64(index)))
 }
 
+// maxDraws bounds how often GenerateCase redraws a case.
+const maxDraws = 50
+
 // GenerateCase returns case index of site for seed: the image as the site's
 // scanner stores it and its lesion mask (0/1), on the site's grid. The case is
 // redrawn until its lesions survive the benchmark's preparation, so that every
-// generated case passes the sanity check.
-func GenerateCase(site Site, seed uint64, index int) (*nifti.Volume, *nifti.Volume) {
+// generated case passes the sanity check; a site whose lesions never do (too
+// small for the benchmark's grid) gives a CodeInvalid error.
+func GenerateCase(site Site, seed uint64, index int) (*nifti.Volume, *nifti.Volume, error) {
 	r := caseRand(site, seed, index)
-	for {
+	for range maxDraws {
 		a := drawAnatomy(site, r)
 		img, label := scan(site, a, r)
 		if _, l, err := cubes.PrepareCase(img, label, BenchmarkSpec); err == nil && sum(l.Data) > 0 && sum(label.Data) > 0 {
-			return img, label
+			return img, label, nil
 		}
 	}
+	return nil, nil, medperf.Errorf(medperf.CodeInvalid, "site %s: no case with lesions visible on the benchmark's grid in %d draws; its lesions are too small", site.Name, maxDraws)
 }
 
 func sum(xs []float32) float64 {

@@ -59,7 +59,10 @@ func TestGenerationIsDeterministic(t *testing.T) {
 
 func TestSitesDiffer(t *testing.T) {
 	for _, name := range []string{"site-a", "site-b", "site-c"} {
-		img, label := GenerateCase(Sites[name], 1, 0)
+		img, label, err := GenerateCase(Sites[name], 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		want := Sites[name].Shape()
 		if img.Dims != [3]int{want, want, want} || img.Voxel[0] != Sites[name].VoxelMM || label.Dims != img.Dims {
 			t.Errorf("%s: dims %v voxel %v", name, img.Dims, img.Voxel)
@@ -154,6 +157,20 @@ func TestDemoTarball(t *testing.T) {
 			if _, err := nifti.Read(zr); err != nil {
 				t.Errorf("%s%s: %v", dir, CaseName(i), err)
 			}
+		}
+	}
+}
+
+func TestSiteWithInvisibleLesionsIsRefused(t *testing.T) {
+	tiny := Sites["demo"]
+	tiny.Name, tiny.LesionRadiusMM, tiny.HardShare = "tiny", [2]float64{0.1, 0.2}, 0
+	dir := filepath.Join(t.TempDir(), "d")
+	if err := WriteDataset(dir, tiny, 2, 1); medperf.ErrorCode(err) != medperf.CodeInvalid {
+		t.Fatalf("err %v, want invalid", err)
+	}
+	for _, sub := range []string{"data", "labels"} {
+		if _, err := os.Stat(filepath.Join(dir, sub)); err == nil {
+			t.Errorf("%s left behind after the failure", sub)
 		}
 	}
 }

@@ -19,7 +19,10 @@ func TrainWeights() (*cubes.Weights, error) {
 	site := Sites["train"]
 	var samples []cubes.Sample
 	for i := 0; i < trainCases; i++ {
-		img, label := GenerateCase(site, TrainSeed, i)
+		img, label, err := GenerateCase(site, TrainSeed, i)
+		if err != nil {
+			return nil, err
+		}
 		d, l, err := cubes.PrepareCase(img, label, BenchmarkSpec)
 		if err != nil {
 			return nil, err
