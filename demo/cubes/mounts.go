@@ -19,6 +19,10 @@ const (
 	Evaluator      = "evaluator"
 )
 
+// ReferenceModel is the benchmark's reference model; the other two models are
+// the ones model owners bring.
+const ReferenceModel = ModelThreshold
+
 // Cubes lists the cubes in the order a benchmark uses them.
 var Cubes = []string{Preparator, ModelThreshold, ModelCC, ModelLogReg, Evaluator}
 
