@@ -35,12 +35,12 @@ type Benchmark struct {
 	LabellingMethodology string `json:"labelling_methodology"`
 	// DemoDatasetURL and DemoDatasetHash locate and verify the demo
 	// tarball; DemoDatasetGeneratedUID is the hash of the prepared demo data.
-	DemoDatasetURL          string `json:"demo_dataset_tarball_url"`
-	DemoDatasetHash         string `json:"demo_dataset_tarball_hash"`
-	DemoDatasetGeneratedUID string `json:"demo_dataset_generated_uid"`
-	DataPreparationContainer int64 `json:"data_preparation_mlcube"`
-	ReferenceModelContainer  int64 `json:"reference_model_mlcube"`
-	DataEvaluatorContainer   int64 `json:"data_evaluator_mlcube"`
+	DemoDatasetURL           string `json:"demo_dataset_tarball_url"`
+	DemoDatasetHash          string `json:"demo_dataset_tarball_hash"`
+	DemoDatasetGeneratedUID  string `json:"demo_dataset_generated_uid"`
+	DataPreparationContainer int64  `json:"data_preparation_mlcube"`
+	ReferenceModelContainer  int64  `json:"reference_model_mlcube"`
+	DataEvaluatorContainer   int64  `json:"data_evaluator_mlcube"`
 	// Metrics declares the metrics the evaluator reports, as JSON; its
 	// shape belongs to the leaderboard.
 	Metrics        json.RawMessage `json:"metrics,omitempty"`
