@@ -160,7 +160,9 @@ func TestCheckAssociationDecision(t *testing.T) {
 	byComponent := Association{Kind: KindDataset, ApprovalStatus: StatusPending, InitiatedBy: 3}
 	approved := Association{Kind: KindDataset, ApprovalStatus: StatusApproved, InitiatedBy: 3}
 	rejected := Association{Kind: KindDataset, ApprovalStatus: StatusRejected, InitiatedBy: 3}
-	p := func(u *User) AssociationParties { return AssociationParties{Caller: u, BenchmarkOwner: 2, ComponentOwner: 3} }
+	p := func(u *User) AssociationParties {
+		return AssociationParties{Caller: u, BenchmarkOwner: 2, ComponentOwner: 3}
+	}
 	tests := []struct {
 		name   string
 		caller *User
