@@ -59,3 +59,22 @@ func call(t testing.TB, method, url, token string, body any) response {
 	}
 	return out
 }
+
+// callWithType posts body with the given Content-Type.
+func callWithType(t testing.TB, url, token, contentType string, body []byte) response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := response{status: resp.StatusCode}
+	out.body, _ = io.ReadAll(resp.Body)
+	var eb api.ErrorBody
+	json.Unmarshal(out.body, &eb)
+	out.err = eb.Error
+	return out
+}
