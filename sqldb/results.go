@@ -93,6 +93,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	var out *medperf.Result
 	created := false
 	err = d.write(ctx, func(c conn) error {
+		created = false // a retried transaction starts afresh
 		if in.IdempotencyKey != "" {
 			prev, err := d.byIdempotencyKey(ctx, c, caller, in)
 			if err != nil || prev != nil {
@@ -134,7 +135,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 			return err
 		}
 		created = true
-		return c.audit(ctx, caller.ID, medperf.ActionCreate, "result", id, in, resultViewers(ctx, c, out)...)
+		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err
 }
@@ -160,11 +161,15 @@ func (d *DB) byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User,
 	return prev, nil
 }
 
-// resultViewers returns the owners who may read a result's audit events.
-func resultViewers(ctx context.Context, c conn, r *medperf.Result) []int64 {
+// auditResult records a change of a result, readable by the owners who
+// may see the result.
+func auditResult(ctx context.Context, c conn, actor int64, action string, r *medperf.Result, changes any) error {
 	var b, m, ds int64
-	c.row(ctx, `SELECT b.owner, m.owner, ds.owner FROM `+resultFrom+` WHERE r.id = ?`, r.ID).Scan(&b, &m, &ds)
-	return []int64{b, m, ds}
+	err := c.row(ctx, `SELECT b.owner, m.owner, ds.owner FROM `+resultFrom+` WHERE r.id = ?`, r.ID).Scan(&b, &m, &ds)
+	if err != nil {
+		return err
+	}
+	return c.audit(ctx, actor, action, "result", r.ID, changes, b, m, ds)
 }
 
 // GetResult implements medperf.ResultService.
@@ -244,7 +249,7 @@ func (d *DB) UpdateResult(ctx context.Context, id int64, p medperf.ResultPatch) 
 		if out, err = getResult(ctx, c, id, caller); err != nil {
 			return err
 		}
-		return c.audit(ctx, caller.ID, medperf.ActionUpdate, "result", id, p, resultViewers(ctx, c, out)...)
+		return auditResult(ctx, c, caller.ID, medperf.ActionUpdate, out, p)
 	})
 	return out, err
 }

@@ -97,8 +97,14 @@ func (d *DB) tryWrite(ctx context.Context, fn func(c conn) error) error {
 	return tx.Commit()
 }
 
-// retryable reports whether err is a lost serialization race.
+// retryable reports whether err is a lost race: a serialization failure or
+// deadlock, or a unique violation by a concurrent transaction (the retry
+// sees the other row and answers with a clear error, or, for a resubmitted
+// result, with the first submission).
 func retryable(err error) bool {
+	if isUniqueViolation(err) {
+		return true
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "40001" || pe.Code == "40P01"

@@ -111,6 +111,7 @@ func (d *DB) BootstrapAdmin(ctx context.Context, email, token string) (string, b
 	}
 	created := false
 	err := d.write(ctx, func(c conn) error {
+		created = false // a retried transaction starts afresh
 		n, err := c.count(ctx, `SELECT COUNT(*) FROM users`)
 		if err != nil || n > 0 {
 			return err
