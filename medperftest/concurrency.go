@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -123,6 +124,7 @@ func CheckConcurrentWrites(t *testing.T, w *World) {
 	events := 1 + dsApprove // the result, the dataset approval
 	for _, p := range ps {
 		acts := decided[p.model.ID]
+		slices.Sort(acts) // the order calls returned in is not the order they committed in
 		h := Must[[]medperf.Association](t)(w.Stranger.AssociationHistory(ctx, w.Benchmark.ID, medperf.KindModel, p.model.ID))
 		latest := h[len(h)-1].ApprovalStatus
 		switch fmt.Sprint(acts) {
@@ -130,7 +132,7 @@ func CheckConcurrentWrites(t *testing.T, w *World) {
 			if len(h) != 1 || latest != medperf.StatusRejected {
 				t.Errorf("model %d: %v but history %v", p.model.ID, acts, statuses(h))
 			}
-		case "[approve reject]": // approved, then withdrawn
+		case "[approve reject]": // approved, then withdrawn (a rejection first would refuse the approval)
 			if len(h) != 2 || h[0].ApprovalStatus != medperf.StatusApproved || latest != medperf.StatusRejected {
 				t.Errorf("model %d: %v but history %v", p.model.ID, acts, statuses(h))
 			}
