@@ -142,7 +142,7 @@ func (in ContainerInput) Validate() ([]string, error) {
 // ConfigTasks returns the sorted task names of a container config given as
 // JSON: an object with a "tasks" object of at least one task.
 func ConfigTasks(config json.RawMessage) ([]string, error) {
-	if len(config) == 0 {
+	if len(config) == 0 || string(config) == "null" {
 		return nil, FieldError("config", "is required")
 	}
 	var c struct {

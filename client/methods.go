@@ -37,39 +37,48 @@ func (c *Client) Authenticate(ctx context.Context, secret string) (*medperf.User
 	return other.Me(ctx)
 }
 
+// CreateUser calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) CreateUser(ctx context.Context, u medperf.NewUser) (*medperf.CreatedUser, error) {
 	return send[*medperf.CreatedUser](ctx, c, "POST", "/users", u)
 }
 
+// GetUser calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) GetUser(ctx context.Context, id int64) (*medperf.User, error) {
 	return get[*medperf.User](ctx, c, path("/users/%d", id), nil)
 }
 
+// ListUsers calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListUsers(ctx context.Context, p medperf.Page) (*medperf.List[medperf.User], error) {
 	return get[*medperf.List[medperf.User]](ctx, c, "/users", pageQuery(p))
 }
 
+// CreateToken calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) CreateToken(ctx context.Context, name string) (*medperf.NewToken, error) {
 	return send[*medperf.NewToken](ctx, c, "POST", "/me/tokens", map[string]string{"name": name})
 }
 
+// ListTokens calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListTokens(ctx context.Context) ([]medperf.Token, error) {
 	return get[[]medperf.Token](ctx, c, "/me/tokens", nil)
 }
 
+// RevokeToken calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) RevokeToken(ctx context.Context, id int64) error {
 	_, err := c.do(ctx, "DELETE", path("/me/tokens/%d", id), nil, nil, nil)
 	return err
 }
 
+// CreateContainer calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*medperf.Container, error) {
 	return send[*medperf.Container](ctx, c, "POST", "/containers", in)
 }
 
+// GetContainer calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) GetContainer(ctx context.Context, id int64) (*medperf.Container, error) {
 	return get[*medperf.Container](ctx, c, path("/containers/%d", id), nil)
 }
 
+// ListContainers calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListContainers(ctx context.Context, f medperf.ContainerFilter) (*medperf.List[medperf.Container], error) {
 	q := pageQuery(f.Page)
 	addInt(q, "owner", f.Owner)
@@ -81,18 +90,22 @@ func (c *Client) ListContainers(ctx context.Context, f medperf.ContainerFilter) 
 	return get[*medperf.List[medperf.Container]](ctx, c, "/containers", q)
 }
 
+// UpdateContainer calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) UpdateContainer(ctx context.Context, id int64, p medperf.ContainerPatch) (*medperf.Container, error) {
 	return send[*medperf.Container](ctx, c, "PATCH", path("/containers/%d", id), p)
 }
 
+// CreateBenchmark calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) CreateBenchmark(ctx context.Context, in medperf.BenchmarkInput) (*medperf.Benchmark, error) {
 	return send[*medperf.Benchmark](ctx, c, "POST", "/benchmarks", in)
 }
 
+// GetBenchmark calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) GetBenchmark(ctx context.Context, id int64) (*medperf.Benchmark, error) {
 	return get[*medperf.Benchmark](ctx, c, path("/benchmarks/%d", id), nil)
 }
 
+// ListBenchmarks calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListBenchmarks(ctx context.Context, f medperf.BenchmarkFilter) (*medperf.List[medperf.Benchmark], error) {
 	q := pageQuery(f.Page)
 	addInt(q, "owner", f.Owner)
@@ -102,18 +115,22 @@ func (c *Client) ListBenchmarks(ctx context.Context, f medperf.BenchmarkFilter) 
 	return get[*medperf.List[medperf.Benchmark]](ctx, c, "/benchmarks", q)
 }
 
+// UpdateBenchmark calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) UpdateBenchmark(ctx context.Context, id int64, p medperf.BenchmarkPatch) (*medperf.Benchmark, error) {
 	return send[*medperf.Benchmark](ctx, c, "PATCH", path("/benchmarks/%d", id), p)
 }
 
+// CreateDataset calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) CreateDataset(ctx context.Context, in medperf.DatasetInput) (*medperf.Dataset, error) {
 	return send[*medperf.Dataset](ctx, c, "POST", "/datasets", in)
 }
 
+// GetDataset calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) GetDataset(ctx context.Context, id int64) (*medperf.Dataset, error) {
 	return get[*medperf.Dataset](ctx, c, path("/datasets/%d", id), nil)
 }
 
+// ListDatasets calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListDatasets(ctx context.Context, f medperf.DatasetFilter) (*medperf.List[medperf.Dataset], error) {
 	q := pageQuery(f.Page)
 	addInt(q, "owner", f.Owner)
@@ -123,6 +140,7 @@ func (c *Client) ListDatasets(ctx context.Context, f medperf.DatasetFilter) (*me
 	return get[*medperf.List[medperf.Dataset]](ctx, c, "/datasets", q)
 }
 
+// UpdateDataset calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) UpdateDataset(ctx context.Context, id int64, p medperf.DatasetPatch) (*medperf.Dataset, error) {
 	return send[*medperf.Dataset](ctx, c, "PATCH", path("/datasets/%d", id), p)
 }
@@ -130,10 +148,12 @@ func (c *Client) UpdateDataset(ctx context.Context, id int64, p medperf.DatasetP
 // kindPath is the path segment of a component kind.
 func kindPath(k medperf.ComponentKind) string { return string(k) + "s" }
 
+// RequestAssociation calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) RequestAssociation(ctx context.Context, benchmarkID int64, kind medperf.ComponentKind, r medperf.AssociationRequest) (*medperf.Association, error) {
 	return send[*medperf.Association](ctx, c, "POST", path("/benchmarks/%d/", benchmarkID)+kindPath(kind), r)
 }
 
+// DecideAssociation calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) DecideAssociation(ctx context.Context, benchmarkID int64, kind medperf.ComponentKind, componentID int64, d medperf.AssociationDecision) (*medperf.Association, error) {
 	return send[*medperf.Association](ctx, c, "PATCH", path("/benchmarks/%d/", benchmarkID)+kindPath(kind)+path("/%d", componentID), d)
 }
@@ -150,6 +170,7 @@ func (c *Client) ListAssociations(ctx context.Context, f medperf.AssociationFilt
 	return get[*medperf.List[medperf.Association]](ctx, c, path("/benchmarks/%d/", f.BenchmarkID)+kindPath(f.Kind), q)
 }
 
+// AssociationHistory calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) AssociationHistory(ctx context.Context, benchmarkID int64, kind medperf.ComponentKind, componentID int64) ([]medperf.Association, error) {
 	return get[[]medperf.Association](ctx, c, path("/benchmarks/%d/", benchmarkID)+kindPath(kind)+path("/%d", componentID), nil)
 }
@@ -165,10 +186,12 @@ func (c *Client) SubmitResult(ctx context.Context, in medperf.ResultInput) (*med
 	return &out, status == 201, nil
 }
 
+// GetResult calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) GetResult(ctx context.Context, id int64) (*medperf.Result, error) {
 	return get[*medperf.Result](ctx, c, path("/results/%d", id), nil)
 }
 
+// ListResults calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.List[medperf.Result], error) {
 	q := pageQuery(f.Page)
 	addInt(q, "benchmark", f.BenchmarkID)
@@ -186,10 +209,12 @@ func (c *Client) BenchmarkResults(ctx context.Context, benchmarkID int64, f medp
 	return get[*medperf.List[medperf.Result]](ctx, c, path("/benchmarks/%d/results", benchmarkID), q)
 }
 
+// UpdateResult calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) UpdateResult(ctx context.Context, id int64, p medperf.ResultPatch) (*medperf.Result, error) {
 	return send[*medperf.Result](ctx, c, "PATCH", path("/results/%d", id), p)
 }
 
+// ListAudit calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListAudit(ctx context.Context, f medperf.AuditFilter) (*medperf.List[medperf.AuditEvent], error) {
 	q := pageQuery(f.Page)
 	addStr(q, "entity_type", f.EntityType)
