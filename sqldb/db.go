@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if path == "" {
 			return nil, medperf.FieldError("db", "is empty: give a SQLite file path or a postgres:// URL")
 		}
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
 		d.db, err = sql.Open("sqlite", sqliteDSN(path))
 	}
 	if err != nil {
@@ -71,6 +75,17 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// createPrivate creates the SQLite file with mode 0600 when it does not
+// exist, so that the database (emails, token hashes) is readable by its
+// owner only; SQLite gives its journal files the same mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return &medperf.Error{Code: medperf.CodeUnavailable, Field: "db", Message: "cannot create the database file " + path, Err: err}
+	}
+	return f.Close()
 }
 
 // sqliteDSN turns a file path into a modernc.org/sqlite DSN: WAL journal,

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -70,3 +71,26 @@ func wantCode(t *testing.T, err error, code medperf.Code) {
 }
 
 var ctx = context.Background()
+
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	db, err := sqldb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", p, fi.Mode(), err)
+		}
+	}
+}
+
+func TestOpenRefusesUnreachableDatabases(t *testing.T) {
+	for _, dsn := range []string{"", filepath.Join(t.TempDir(), "no", "such", "dir", "r.db"), "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"} {
+		if _, err := sqldb.Open(ctx, dsn); medperf.ErrorCode(err) != medperf.CodeUnavailable && medperf.ErrorCode(err) != medperf.CodeInvalid {
+			t.Errorf("Open(%q): %v", dsn, err)
+		}
+	}
+}
