@@ -80,9 +80,12 @@ func (p ResultPatch) Fields() []string {
 		"is_valid": p.IsValid != nil, "user_metadata": p.UserMetadata != nil})
 }
 
-// CheckResultPatch refuses changes to a finalized result other than
+// CheckResultPatch refuses an empty patch, changes to a finalized result other than
 // is_valid and user_metadata, and un-finalizing.
 func CheckResultPatch(r Result, p ResultPatch) error {
+	if len(p.Fields()) == 0 {
+		return errNoField
+	}
 	if p.Finalized != nil && !*p.Finalized && r.Finalized {
 		return FieldError("finalized", "a finalized result cannot be reopened")
 	}

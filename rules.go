@@ -58,12 +58,18 @@ var editableInOperation = map[string][]string{
 		"model_auto_approval_mode", "model_auto_approval_allowlist"},
 }
 
+// errNoField refuses an edit that changes nothing.
+var errNoField = FieldError("body", "names no field to change")
+
 // CheckEdit returns nil when fields may be changed on an entity of the
-// given type in state `from`, moving to state `to`: in DEVELOPMENT anything
-// changes; OPERATION never goes back to DEVELOPMENT; in OPERATION only the
-// fields of editableInOperation change. The error names the first field
+// given type in state `from`, moving to state `to`: an edit names at least
+// one field; in DEVELOPMENT anything changes; OPERATION never goes back to
+// DEVELOPMENT; in OPERATION only the fields of editableInOperation change. The error names the first field
 // refused.
 func CheckEdit(entityType string, from, to State, fields []string) error {
+	if len(fields) == 0 {
+		return errNoField
+	}
 	if from == StateOperation && to == StateDevelopment {
 		return FieldError("state", "OPERATION never goes back to DEVELOPMENT")
 	}

@@ -77,6 +77,7 @@ func TestCheckEdit(t *testing.T) {
 		fields   []string
 		want     Code
 	}{
+		{"an edit of nothing is refused", "container", StateDevelopment, StateDevelopment, nil, CodeInvalid},
 		{"development edits anything", "container", StateDevelopment, StateDevelopment, []string{"name", "config"}, ""},
 		{"development moves to operation", "dataset", StateDevelopment, StateOperation, []string{"state"}, ""},
 		{"operation never goes back", "dataset", StateOperation, StateDevelopment, []string{"state"}, CodeInvalid},
@@ -236,6 +237,7 @@ func TestCheckResultPatch(t *testing.T) {
 		p    ResultPatch
 		want Code
 	}{
+		{"an empty patch is refused", draft, ResultPatch{}, CodeInvalid},
 		{"a draft's metrics change", draft, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, ""},
 		{"a finalized result's metrics never change", final, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, CodeConflict},
 		{"a finalized result is never reopened", final, ResultPatch{Finalized: ptr(false)}, CodeInvalid},

@@ -53,7 +53,11 @@ func decodeError(err error) error {
 		if field == "" {
 			return medperf.FieldError("body", "must be a JSON object")
 		}
-		return medperf.FieldError(field, "must be %s, not a JSON %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		kind := jsonKind(typ.Type.Kind().String())
+		if kind == "a number" && strings.HasPrefix(typ.Value, "number") {
+			return medperf.FieldError(field, "must be a whole number within the range of a 64-bit integer")
+		}
+		return medperf.FieldError(field, "must be %s, not a JSON %s", kind, typ.Value)
 	}
 	// encoding/json reports an unknown field only in its message:
 	// `json: unknown field "name"`.

@@ -62,6 +62,13 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 			t.Fatalf("%+v", p)
 		}
 	})
+	t.Run("login reads the token from stdin with --token -", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		code := Run([]string{"auth", "login", "--server", ts.URL(), "--token", "-", "-o", "json"}, strings.NewReader(ts.Admin.Token+"\n"), &out, &errb)
+		if code != 0 || !strings.Contains(out.String(), `"is_admin": true`) {
+			t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+		}
+	})
 	t.Run("login to a server that does not answer is unavailable", func(t *testing.T) {
 		code, _, _ := runCLI(t, "auth", "login", "--server", "http://127.0.0.1:1", "--token", ts.Admin.Token)
 		if code != exitCodes[medperf.CodeUnavailable] {

@@ -44,6 +44,15 @@ func TestContainers(t *testing.T) {
 				t.Fatal(string(c.UserMetadata))
 			}
 		})
+		t.Run("a container a benchmark uses keeps its config", func(t *testing.T) {
+			dev := medperftest.MustContainer(t, w.BenchmarkOwner, medperftest.ContainerInput("dev-eval", medperf.StateDevelopment, medperf.TaskEvaluate))
+			in := medperftest.BenchmarkInput("uses-dev", w.Preparator.ID, w.ReferenceModel.ID, dev.ID)
+			in.State = medperf.StateDevelopment
+			medperftest.MustBenchmark(t, w.Stranger, in)
+			other := medperftest.ContainerInput("other", medperf.StateDevelopment, medperf.TaskEvaluate, "extra")
+			_, err := w.BenchmarkOwner.UpdateContainer(ctx, dev.ID, medperf.ContainerPatch{Config: &other.Config})
+			wantCode(t, err, medperf.CodeInvalid)
+		})
 		t.Run("a missing container is not found", func(t *testing.T) {
 			_, err := w.Stranger.GetContainer(ctx, 424242)
 			wantCode(t, err, medperf.CodeNotFound)
