@@ -25,7 +25,7 @@ type cell struct {
 // permission is one row of the matrix: how to set up a request on a fresh
 // World, and the status each role gets.
 type permission struct {
-	route string // "METHOD /path" as in api.Routes
+	route string // "METHOD /path" as in api.Routes, then optionally " | case"
 	setup func(t *testing.T, w *medperftest.World) cell
 	want  [7]int
 }
@@ -74,12 +74,13 @@ func associated(t *testing.T, w *medperftest.World) *medperf.Result {
 
 // Statuses, short.
 const (
-	ok   = 200
-	made = 201
-	bad  = 400
-	anon = 401
-	no   = 403
-	nf   = 404
+	ok       = 200
+	made     = 201
+	bad      = 400
+	anon     = 401
+	no       = 403
+	nf       = 404
+	conflict = 409
 )
 
 // matrix is the whole permission table: every route of the API × every role.
@@ -167,6 +168,34 @@ var matrix = []permission{
 		return cell{owner: w.DataOwner, path: fmt.Sprintf("/results/%d", r.ID), body: map[string]any{"is_valid": false}}
 	}, [7]int{anon, nf, ok, no, no, ok, ok}},
 	{"GET /audit", on(stranger, fixed("/audit"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
+
+	// More rows for routes whose answer depends on the body or the state.
+	{"PATCH /benchmarks/{id} | approval of a pending benchmark", func(t *testing.T, w *medperftest.World) cell {
+		owner := w.NewUser(t, "proposer")
+		b := medperftest.MustBenchmark(t, owner, medperftest.BenchmarkInput("p", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID))
+		return cell{owner: owner, path: fmt.Sprintf("/benchmarks/%d", b.ID), body: medperf.BenchmarkPatch{ApprovalStatus: ptr(medperf.StatusApproved)}}
+	}, [7]int{anon, no, no, no, no, no, ok}},
+	{"PATCH /benchmarks/{id}/datasets/{component} | withdrawal of an approved dataset", func(t *testing.T, w *medperftest.World) cell {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
+		return cell{owner: w.DataOwner, path: fmt.Sprintf("/benchmarks/%d/datasets/%d", w.Benchmark.ID, w.Dataset.ID),
+			body: medperf.AssociationDecision{ApprovalStatus: ptr(medperf.StatusRejected)}}
+	}, [7]int{anon, no, ok, ok, no, ok, ok}},
+	{"PATCH /benchmarks/{id}/models/{component} | priority of an approved model", func(t *testing.T, w *medperftest.World) cell {
+		w.MustAssociate(t, medperf.KindModel, w.ModelOwner, w.Model.ID)
+		return cell{owner: w.ModelOwner, path: fmt.Sprintf("/benchmarks/%d/models/%d", w.Benchmark.ID, w.Model.ID),
+			body: medperf.AssociationDecision{Priority: ptr(7)}}
+	}, [7]int{anon, no, no, ok, no, no, ok}},
+	{"POST /results | a model without approved associations", on(dOwner, fixed("/results"), func(w *medperftest.World) any {
+		return medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.Model.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.9)}
+	}), [7]int{anon, no, conflict, no, no, conflict, conflict}},
+	{"GET /results/{id} | the reference model's result", func(t *testing.T, w *medperftest.World) cell {
+		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
+			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cell{owner: w.DataOwner, path: fmt.Sprintf("/results/%d", r.ID)}
+	}, [7]int{anon, nf, ok, ok, nf, ok, ok}},
 }
 
 var counter int
@@ -191,15 +220,22 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		rows[p.route] = p
 	}
+	routes := map[string]bool{}
 	for _, r := range api.New(api.Config{}).Routes() {
-		key := r.Method + " " + r.Path
-		if _, ok := rows[key]; !ok {
-			t.Errorf("route %s has no row in the permission matrix", key)
-		}
-		delete(rows, key)
+		routes[r.Method+" "+r.Path] = true
 	}
+	covered := map[string]bool{}
 	for key := range rows {
-		t.Errorf("the permission matrix has a row for %s, which is not a route", key)
+		route, _, _ := strings.Cut(key, " | ")
+		if !routes[route] {
+			t.Errorf("the permission matrix has a row for %s, which is not a route", route)
+		}
+		covered[route] = true
+	}
+	for r := range routes {
+		if !covered[r] {
+			t.Errorf("route %s has no row in the permission matrix", r)
+		}
 	}
 	for _, p := range matrix {
 		t.Run(strings.ReplaceAll(p.route, "/", "_"), func(t *testing.T) {
