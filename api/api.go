@@ -57,18 +57,22 @@ func New(cfg Config) *Handler {
 	return h
 }
 
-// ServeHTTP authenticates the request and routes it.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "" {
-		token := auth.Bearer(r.Header.Get("Authorization"))
-		u, err := h.cfg.Service.Authenticate(r.Context(), token)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		r = r.WithContext(medperf.WithCaller(r.Context(), u))
+// ServeHTTP routes the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// authenticate puts the user of the bearer token in the request's context.
+// A request without an Authorization header stays anonymous (the service
+// refuses what anonymous callers may not do); a bad token is refused here.
+func (h *Handler) authenticate(r *http.Request) (*http.Request, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return r, nil
 	}
-	h.mux.ServeHTTP(w, r)
+	u, err := h.cfg.Service.Authenticate(r.Context(), auth.Bearer(header))
+	if err != nil {
+		return r, err
+	}
+	return r.WithContext(medperf.WithCaller(r.Context(), u)), nil
 }
 
 // Route is one route of the API: a method and a path pattern under Prefix.
@@ -94,11 +98,16 @@ type route struct {
 	fn           endpoint
 }
 
-// wrap turns an endpoint into an http.Handler that limits the body and
-// writes the result or the error.
+// wrap turns an endpoint into an http.Handler that authenticates the
+// caller, limits the body and writes the result or the error.
 func (h *Handler) wrap(fn endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r)
+		r, err := h.authenticate(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		status, v, err := fn(r)
 		if err != nil {

@@ -159,3 +159,34 @@ func TestWorldThroughTheAPI(t *testing.T) {
 		t.Fatalf("stranger: %v", err)
 	}
 }
+
+func TestReadyzFailsWhenTheDatabaseIsGone(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	db, ok := ts.Store().(interface{ Close() error })
+	if !ok {
+		t.Fatal("the store cannot be closed")
+	}
+	db.Close()
+	if code, _ := get(t, ts.URL()+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz %d", code)
+	}
+	if code, _ := get(t, ts.URL()+"/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz %d", code)
+	}
+	resp := callStatus(t, ts.URL()+"/api/v1/me", ts.Admin.Token)
+	if resp != http.StatusServiceUnavailable {
+		t.Fatalf("me %d", resp)
+	}
+}
+
+func callStatus(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

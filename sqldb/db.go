@@ -11,13 +11,16 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	_ "modernc.org/sqlite"             // the "sqlite" driver
 
@@ -158,6 +161,18 @@ func parseTimePtr(s sql.NullString) *time.Time {
 	return &t
 }
 
+// lostConnection reports whether err says the database cannot be reached:
+// a network error, a refused PostgreSQL connection, or a closed pool
+// (database/sql does not export that error, so only its text tells).
+func lostConnection(err error) bool {
+	var (
+		ne net.Error
+		ce *pgconn.ConnectError
+	)
+	return errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: database is closed"
+}
+
 // internal wraps an unexpected database error.
 func internal(err error) error {
 	var me *medperf.Error
@@ -166,6 +181,9 @@ func internal(err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &medperf.Error{Code: medperf.CodeCanceled, Message: "operation canceled", Err: err}
+	}
+	if lostConnection(err) {
+		return unavailable(err)
 	}
 	return &medperf.Error{Code: medperf.CodeInternal, Message: "internal error", Err: err}
 }
