@@ -190,3 +190,23 @@ func TestServerCommandStopsOnSIGTERM(t *testing.T) {
 		t.Fatal("the admin token is missing or was logged")
 	}
 }
+
+func TestServerCommandRefusesBadSettings(t *testing.T) {
+	t.Setenv(config.HomeEnv, t.TempDir())
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"a certificate without its key", []string{"server", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--tls-cert", "/nonexistent.pem"}},
+		{"an unknown log format", []string{"server", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-format", "xml"}},
+		{"a missing config file", []string{"server", "--config", "/nonexistent/server.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" exits with the usage status", func(t *testing.T) {
+			code, _, errOut := runCLI(t, tt.args...)
+			if code != exitCodes[medperf.CodeInvalid] || !strings.HasPrefix(errOut, "medperf: ") {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+		})
+	}
+}
