@@ -212,7 +212,6 @@ func roleUser(role int, w *medperftest.World, c cell) *medperftest.User {
 // a fresh World, and fails for a route of the API without a row (or a row
 // without a route).
 func TestPermissionMatrix(t *testing.T) {
-	ts := medperftest.NewServer(t)
 	rows := map[string]permission{}
 	for _, p := range matrix {
 		if _, dup := rows[p.route]; dup {
@@ -237,6 +236,12 @@ func TestPermissionMatrix(t *testing.T) {
 			t.Errorf("route %s has no row in the permission matrix", r)
 		}
 	}
+	t.Run("sqlite", func(t *testing.T) { runMatrix(t, medperftest.NewServer(t)) })
+	t.Run("postgres", func(t *testing.T) { runMatrix(t, medperftest.NewServer(t, medperftest.WithPostgres(t))) })
+}
+
+// runMatrix checks every cell of the matrix against ts.
+func runMatrix(t *testing.T, ts *medperftest.TestServer) {
 	for _, p := range matrix {
 		t.Run(strings.ReplaceAll(p.route, "/", "_"), func(t *testing.T) {
 			for role, name := range roles {
