@@ -58,6 +58,9 @@ func newRootCmd(e *env) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(e),
 		newDemoCmd(e),
+		newServerCmd(e),
+		newAdminCmd(e),
+		newAuthCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)

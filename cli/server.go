@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/config"
+	"github.com/medperf/medperf/server"
+)
+
+func newServerCmd(e *env) *cobra.Command {
+	var f config.ServerFlags
+	var logFormat string
+	c := &cobra.Command{
+		Use:   "server",
+		Short: "Run the medperf registry server",
+		Long: "Run the registry: the REST API under /api/v1, /healthz, /readyz and /metrics, on one listener.\n" +
+			"On first start with an empty database it creates the admin account and writes its token to\n" +
+			"<data-dir>/admin.token (mode 0600), unless MEDPERF_ADMIN_TOKEN gives the token.\n" +
+			"Settings: defaults < $MEDPERF_HOME/server.yaml (or --config) < MEDPERF_* environment < flags.\n" +
+			"Stops gracefully on SIGINT or SIGTERM.",
+		Args: cobra.NoArgs,
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.Addr, "addr", "127.0.0.1:8000", "address to listen on (env MEDPERF_ADDR)")
+	fl.StringVar(&f.DataDir, "data-dir", "", "data directory (default $MEDPERF_HOME/server; env MEDPERF_DATA_DIR)")
+	fl.StringVar(&f.DB, "db", "", "SQLite file or postgres:// URL (default <data-dir>/registry.db; env MEDPERF_DB)")
+	fl.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate PEM file (env MEDPERF_TLS_CERT)")
+	fl.StringVar(&f.TLSKey, "tls-key", "", "TLS private key PEM file (env MEDPERF_TLS_KEY)")
+	fl.StringVar(&f.AdminEmail, "admin-email", "admin@localhost", "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
+	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")
+	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		f.Set = map[string]bool{}
+		cmd.Flags().Visit(func(fl *pflagFlag) { f.Set[fl.Name] = true })
+		cfg, err := config.LoadServer(os.Getenv, f)
+		if err != nil {
+			return err
+		}
+		logger, err := newLogger(e, logFormat)
+		if err != nil {
+			return err
+		}
+		return runServer(e, cfg, logger)
+	}
+	return c
+}
+
+func newLogger(e *env, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+	}
+	return nil, medperf.FieldError("--log-format", "must be text or json, not %q", format)
+}
+
+// runServer serves until SIGINT or SIGTERM, then shuts down gracefully.
+func runServer(e *env, cfg config.Server, logger *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := server.Open(ctx, server.Config{
+		Addr: cfg.Addr, DataDir: cfg.DataDir, DB: cfg.DB, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey,
+		AdminEmail: cfg.AdminEmail, AdminToken: cfg.AdminToken, Logger: logger, Version: buildVersion().Version,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "medperf server listening on %s\n", s.URL())
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		return s.Close()
+	case err := <-s.Done():
+		s.Close()
+		if err != nil {
+			return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the server stopped", Err: err}
+		}
+		return nil
+	}
+}

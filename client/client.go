@@ -1,0 +1,155 @@
+// Package client is the Go client of the registry's REST API. The medperf
+// command line reaches the server only through it. A Client implements
+// medperf.Service, acting as the user of its token (the caller in a
+// context is ignored), and turns every error response back into a
+// *medperf.Error with the server's code, message and field, so that callers
+// branch on codes exactly as they would against the store.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/medperf/medperf"
+)
+
+// Client calls one registry server with one token. Its methods are safe for
+// concurrent use.
+type Client struct {
+	base  *url.URL
+	token string
+	http  *http.Client
+}
+
+var _ medperf.Service = (*Client)(nil)
+
+// New returns a client of the server at serverURL (http or https), sending
+// token (may be empty for the public routes). httpClient nil means a client
+// with a 60-second timeout.
+func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(serverURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, medperf.FieldError("server", "must be an http:// or https:// URL, not %q", serverURL)
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{base: u, token: token, http: httpClient}, nil
+}
+
+// URL returns the server's base URL.
+func (c *Client) URL() string { return c.base.String() }
+
+// errorBody is the server's error JSON.
+type errorBody struct {
+	Error struct {
+		Code    medperf.Code `json:"code"`
+		Message string       `json:"message"`
+		Field   string       `json:"field"`
+	} `json:"error"`
+}
+
+// do sends a request to the API path (under /api/v1) and decodes the JSON
+// answer into out (when not nil). It returns the HTTP status.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (int, error) {
+	u := *c.base
+	u.Path += "/api/v1" + path
+	u.RawQuery = q.Encode()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot encode the request", Err: err}
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot build the request", Err: err}
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
+		}
+		return 0, &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("the server at %s does not answer", c.base.Host), Err: err}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return resp.StatusCode, &medperf.Error{Code: medperf.CodeUnavailable, Message: "the server's answer was cut short", Err: err}
+	}
+	if resp.StatusCode >= 400 {
+		return resp.StatusCode, responseError(resp.StatusCode, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, &medperf.Error{Code: medperf.CodeInternal, Message: "the server's answer is not the expected JSON", Err: err}
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// responseError rebuilds the server's error, or one from the status when the
+// body is not the API's error JSON (e.g. a proxy's page).
+func responseError(status int, raw []byte) error {
+	var eb errorBody
+	if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" && knownCode(eb.Error.Code) {
+		msg := eb.Error.Message
+		if eb.Error.Field != "" {
+			msg = strings.TrimPrefix(msg, eb.Error.Field+": ")
+		}
+		return &medperf.Error{Code: eb.Error.Code, Message: msg, Field: eb.Error.Field}
+	}
+	code := codeOfStatus[status]
+	if code == "" {
+		code = medperf.CodeInternal
+	}
+	return &medperf.Error{Code: code, Message: fmt.Sprintf("the server answered %d %s", status, http.StatusText(status)),
+		Err: errors.New(string(raw))}
+}
+
+func knownCode(c medperf.Code) bool {
+	for _, k := range medperf.Codes {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// codeOfStatus reads a status without an error body (the server always
+// sends one; proxies may not).
+var codeOfStatus = map[int]medperf.Code{
+	400: medperf.CodeInvalid, 401: medperf.CodeUnauthorized, 403: medperf.CodeForbidden,
+	404: medperf.CodeNotFound, 409: medperf.CodeConflict, 413: medperf.CodeTooLarge,
+	502: medperf.CodeUnavailable, 503: medperf.CodeUnavailable, 504: medperf.CodeUnavailable,
+	408: medperf.CodeCanceled,
+}
+
+func get[T any](ctx context.Context, c *Client, path string, q url.Values) (T, error) {
+	var out T
+	_, err := c.do(ctx, http.MethodGet, path, q, nil, &out)
+	return out, err
+}
+
+func send[T any](ctx context.Context, c *Client, method, path string, in any) (T, error) {
+	var out T
+	_, err := c.do(ctx, method, path, nil, in, &out)
+	return out, err
+}

@@ -1,0 +1,130 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/medperf/medperf"
+)
+
+// ProfilesFile is the client's profiles file in the home directory; it
+// holds tokens, so it is written with mode 0600.
+const ProfilesFile = "profiles.yaml"
+
+// Profile is what the client needs to reach one server.
+type Profile struct {
+	Server string `yaml:"server" json:"server"`
+	Token  string `yaml:"token" json:"-"`
+}
+
+// Profiles are the saved profiles, one per server, and the current one.
+type Profiles struct {
+	Current  string    `yaml:"current"`
+	Profiles []Profile `yaml:"profiles"`
+}
+
+// LoadProfiles reads the profiles of the home directory; none is fine.
+func LoadProfiles(home string) (*Profiles, error) {
+	var p Profiles
+	if err := readYAML(filepath.Join(home, ProfilesFile), &p, false); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Save writes the profiles with mode 0600, atomically.
+func (p *Profiles) Save(home string) error {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: HomeEnv, Message: "cannot create " + home, Err: err}
+	}
+	b, err := yaml.Marshal(p)
+	if err != nil {
+		return &medperf.Error{Code: medperf.CodeInternal, Message: "internal error", Err: err}
+	}
+	tmp, err := os.CreateTemp(home, ".profiles-*")
+	if err != nil {
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: HomeEnv, Message: "cannot write in " + home, Err: err}
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err == nil {
+		_, err = tmp.Write(b)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), filepath.Join(home, ProfilesFile))
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	tmp.Close()
+	return &medperf.Error{Code: medperf.CodeInvalid, Field: HomeEnv, Message: "cannot save the profiles", Err: err}
+}
+
+// NormalizeServer trims a server URL's trailing slashes.
+func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
+
+// Set saves (or replaces) the profile of its server and makes it current.
+func (p *Profiles) Set(prof Profile) {
+	prof.Server = NormalizeServer(prof.Server)
+	p.Remove(prof.Server)
+	p.Profiles = append(p.Profiles, prof)
+	p.Current = prof.Server
+}
+
+// Remove forgets the profile of server; it reports whether one existed.
+func (p *Profiles) Remove(server string) bool {
+	server = NormalizeServer(server)
+	for i, x := range p.Profiles {
+		if x.Server == server {
+			p.Profiles = append(p.Profiles[:i], p.Profiles[i+1:]...)
+			if p.Current == server {
+				p.Current = ""
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns the profile of server.
+func (p *Profiles) Get(server string) (Profile, bool) {
+	server = NormalizeServer(server)
+	for _, x := range p.Profiles {
+		if x.Server == server {
+			return x, true
+		}
+	}
+	return Profile{}, false
+}
+
+// ResolveClient returns the profile the client uses: the saved profile of
+// the server chosen by the --server flag, else MEDPERF_SERVER, else the
+// current profile; its token is overridden by MEDPERF_TOKEN when set. It is
+// CodeUnauthorized when no server or no token results.
+func ResolveClient(getenv Getenv, serverFlag string, serverFlagSet bool) (Profile, error) {
+	home, err := Home(getenv)
+	if err != nil {
+		return Profile{}, err
+	}
+	profiles, err := LoadProfiles(home)
+	if err != nil {
+		return Profile{}, err
+	}
+	var out Profile
+	resolve(getenv, []setting{{&out.Server, "", profiles.Current, "MEDPERF_SERVER", serverFlag, serverFlagSet}})
+	out.Server = NormalizeServer(out.Server)
+	saved, _ := profiles.Get(out.Server)
+	resolve(getenv, []setting{{&out.Token, "", saved.Token, "MEDPERF_TOKEN", "", false}})
+	if out.Server == "" {
+		return out, medperf.Errorf(medperf.CodeUnauthorized, "no server: log in with 'medperf auth login --server URL --token TOKEN'")
+	}
+	if out.Token == "" {
+		return out, medperf.Errorf(medperf.CodeUnauthorized, "no token for %s: log in with 'medperf auth login --server %s --token TOKEN'", out.Server, out.Server)
+	}
+	return out, nil
+}

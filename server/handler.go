@@ -1,0 +1,100 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/medperf/medperf/api"
+)
+
+// handler builds the mux: the API under /api/v1, operations endpoints, and
+// the dashboard at / when configured; all behind the request middleware.
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(api.Prefix+"/", api.New(api.Config{Service: s.store, Logger: s.cfg.Logger,
+		Version: s.cfg.Version, MaxBodyBytes: s.cfg.MaxBodyBytes}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.store.Ping(r.Context()); err != nil {
+			s.cfg.Logger.Warn("not ready: the database does not answer", "error", err)
+			writeStatus(w, http.StatusServiceUnavailable, "the database does not answer")
+			return
+		}
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.Handle("GET /metrics", s.metrics)
+	if s.cfg.Root != nil {
+		mux.Handle("/", s.cfg.Root(s.store))
+	}
+	return s.observe(mux)
+}
+
+func writeStatus(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(msg + "\n"))
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe gives each request an id (X-Request-Id), logs it, and counts it
+// in the metrics by route pattern and status. Query strings, bodies and
+// headers are never logged: they may hold tokens.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		info := &api.RequestInfo{ID: id}
+		r = r.WithContext(api.WithRequestInfo(r.Context(), info))
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		route := info.Route
+		if route == "" {
+			route = r.Pattern
+		}
+		if route == "" || route == api.Prefix+"/" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.observe(route, rec.status, elapsed)
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("route", route), slog.Int("status", rec.status), slog.Duration("duration", elapsed))
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,54 @@
+package sqldb_test
+
+import (
+	"testing"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/medperftest"
+)
+
+// datasets registers n OPERATION datasets of the world's data owner.
+func datasets(b *testing.B, w *medperftest.World, n int) []*medperf.Dataset {
+	out := make([]*medperf.Dataset, n)
+	for i := range out {
+		out[i] = medperftest.MustDataset(b, w.DataOwner, medperftest.DatasetInput("bench", w.Preparator.ID, medperf.StateOperation))
+	}
+	return out
+}
+
+// BenchmarkListResults lists 1,000 results of a benchmark in one page, as
+// its owner, on SQLite.
+func BenchmarkListResults(b *testing.B) {
+	db := MustOpen(b, "sqlite")
+	w := newWorld(b, db)
+	for _, d := range datasets(b, w, 1000) {
+		medperftest.Must[*medperf.Result](b)(func() (*medperf.Result, error) {
+			r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID,
+				ModelID: w.ReferenceModel.ID, DatasetID: d.ID, Metrics: medperftest.Metrics(0.5)})
+			return r, err
+		}())
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		l, err := w.BenchmarkOwner.ListResults(ctx, medperf.ResultFilter{BenchmarkID: w.Benchmark.ID, Page: medperf.Page{Limit: 1000}})
+		if err != nil || len(l.Items) != 1000 {
+			b.Fatalf("%v, %d items", err, len(l.Items))
+		}
+	}
+}
+
+// BenchmarkSubmitResult submits one finalized result (with an idempotency
+// key) per iteration, each for a new dataset, on SQLite.
+func BenchmarkSubmitResult(b *testing.B) {
+	db := MustOpen(b, "sqlite")
+	w := newWorld(b, db)
+	ds := datasets(b, w, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		_, created, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID,
+			ModelID: w.ReferenceModel.ID, DatasetID: ds[i].ID, Metrics: medperftest.Metrics(0.5), IdempotencyKey: ds[i].Name})
+		if err != nil || !created {
+			b.Fatal(err)
+		}
+	}
+}

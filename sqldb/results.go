@@ -1,0 +1,261 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/medperf/medperf"
+)
+
+const resultCols = `r.id, r.owner, r.name, r.benchmark_id, r.model_id, r.dataset_id, r.metrics, r.finalized,
+	r.finalized_at, r.idempotency_key, r.is_valid, r.metadata, r.user_metadata, r.created_at, r.modified_at`
+
+// resultFrom joins each result with the owners who may see it.
+const resultFrom = `results r JOIN benchmarks b ON b.id = r.benchmark_id
+	JOIN containers m ON m.id = r.model_id JOIN datasets ds ON ds.id = r.dataset_id`
+
+func scanResult(s interface{ Scan(...any) error }) (*medperf.Result, error) {
+	var r medperf.Result
+	var metrics, created, modified string
+	var finalized, meta, umeta sql.NullString
+	err := s.Scan(&r.ID, &r.Owner, &r.Name, &r.BenchmarkID, &r.ModelID, &r.DatasetID, &metrics, &r.Finalized,
+		&finalized, &r.IdempotencyKey, &r.IsValid, &meta, &umeta, &created, &modified)
+	if err != nil {
+		return nil, err
+	}
+	r.Metrics, r.FinalizedAt = json.RawMessage(metrics), parseTimePtr(finalized)
+	r.Metadata, r.UserMetadata = rawJSON(meta), rawJSON(umeta)
+	r.CreatedAt, r.ModifiedAt = parseTime(created), parseTime(modified)
+	return &r, nil
+}
+
+// visibleTo restricts results to those caller may see (CanSeeResult).
+func visibleTo(w *where, caller *medperf.User) {
+	if !caller.IsAdmin {
+		w.add("(b.owner = ? OR m.owner = ? OR ds.owner = ?)", caller.ID, caller.ID, caller.ID)
+	}
+}
+
+// getResult returns a result caller may see, or CodeNotFound.
+func getResult(ctx context.Context, c conn, id int64, caller *medperf.User) (*medperf.Result, error) {
+	w := where{}
+	w.add("r.id = ?", id)
+	visibleTo(&w, caller)
+	r, err := scanResult(c.row(ctx, `SELECT `+resultCols+` FROM `+resultFrom+w.sql(), w.args...))
+	if noRows(err) {
+		return nil, notFound("result", id)
+	}
+	return r, err
+}
+
+// resultFacts gathers what CheckResultAllowed decides on; CodeNotFound for
+// a benchmark, model or dataset that does not exist.
+func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (medperf.ResultFacts, error) {
+	f := medperf.ResultFacts{Caller: caller}
+	b, err := getBenchmark(ctx, c, in.BenchmarkID)
+	if err != nil {
+		return f, err
+	}
+	if _, err := getComponent(ctx, c, medperf.KindModel, in.ModelID); err != nil {
+		return f, err
+	}
+	ds, err := getComponent(ctx, c, medperf.KindDataset, in.DatasetID)
+	if err != nil {
+		return f, err
+	}
+	f.DatasetOwner, f.IsReference = ds.owner, b.ReferenceModelContainer == in.ModelID
+	for _, x := range []struct {
+		kind medperf.ComponentKind
+		id   int64
+		dst  *medperf.ApprovalStatus
+	}{{medperf.KindDataset, in.DatasetID, &f.DatasetStatus}, {medperf.KindModel, in.ModelID, &f.ModelStatus}} {
+		a, err := latestAssociation(ctx, c, in.BenchmarkID, x.kind, x.id)
+		if err != nil {
+			return f, err
+		}
+		if a != nil {
+			*x.dst = a.ApprovalStatus
+		}
+	}
+	return f, nil
+}
+
+// SubmitResult implements medperf.ResultService.
+func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	var out *medperf.Result
+	created := false
+	err = d.write(ctx, func(c conn) error {
+		created = false // a retried transaction starts afresh
+		if in.IdempotencyKey != "" {
+			prev, err := d.byIdempotencyKey(ctx, c, caller, in)
+			if err != nil || prev != nil {
+				out = prev
+				return err
+			}
+		}
+		facts, err := resultFacts(ctx, c, caller, in)
+		if err != nil {
+			return err
+		}
+		if err := medperf.CheckResultAllowed(facts); err != nil {
+			return err
+		}
+		if in.IsFinal() {
+			n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
+				in.BenchmarkID, in.ModelID, in.DatasetID)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return medperf.Errorf(medperf.CodeConflict, "this benchmark, model and dataset already have a finalized result")
+			}
+		}
+		now := d.now()
+		var finalizedAt any
+		if in.IsFinal() {
+			finalizedAt = now
+		}
+		id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
+			finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
+			finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now)
+		if err != nil {
+			return err
+		}
+		if out, err = getResult(ctx, c, id, caller); err != nil {
+			return err
+		}
+		created = true
+		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
+	})
+	return out, created, err
+}
+
+// byIdempotencyKey returns the caller's earlier result with the same key, or
+// nil. The same key with another benchmark, model or dataset is a conflict.
+func (d *DB) byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (*medperf.Result, error) {
+	var id int64
+	err := c.row(ctx, `SELECT id FROM results WHERE owner = ? AND idempotency_key = ?`, caller.ID, in.IdempotencyKey).Scan(&id)
+	if noRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	prev, err := getResult(ctx, c, id, caller)
+	if err != nil {
+		return nil, err
+	}
+	if prev.BenchmarkID != in.BenchmarkID || prev.ModelID != in.ModelID || prev.DatasetID != in.DatasetID {
+		return nil, &medperf.Error{Code: medperf.CodeConflict, Field: "idempotency_key", Message: "was used for another submission"}
+	}
+	return prev, nil
+}
+
+// auditResult records a change of a result, readable by the owners who
+// may see the result.
+func auditResult(ctx context.Context, c conn, actor int64, action string, r *medperf.Result, changes any) error {
+	var b, m, ds int64
+	err := c.row(ctx, `SELECT b.owner, m.owner, ds.owner FROM `+resultFrom+` WHERE r.id = ?`, r.ID).Scan(&b, &m, &ds)
+	if err != nil {
+		return err
+	}
+	return c.audit(ctx, actor, action, "result", r.ID, changes, b, m, ds)
+}
+
+// GetResult implements medperf.ResultService.
+func (d *DB) GetResult(ctx context.Context, id int64) (*medperf.Result, error) {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := getResult(ctx, d.read(), id, caller)
+	return r, internal(err)
+}
+
+// ListResults implements medperf.ResultService.
+func (d *DB) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.List[medperf.Result], error) {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	visibleTo(&w, caller)
+	addIf(&w, "r.benchmark_id", f.BenchmarkID)
+	addIf(&w, "r.model_id", f.ModelID)
+	addIf(&w, "r.dataset_id", f.DatasetID)
+	addIf(&w, "r.owner", f.Owner)
+	return list(ctx, d, resultFrom, resultCols, w, f.Page, func(r *sql.Rows) (medperf.Result, error) {
+		x, err := scanResult(r)
+		if err != nil {
+			return medperf.Result{}, err
+		}
+		return *x, nil
+	})
+}
+
+// UpdateResult implements medperf.ResultService.
+func (d *DB) UpdateResult(ctx context.Context, id int64, p medperf.ResultPatch) (*medperf.Result, error) {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *medperf.Result
+	err = d.write(ctx, func(c conn) error {
+		old, err := getResult(ctx, c, id, caller)
+		if err != nil {
+			return err
+		}
+		if !medperf.CanEdit(caller, old.Owner) {
+			return medperf.Errorf(medperf.CodeForbidden, "only the result's owner or an admin edits it")
+		}
+		if err := medperf.CheckResultPatch(*old, p); err != nil {
+			return err
+		}
+		next := *old
+		set(&next.Metrics, p.Metrics)
+		set(&next.IsValid, p.IsValid)
+		set(&next.UserMetadata, p.UserMetadata)
+		var finalizedAt any
+		if old.FinalizedAt != nil {
+			finalizedAt = formatTime(*old.FinalizedAt)
+		}
+		if p.Finalized != nil && *p.Finalized && !old.Finalized {
+			next.Finalized, finalizedAt = true, d.now()
+			n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
+				old.BenchmarkID, old.ModelID, old.DatasetID)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return medperf.Errorf(medperf.CodeConflict, "this benchmark, model and dataset already have a finalized result")
+			}
+		}
+		err = c.exec(ctx, `UPDATE results SET metrics = ?, finalized = ?, finalized_at = ?, is_valid = ?,
+			user_metadata = ?, modified_at = ? WHERE id = ?`, string(compact(next.Metrics)), next.Finalized,
+			finalizedAt, next.IsValid, jsonText(next.UserMetadata), d.now(), id)
+		if err != nil {
+			return err
+		}
+		if out, err = getResult(ctx, c, id, caller); err != nil {
+			return err
+		}
+		return auditResult(ctx, c, caller.ID, medperf.ActionUpdate, out, p)
+	})
+	return out, err
+}
+
+func set[T any](dst *T, p *T) {
+	if p != nil {
+		*dst = *p
+	}
+}

@@ -1,0 +1,186 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/medperf/medperf"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// conn runs queries written with ? placeholders on a database or transaction.
+type conn struct {
+	q querier
+	d *DB
+}
+
+func (c conn) exec(ctx context.Context, q string, args ...any) error {
+	_, err := c.q.ExecContext(ctx, c.d.rebind(q), args...)
+	return err
+}
+
+func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.d.rebind(q), args...)
+}
+
+func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.rebind(q), args...)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (c conn) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := c.row(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// count runs a SELECT COUNT(*) query.
+func (c conn) count(ctx context.Context, q string, args ...any) (int, error) {
+	var n int
+	err := c.row(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// read returns a conn on the database, for queries outside a transaction.
+func (d *DB) read() conn { return conn{q: d.db, d: d} }
+
+// maxAttempts bounds the retries of a transaction that lost a serialization
+// race on PostgreSQL.
+const maxAttempts = 20
+
+// write runs fn in a transaction and commits it; any error rolls it back.
+// On PostgreSQL the transaction is SERIALIZABLE and retried when it loses a
+// race, so that concurrent approvals and submissions behave as if one ran
+// after the other, as they do on SQLite, where writers take the lock at BEGIN.
+func (d *DB) write(ctx context.Context, fn func(c conn) error) error {
+	var err error
+	for attempt := range maxAttempts {
+		err = d.tryWrite(ctx, fn)
+		if !retryable(err) {
+			return translate(err)
+		}
+		select {
+		case <-ctx.Done():
+			return internal(ctx.Err())
+		case <-time.After(time.Duration(attempt+1) * 2 * time.Millisecond):
+		}
+	}
+	return translate(err)
+}
+
+func (d *DB) tryWrite(ctx context.Context, fn func(c conn) error) error {
+	opts := &sql.TxOptions{}
+	if d.dialect == dialectPostgres {
+		opts.Isolation = sql.LevelSerializable
+	}
+	tx, err := d.db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := fn(conn{q: tx, d: d}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// retryable reports whether err is a lost race: a serialization failure or
+// deadlock, or a unique violation by a concurrent transaction (the retry
+// sees the other row and answers with a clear error, or, for a resubmitted
+// result, with the first submission).
+func retryable(err error) bool {
+	if isUniqueViolation(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return false
+}
+
+// translate turns a unique-constraint violation (a race that the checks
+// inside the transaction could not see) into CodeConflict, and anything
+// unexpected into CodeInternal.
+func translate(err error) error {
+	if isUniqueViolation(err) {
+		return &medperf.Error{Code: medperf.CodeConflict, Message: "a conflicting entity was registered at the same time; retry", Err: err}
+	}
+	return internal(err)
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// audit appends an event, readable by viewers besides admins.
+func (c conn) audit(ctx context.Context, actor int64, action, entityType string, entityID int64, changes any, viewers ...int64) error {
+	b, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), c.d.now())
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, v := range append(viewers, actor) {
+		if v == 0 || seen[v] {
+			continue
+		}
+		seen[v] = true
+		if err := c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES (?, ?)`, id, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jsonText returns raw as a nullable text value.
+func jsonText(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
+}
+
+// rawJSON turns a nullable text column back into JSON.
+func rawJSON(s sql.NullString) json.RawMessage {
+	if !s.Valid {
+		return nil
+	}
+	return json.RawMessage(s.String)
+}
+
+// notFound is the error for an id that does not exist or is not visible.
+func notFound(what string, id int64) error {
+	return medperf.Errorf(medperf.CodeNotFound, "%s %d does not exist", what, id)
+}
+
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
