@@ -127,6 +127,9 @@ func NewSpec(r Request) (*Spec, error) {
 	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 {
 		return nil, medperf.FieldError("limits", "timeout, memory, cpus, pids and shm size must not be negative")
 	}
+	if _, err := ParseGPUs(r.GPUs); err != nil {
+		return nil, err
+	}
 	if r.CPUs > float64(runtime.NumCPU()) {
 		return nil, medperf.FieldError("cpus", "%g is more than the %d CPUs of this machine", r.CPUs, runtime.NumCPU())
 	}
