@@ -141,6 +141,9 @@ func NewSpec(r Request) (*Spec, error) {
 	}
 	if r.Image != "" {
 		s.Image = r.Image
+	} else if t := r.Config.Type; t != DockerImage && !IsURL(s.Image) && !filepath.IsAbs(s.Image) && r.Config.Path != "" {
+		// Archives and SIF files named by a relative path sit beside the config.
+		s.Image = filepath.Join(filepath.Dir(r.Config.Path), s.Image)
 	}
 	if err := s.resolveEnv(r.Env); err != nil {
 		return nil, err
