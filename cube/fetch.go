@@ -67,10 +67,10 @@ func IsURL(src string) bool {
 
 // FetchFile returns a local file holding src (an http(s) URL or a local
 // path) whose sha256 is want (64 hex digits; "" accepts any file and is for
-// developers only), and the sha256 it has. A URL is downloaded into
-// cacheDir/<sha256> once; a cached copy is checked again before use. A local
-// path is hashed where it is. A mismatch is a *HashMismatchError and leaves
-// nothing in the cache.
+// developers only), and the sha256 it has. The file is copied (downloaded)
+// into cacheDir/<sha256> while being hashed, once; a cached copy is hashed
+// again before use. A mismatch is a *HashMismatchError and leaves no file in
+// the cache.
 func FetchFile(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
 	if want != "" {
 		var err error
@@ -78,21 +78,19 @@ func FetchFile(ctx context.Context, hc *http.Client, src, want, cacheDir, what s
 			return "", "", err
 		}
 	}
-	if !IsURL(src) {
-		got, err := FileSHA256(src)
-		if err != nil {
-			return "", "", err
-		}
-		if want != "" && got != want {
-			return "", "", &HashMismatchError{What: what, Want: want, Got: got}
-		}
-		return src, got, nil
-	}
 	if want != "" {
 		cached := filepath.Join(cacheDir, want)
 		if got, err := FileSHA256(cached); err == nil && got == want {
 			return cached, got, nil
 		}
+	}
+	if !IsURL(src) {
+		f, err := os.Open(src)
+		if err != nil {
+			return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the %s: %v", what, err)
+		}
+		defer f.Close()
+		return store(f, want, cacheDir, what)
 	}
 	return download(ctx, hc, src, want, cacheDir, what)
 }
@@ -104,9 +102,6 @@ func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what st
 	u, err := url.Parse(src)
 	if err != nil {
 		return "", "", medperf.FieldError("url", "%s URL is not valid: %v", what, err)
-	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -120,18 +115,28 @@ func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what st
 	if resp.StatusCode != http.StatusOK {
 		return "", "", medperf.Errorf(medperf.CodeUnavailable, "downloading the %s from %s answered %s", what, u.Host, resp.Status)
 	}
+	return store(resp.Body, want, cacheDir, what)
+}
+
+// store copies r into cacheDir/<sha256> while hashing it, so that what is
+// verified is exactly what is used later (a local file could change between
+// a check and its use). A mismatch leaves no file behind.
+func store(r io.Reader, want, cacheDir, what string) (string, string, error) {
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
+	}
 	tmp, err := os.CreateTemp(cacheDir, ".download-*")
 	if err != nil {
 		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot write to the cache directory: %v", err)
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, MaxDownload+1))
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, MaxDownload+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("downloading the %s failed", what), Err: err}
+		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("reading the %s failed", what), Err: err}
 	}
 	if n > MaxDownload {
 		return "", "", medperf.Errorf(medperf.CodeTooLarge, "the %s is larger than %d bytes", what, MaxDownload)
@@ -183,11 +188,16 @@ func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cache
 	defer f.Close()
 	tmp := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".extract-%d", os.Getpid()))
 	os.RemoveAll(tmp)
-	if err := archive.Extract(f, tmp, lim); err != nil {
+	err = archive.Extract(f, tmp, lim)
+	os.Remove(file) // the extracted tree is what is kept
+	if err != nil {
 		return "", "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
+		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
+			return dir, got, nil // another process extracted it first
+		}
 		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
 	}
 	return dir, got, nil

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,7 +66,7 @@ func TestFetchAdditionalFilesRefusesAWrongHash(t *testing.T) {
 	if !errors.As(err, &mismatch) || medperf.ErrorCode(err) != medperf.CodeInvalid {
 		t.Fatalf("got %v, want a hash mismatch", err)
 	}
-	if left, _ := os.ReadDir(cache); len(left) != 0 {
+	if left := filesUnder(t, cache); len(left) != 0 {
 		t.Errorf("a refused tarball left %v in the cache", left)
 	}
 }
@@ -120,9 +121,37 @@ func TestFetchFileRejectsBadDownloads(t *testing.T) {
 			if medperf.ErrorCode(err) != tt.code {
 				t.Fatalf("code %q (%v), want %q", medperf.ErrorCode(err), err, tt.code)
 			}
-			if left, _ := os.ReadDir(cache); len(left) != 0 {
+			if left := filesUnder(t, cache); len(left) != 0 {
 				t.Errorf("left %v in the cache", left)
 			}
 		})
+	}
+}
+
+// filesUnder lists the files (not directories) under dir.
+func filesUnder(tb testing.TB, dir string) []string {
+	tb.Helper()
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
+
+func TestFetchFileCopiesWhatItVerifies(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "image.tar")
+	os.WriteFile(src, []byte("archive"), 0o644)
+	sum := sha256.Sum256([]byte("archive"))
+	cache := t.TempDir()
+	p, got, err := FetchFile(context.Background(), nil, src, hex.EncodeToString(sum[:]), cache, "image archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(src, []byte("swapped"), 0o644)
+	if b, _ := os.ReadFile(p); string(b) != "archive" || p != filepath.Join(cache, got) {
+		t.Errorf("the verified copy %s holds %q", p, b)
 	}
 }
