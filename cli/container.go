@@ -191,11 +191,14 @@ func (f *runTestFlags) additionalFiles(ctx context.Context, e *env) (string, err
 func (f *runTestFlags) newRuntime() (cube.Runtime, error) {
 	switch f.runtime {
 	case "docker", "podman":
-		host := ""
-		if f.runtime == "podman" {
-			host = docker.PodmanHost()
+		if f.runtime == "docker" {
+			return docker.New("", f.cache())
 		}
-		return docker.New(host, f.cache())
+		rt, err := docker.New(docker.PodmanHost(), f.cache())
+		if err == nil {
+			rt.Podman = true
+		}
+		return rt, err
 	case "apptainer", "singularity":
 		return &apptainer.Runtime{CacheDir: f.cache(), Options: apptainer.Options{Cgroups: os.Getuid() == 0}}, nil
 	case "local":

@@ -1,14 +1,22 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube/docker"
 	"github.com/medperf/medperf/medperftest"
 )
 
@@ -16,6 +24,11 @@ import (
 // probe program (as a host program for --runtime local, image for docker)
 // and returns the directory holding it, the probe and a data directory.
 func MustCubeDir(tb testing.TB, image string) string {
+	return MustCubeDirCommand(tb, image, `[read:/mlcommons/volumes/data/a.txt, "read:/mlcommons/volumes/parameters/parameters_file.yaml", ifaces, write:/mlcommons/volumes/predictions/p.txt]`)
+}
+
+// MustCubeDirCommand is MustCubeDir with the task's run_args.command.
+func MustCubeDirCommand(tb testing.TB, image, command string) string {
 	tb.Helper()
 	dir := tb.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "probe"), "../cube/testdata/probe")
@@ -31,13 +44,13 @@ image: %s
 tasks:
   infer:
     run_args:
-      command: [read:/mlcommons/volumes/data/a.txt, "read:/mlcommons/volumes/parameters/parameters_file.yaml", ifaces, write:/mlcommons/volumes/predictions/p.txt]
+      command: %s
     input_volumes:
       data_path: {mount_path: /mlcommons/volumes/data, type: directory}
       parameters_file: {mount_path: /mlcommons/volumes/parameters/parameters_file.yaml, type: file}
     output_volumes:
       output_path: {mount_path: /mlcommons/volumes/predictions, type: directory}
-`, image)
+`, image, command)
 	os.WriteFile(filepath.Join(dir, "container_config.yaml"), []byte(cfg), 0o644)
 	os.Mkdir(filepath.Join(dir, "data"), 0o755)
 	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("case\n"), 0o644)
@@ -125,4 +138,50 @@ func TestContainerRunTestRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestContainerRunTestSignalKillsAndRemovesTheContainer(t *testing.T) {
+	c := medperftest.DockerClient(t)
+	medperftest.BuildGoImage(t, c, "medperf-cli-probe:signal", "../cube/testdata/probe")
+	dir := MustCubeDirCommand(t, "medperf-cli-probe:signal", "[sleep:120s]")
+	bin := filepath.Join(t.TempDir(), "medperf")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/medperf").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String()+" stops the task and leaves nothing", func(t *testing.T) {
+			cmd := exec.Command(bin, runTestArgs(dir)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(time.Minute)
+			for len(medperfContainers(t, c)) == 0 {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("no container started; stderr %s", stderr.String())
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != exitCodes[medperf.CodeCanceled] {
+				t.Errorf("exit %d, want %d; stderr %s", code, exitCodes[medperf.CodeCanceled], stderr.String())
+			}
+			if left := medperfContainers(t, c); len(left) != 0 {
+				t.Errorf("containers left: %v", left)
+			}
+		})
+	}
+}
+
+// medperfContainers lists the containers carrying the runtime's label.
+func medperfContainers(tb testing.TB, c *client.Client) []container.Summary {
+	tb.Helper()
+	list, err := c.ContainerList(context.Background(), container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelManaged+"=true"))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return list
 }

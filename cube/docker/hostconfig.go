@@ -3,6 +3,7 @@ package docker
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 
 	"github.com/docker/docker/api/types/container"
@@ -13,8 +14,9 @@ import (
 )
 
 // containerConfig is the isolation of DESIGN.md "Security defaults" in
-// Engine API terms.
-func containerConfig(spec *cube.Spec, imageID string) (*container.Config, *container.HostConfig, error) {
+// Engine API terms. For rootless Podman the user namespace keeps the
+// invoking user's id, so that outputs belong to that user on the host.
+func containerConfig(spec *cube.Spec, imageID string, podman bool) (*container.Config, *container.HostConfig, error) {
 	env := map[string]string{"HOME": "/tmp"}
 	maps.Copy(env, spec.Env)
 	cfg := &container.Config{
@@ -46,6 +48,9 @@ func containerConfig(spec *cube.Spec, imageID string) (*container.Config, *conta
 	}
 	if spec.Network {
 		host.NetworkMode = "bridge"
+	}
+	if podman && os.Getuid() != 0 {
+		host.UsernsMode = "keep-id"
 	}
 	for _, m := range spec.Mounts {
 		host.Mounts = append(host.Mounts, mount.Mount{

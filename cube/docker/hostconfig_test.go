@@ -30,7 +30,7 @@ func TestContainerConfigIsIsolatedByDefault(t *testing.T) {
 		Mounts:  []cube.Mount{{Key: "data_path", Host: "/d", Container: "/mlcommons/volumes/data", ReadOnly: true}, {Key: "output_path", Host: "/o", Container: "/out"}},
 		Command: []string{"x"},
 	}
-	cfg, host, err := containerConfig(spec, "sha256:abc")
+	cfg, host, err := containerConfig(spec, "sha256:abc", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +50,24 @@ func TestContainerConfigIsIsolatedByDefault(t *testing.T) {
 	if len(host.DeviceRequests) != 0 {
 		t.Error("GPUs given without being asked for")
 	}
+	if host.UsernsMode != "" {
+		t.Errorf("userns %q on Docker", host.UsernsMode)
+	}
+}
+
+func TestContainerConfigKeepsTheUserIDOnRootlessPodman(t *testing.T) {
+	spec := &cube.Spec{Task: &cube.Task{Name: "infer"}, Limits: cube.Limits{Memory: 1, CPUs: 1, Pids: 1}}
+	_, host, err := containerConfig(spec, "x", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := container.UsernsMode("keep-id")
+	if os.Getuid() == 0 {
+		want = ""
+	}
+	if host.UsernsMode != want {
+		t.Errorf("userns %q, want %q", host.UsernsMode, want)
+	}
 }
 
 func TestContainerConfigGPUs(t *testing.T) {
@@ -64,7 +82,7 @@ func TestContainerConfigGPUs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.spec+" becomes a device request", func(t *testing.T) {
 			spec := &cube.Spec{Task: &cube.Task{Name: "infer"}, Limits: cube.Limits{Memory: 1, CPUs: 1, Pids: 1, GPUs: tt.spec}}
-			_, host, err := containerConfig(spec, "x")
+			_, host, err := containerConfig(spec, "x", false)
 			if err != nil {
 				t.Fatal(err)
 			}

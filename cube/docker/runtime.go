@@ -26,6 +26,9 @@ type Runtime struct {
 	CacheDir string
 	// HTTPClient downloads image archives; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// Podman says the engine is Podman's Docker-compatible service: rootless
+	// runs then keep the invoking user's id (UsernsMode keep-id).
+	Podman bool
 
 	sweep sync.Once
 }
@@ -87,7 +90,7 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
-	cfg, hostCfg, err := containerConfig(spec, imageID)
+	cfg, hostCfg, err := containerConfig(spec, imageID, r.Podman)
 	if err != nil {
 		return err
 	}

@@ -179,6 +179,32 @@ func TestLocalSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("the sandbox dies with its parent", func(t *testing.T) {
+		marker := fmt.Sprintf("sleep:%ds", 300+os.Getpid()%100)
+		child := exec.Command(os.Args[0], "-test.run=^TestLocalChildProcess$")
+		child.Env = append(os.Environ(), "MEDPERF_LOCAL_CHILD="+marker, "MEDPERF_LOCAL_PROBE="+probe)
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(processesWith(marker)) < 2 { // the child test binary and the sandboxed probe
+			if time.Now().After(deadline) {
+				child.Process.Kill()
+				t.Fatal("the child never started its sandbox")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		child.Process.Signal(syscall.SIGKILL)
+		child.Wait()
+		deadline = time.Now().Add(5 * time.Second)
+		for len(processesWith(marker)) != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("processes left after the parent died: %v", processesWith(marker))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+
 	t.Run("a canceled run is killed", func(t *testing.T) {
 		r := MustProbeSpec(t, probe, nil, "sleep:60s")
 		cctx, cancel := context.WithCancel(ctx)
@@ -197,6 +223,17 @@ func TestLocalSandbox(t *testing.T) {
 			t.Fatalf("got %v, want exit status 4", err)
 		}
 	})
+}
+
+// TestLocalChildProcess is the child of the parent-death test: it runs a
+// long sandboxed task and is killed by its parent.
+func TestLocalChildProcess(t *testing.T) {
+	marker := os.Getenv("MEDPERF_LOCAL_CHILD")
+	if marker == "" {
+		t.Skip("helper process of TestLocalSandbox")
+	}
+	r := MustProbeSpec(t, os.Getenv("MEDPERF_LOCAL_PROBE"), nil, marker)
+	(&Runtime{}).Run(context.Background(), r.spec)
 }
 
 func TestLocalWithoutBwrap(t *testing.T) {
