@@ -1,7 +1,9 @@
 package docker
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/cube/archive"
 	"github.com/medperf/medperf/medperftest"
 )
 
@@ -300,6 +303,53 @@ func TestDocker(t *testing.T) {
 		}
 	})
 
+	t.Run("additional files are verified, extracted and mounted read-only", func(t *testing.T) {
+		tarball, sum := mustWeightsTarball(t)
+		files, _, err := cube.FetchAdditionalFiles(ctx, nil, tarball, sum, t.TempDir(), archive.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := "container_type: DockerImage\nimage: " + probeTag + "\ntasks:\n  infer:\n    input_volumes: {data_path: , additional_files: }\n    output_volumes: {output_path: }\n"
+		acfg, err := cube.ParseConfig("container_config.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := MustProbeSpec(t, acfg, func(q *cube.Request) { q.AdditionalFiles = files },
+			"read:/mlcommons/volumes/additional_files/weights/model.bin", "write:/mlcommons/volumes/additional_files/weights/model.bin")
+		if err := rt.Run(ctx, r.spec); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.results(); got["read"] != "w0" || got["write"] != "failed" {
+			t.Errorf("additional files: %v", got)
+		}
+	})
+
+	t.Run("a legacy mlcube task gets its parameters as --key=path arguments", func(t *testing.T) {
+		dir := t.TempDir()
+		src := "name: probe\ndocker:\n  image: " + probeTag + "\ntasks:\n  infer:\n    parameters:\n      inputs:\n        data_path: {type: directory, default: data}\n        parameters_file: {type: file, default: parameters.yaml}\n      outputs:\n        output_path: {type: directory, default: predictions}\n"
+		lcfg, err := cube.ParseConfig(filepath.Join(dir, "mlcube.yaml"), []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, "workspace", "data"), 0o755)
+		os.WriteFile(filepath.Join(dir, "workspace", "parameters.yaml"), []byte("a: 1\n"), 0o644)
+		var out bytes.Buffer
+		spec, err := cube.NewSpec(cube.Request{Config: lcfg, Task: "infer", Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Run(ctx, spec); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		want := "[infer] infer=unknown mode\n[infer] data_path=directory\n[infer] parameters_file=file\n[infer] output_path=directory\n"
+		if out.String() != want {
+			t.Errorf("output %q, want %q", out.String(), want)
+		}
+		if fi, err := os.Stat(filepath.Join(dir, "workspace", "predictions")); err != nil || !fi.IsDir() {
+			t.Error("the workspace output was not created")
+		}
+	})
+
 	t.Run("containers of a killed parent are removed by the next runtime", func(t *testing.T) {
 		child := exec.Command(os.Args[0], "-test.run=^TestDockerChildProcess$")
 		child.Env = append(os.Environ(), "MEDPERF_DOCKER_CHILD=1")
@@ -369,4 +419,26 @@ func saveImage(tb testing.TB, c *client.Client, ref, dst string) {
 	if _, err := io.Copy(f, rc); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// mustWeightsTarball writes a tar.gz holding weights/model.bin and returns
+// its path and sha256.
+func mustWeightsTarball(tb testing.TB) (string, string) {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: "weights/model.bin", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+	tw.Write([]byte("w0"))
+	tw.Close()
+	zw.Close()
+	p := filepath.Join(tb.TempDir(), "weights.tar.gz")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	sum, err := cube.FileSHA256(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p, sum
 }

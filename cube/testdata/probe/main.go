@@ -16,6 +16,12 @@ import (
 func main() {
 	status := 0
 	for _, a := range os.Args[1:] {
+		if param, ok := strings.CutPrefix(a, "--"); ok {
+			// An MLCube parameter, --key=path: report what is at path.
+			key, p, _ := strings.Cut(param, "=")
+			fmt.Printf("%s=%s\n", key, kind(p))
+			continue
+		}
 		mode, arg, _ := strings.Cut(a, ":")
 		switch mode {
 		case "exit":
@@ -109,4 +115,16 @@ func statusField(name string) string {
 		}
 	}
 	return "missing"
+}
+
+// kind says whether p is a directory, a file, or missing.
+func kind(p string) string {
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return "missing"
+	case fi.IsDir():
+		return "directory"
+	}
+	return "file"
 }
