@@ -114,7 +114,9 @@ func runTest(ctx context.Context, e *env, f *runTestFlags) error {
 	}
 	start := time.Now()
 	err = rt.Run(ctx, spec)
-	fmt.Fprintf(e.stderr, "task %s: %s after %s; log: %s\n", f.task, outcome(err), time.Since(start).Round(time.Millisecond), spec.LogFile)
+	if _, serr := os.Stat(spec.LogFile); serr == nil {
+		fmt.Fprintf(e.stderr, "task %s: %s after %s; log: %s\n", f.task, outcome(err), time.Since(start).Round(time.Millisecond), spec.LogFile)
+	}
 	return err
 }
 

@@ -111,7 +111,9 @@ func (s *Spec) OpenOutput() (*TaskOutput, error) {
 	}}, nil
 }
 
-// lockedWriter serialises writes from the stdout and stderr copiers.
+// lockedWriter serialises writes from the stdout and stderr copiers. It
+// never fails: a full disk must not stop the copier, which would block the
+// task on its next write.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -120,5 +122,6 @@ type lockedWriter struct {
 func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(b)
+	l.w.Write(b)
+	return len(b), nil
 }

@@ -130,6 +130,11 @@ func NewSpec(r Request) (*Spec, error) {
 	if _, err := ParseGPUs(r.GPUs); err != nil {
 		return nil, err
 	}
+	if r.ImageHash != "" {
+		if _, err := NormalizeHash(r.ImageHash); err != nil {
+			return nil, medperf.FieldError("image hash", "%q is not a sha256 (64 hex digits, optionally prefixed sha256:)", r.ImageHash)
+		}
+	}
 	if r.CPUs > float64(runtime.NumCPU()) {
 		return nil, medperf.FieldError("cpus", "%g is more than the %d CPUs of this machine", r.CPUs, runtime.NumCPU())
 	}

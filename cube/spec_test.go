@@ -91,6 +91,8 @@ func TestNewSpecRejectsBadRequests(t *testing.T) {
 		{"negative timeout", func(r *Request) { r.Timeout = -time.Second }, medperf.CodeInvalid, "limits"},
 		{"too many cpus", func(r *Request) { r.CPUs = 1e6 }, medperf.CodeInvalid, "cpus"},
 		{"bad env name", func(r *Request) { r.Env = map[string]string{"A B": "1"} }, medperf.CodeInvalid, "env"},
+		{"malformed image hash", func(r *Request) { r.ImageHash = "abc" }, medperf.CodeInvalid, "image hash"},
+		{"bad gpu spec", func(r *Request) { r.GPUs = "two please" }, medperf.CodeInvalid, "gpus"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is rejected", func(t *testing.T) {
@@ -235,5 +237,21 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(bad); medperf.ErrorCode(err) != medperf.CodeInvalid {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestNewSpecResolvesArchivesBesideTheConfig(t *testing.T) {
+	dir := t.TempDir()
+	c := MustParse(t, filepath.Join(dir, "container_config.yaml"), "container_type: DockerArchive\nimage: image.tar\ntasks: {infer: }\n")
+	s, err := NewSpec(Request{Config: c, Task: "infer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Image != filepath.Join(dir, "image.tar") {
+		t.Errorf("image %q", s.Image)
+	}
+	c = MustParse(t, filepath.Join(dir, "container_config.yaml"), "container_type: DockerImage\nimage: acme/m:1\ntasks: {infer: }\n")
+	if s, _ := NewSpec(Request{Config: c, Task: "infer"}); s.Image != "acme/m:1" {
+		t.Errorf("a registry reference became %q", s.Image)
 	}
 }
