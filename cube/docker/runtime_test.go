@@ -20,6 +20,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 
@@ -278,14 +279,38 @@ func TestDocker(t *testing.T) {
 		}
 	})
 
-	t.Run("a DockerArchive runs from its verified tar and a wrong hash is refused", func(t *testing.T) {
+	t.Run("a DockerArchive is loaded from its verified tar and a wrong hash is refused", func(t *testing.T) {
+		// An image of its own (the label makes its id differ from the probe's),
+		// saved and then removed, so that the run must load it.
+		bin := filepath.Join(t.TempDir(), "probe")
+		build := exec.Command("go", "build", "-o", bin, "../testdata/probe")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		binary, _ := os.ReadFile(bin)
+		archiveID := medperftest.BuildImage(t, c, "medperf-cube-probe-archive:test", map[string][]byte{
+			"Dockerfile": []byte("FROM scratch\nLABEL org.medperf.test=archive\nCOPY app /app\nENTRYPOINT [\"/app\"]\n"),
+			"app":        binary,
+		})
 		tarball := filepath.Join(t.TempDir(), "probe.tar")
-		saveImage(t, c, probeTag, tarball)
+		saveImage(t, c, "medperf-cube-probe-archive:test", tarball)
+		if _, err := c.ImageRemove(ctx, archiveID, image.RemoveOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
 		sum, err := cube.FileSHA256(tarball)
 		if err != nil {
 			t.Fatal(err)
 		}
 		acfg := probeConfig(t, cube.DockerArchive, tarball)
+		bad := MustProbeSpec(t, acfg, func(q *cube.Request) { q.ImageHash = strings.Repeat("cd", 32) }, "id")
+		var mismatch *cube.HashMismatchError
+		if err := rt.Run(ctx, bad.spec); !errors.As(err, &mismatch) {
+			t.Fatalf("got %v, want a hash mismatch", err)
+		}
+		if _, err := c.ImageInspect(ctx, archiveID); err == nil {
+			t.Error("the archive was loaded although its hash was wrong")
+		}
 		r := MustProbeSpec(t, acfg, func(q *cube.Request) { q.ImageHash = sum }, "id")
 		if err := rt.Run(ctx, r.spec); err != nil {
 			t.Fatal(err)
@@ -293,13 +318,8 @@ func TestDocker(t *testing.T) {
 		if r.results()["id"] == "" {
 			t.Errorf("the archived image did not run: %s", r.out)
 		}
-		bad := MustProbeSpec(t, acfg, func(q *cube.Request) { q.ImageHash = strings.Repeat("cd", 32) }, "id")
-		var mismatch *cube.HashMismatchError
-		if err := rt.Run(ctx, bad.spec); !errors.As(err, &mismatch) {
-			t.Fatalf("got %v, want a hash mismatch", err)
-		}
-		if bad.out.Len() != 0 {
-			t.Errorf("the task ran: %s", bad.out)
+		if _, err := c.ImageInspect(ctx, archiveID); err != nil {
+			t.Errorf("the archive's image is not loaded: %v", err)
 		}
 	})
 
