@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -157,7 +158,7 @@ func TestContainerRunTestSignalKillsAndRemovesTheContainer(t *testing.T) {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(time.Minute)
-			for len(medperfContainers(t, c)) == 0 {
+			for len(medperfContainers(t, c, cmd.Process.Pid)) == 0 {
 				if time.Now().After(deadline) {
 					cmd.Process.Kill()
 					t.Fatalf("no container started; stderr %s", stderr.String())
@@ -169,17 +170,18 @@ func TestContainerRunTestSignalKillsAndRemovesTheContainer(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != exitCodes[medperf.CodeCanceled] {
 				t.Errorf("exit %d, want %d; stderr %s", code, exitCodes[medperf.CodeCanceled], stderr.String())
 			}
-			if left := medperfContainers(t, c); len(left) != 0 {
+			if left := medperfContainers(t, c, cmd.Process.Pid); len(left) != 0 {
 				t.Errorf("containers left: %v", left)
 			}
 		})
 	}
 }
 
-// medperfContainers lists the containers carrying the runtime's label.
-func medperfContainers(tb testing.TB, c *client.Client) []container.Summary {
+// medperfContainers lists the containers of the medperf process pid.
+func medperfContainers(tb testing.TB, c *client.Client, pid int) []container.Summary {
 	tb.Helper()
-	list, err := c.ContainerList(context.Background(), container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelManaged+"=true"))})
+	list, err := c.ContainerList(context.Background(), container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", docker.LabelManaged+"=true"), filters.Arg("label", docker.LabelPID+"="+strconv.Itoa(pid)))})
 	if err != nil {
 		tb.Fatal(err)
 	}
