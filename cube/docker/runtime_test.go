@@ -209,6 +209,28 @@ func TestDocker(t *testing.T) {
 		assertOwner(t, filepath.Join(r.output, "p.txt"), 4321, 4322)
 	})
 
+	t.Run("memory, CPU, pids and shm limits are applied", func(t *testing.T) {
+		// cgroups v1 and v2 name the limit files differently; the probe reads both.
+		r := MustProbeSpec(t, cfg, func(q *cube.Request) {
+			q.Memory, q.CPUs, q.Pids, q.ShmSize = 96<<20, 0.5, 77, 32<<20
+		}, "shm",
+			"read:/sys/fs/cgroup/memory/memory.limit_in_bytes", "read:/sys/fs/cgroup/memory.max",
+			"read:/sys/fs/cgroup/pids/pids.max", "read:/sys/fs/cgroup/pids.max",
+			"read:/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "read:/sys/fs/cgroup/cpu.max")
+		if err := rt.Run(ctx, r.spec); err != nil {
+			t.Fatal(err)
+		}
+		out := r.out.String()
+		if r.results()["shm"] != strconv.Itoa(32<<20) {
+			t.Errorf("/dev/shm is not 32MiB:\n%s", out)
+		}
+		for _, want := range []string{"read=" + strconv.Itoa(96<<20) + "\n", "read=77\n", "read=50000"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("limit %q not applied:\n%s", strings.TrimSpace(want), out)
+			}
+		}
+	})
+
 	t.Run("a task past its timeout is killed and nothing is left", func(t *testing.T) {
 		r := MustProbeSpec(t, cfg, func(q *cube.Request) { q.Timeout = 2 * time.Second }, "sleep:60s")
 		err := rt.Run(ctx, r.spec)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -96,6 +97,12 @@ func check(mode, arg string) string {
 			keep = append(keep, b)
 		}
 		return fmt.Sprintf("allocated %d", len(keep))
+	case "shm":
+		var st syscall.Statfs_t
+		if err := syscall.Statfs("/dev/shm", &st); err != nil {
+			return "failed"
+		}
+		return strconv.FormatInt(int64(st.Blocks)*int64(st.Bsize), 10)
 	case "touch":
 		dir := filepath.Dir(arg)
 		os.MkdirAll(dir, 0o755)
