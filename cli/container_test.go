@@ -94,7 +94,7 @@ func TestContainerRunTestLocal(t *testing.T) {
 
 func TestContainerRunTestDocker(t *testing.T) {
 	c := medperftest.DockerClient(t)
-	medperftest.BuildGoImage(t, c, "medperf-cli-probe:test", "../cube/testdata/probe")
+	mustProbeImage(t, c, "medperf-cli-probe:test", "cli run-test")
 	dir := MustCubeDir(t, "medperf-cli-probe:test")
 	code, out, errOut := runCLI(t, runTestArgs(dir, "--memory", "256m", "--cpus", "1", "--timeout", "1m")...)
 	if code != 0 {
@@ -143,7 +143,7 @@ func TestContainerRunTestRejectsBadInput(t *testing.T) {
 
 func TestContainerRunTestSignalKillsAndRemovesTheContainer(t *testing.T) {
 	c := medperftest.DockerClient(t)
-	medperftest.BuildGoImage(t, c, "medperf-cli-probe:signal", "../cube/testdata/probe")
+	mustProbeImage(t, c, "medperf-cli-probe:signal", "cli signal")
 	dir := MustCubeDirCommand(t, "medperf-cli-probe:signal", "[sleep:120s]")
 	bin := filepath.Join(t.TempDir(), "medperf")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/medperf").CombinedOutput(); err != nil {
@@ -186,4 +186,24 @@ func medperfContainers(tb testing.TB, c *client.Client, pid int) []container.Sum
 		tb.Fatal(err)
 	}
 	return list
+}
+
+// mustProbeImage builds the probe into an image tagged tag whose id is
+// unique to label (see cube/docker's test helper of the same name).
+func mustProbeImage(tb testing.TB, c *client.Client, tag, label string) {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "probe")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../cube/testdata/probe")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("%v\n%s", err, out)
+	}
+	binary, err := os.ReadFile(bin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	medperftest.BuildImage(tb, c, tag, map[string][]byte{
+		"Dockerfile": []byte(fmt.Sprintf("FROM scratch\nLABEL org.medperf.test=%q\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", label)),
+		"app":        binary,
+	})
 }

@@ -141,7 +141,7 @@ func bridgeGateway(tb testing.TB, c *client.Client) string {
 
 func TestDocker(t *testing.T) {
 	c := medperftest.DockerClient(t)
-	imageID := medperftest.BuildGoImage(t, c, probeTag, "../testdata/probe")
+	imageID := mustProbeImage(t, c, probeTag, "cube/docker")
 	rt := NewWithClient(c, t.TempDir())
 	cfg := probeConfig(t, cube.DockerImage, probeTag)
 	ctx := context.Background()
@@ -307,17 +307,7 @@ func TestDocker(t *testing.T) {
 	t.Run("a DockerArchive is loaded from its verified tar and a wrong hash is refused", func(t *testing.T) {
 		// An image of its own (the label makes its id differ from the probe's),
 		// saved and then removed, so that the run must load it.
-		bin := filepath.Join(t.TempDir(), "probe")
-		build := exec.Command("go", "build", "-o", bin, "../testdata/probe")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		binary, _ := os.ReadFile(bin)
-		archiveID := medperftest.BuildImage(t, c, "medperf-cube-probe-archive:test", map[string][]byte{
-			"Dockerfile": []byte("FROM scratch\nLABEL org.medperf.test=archive\nCOPY app /app\nENTRYPOINT [\"/app\"]\n"),
-			"app":        binary,
-		})
+		archiveID := mustProbeImage(t, c, "medperf-cube-probe-archive:test", "cube/docker archive")
 		tarball := filepath.Join(t.TempDir(), "probe.tar")
 		saveImage(t, c, "medperf-cube-probe-archive:test", tarball)
 		if _, err := c.ImageRemove(ctx, archiveID, image.RemoveOptions{Force: true}); err != nil {
@@ -486,4 +476,26 @@ func mustWeightsTarball(tb testing.TB) (string, string) {
 		tb.Fatal(err)
 	}
 	return p, sum
+}
+
+// mustProbeImage builds the probe into a FROM scratch image tagged tag. The
+// label makes its id unique to the caller: images built from the same
+// program elsewhere (other test packages) would otherwise share its id, and
+// their cleanup would remove this tag too.
+func mustProbeImage(tb testing.TB, c *client.Client, tag, label string) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "probe")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../testdata/probe")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("%v\n%s", err, out)
+	}
+	binary, err := os.ReadFile(bin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return medperftest.BuildImage(tb, c, tag, map[string][]byte{
+		"Dockerfile": []byte(fmt.Sprintf("FROM scratch\nLABEL org.medperf.test=%q\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", label)),
+		"app":        binary,
+	})
 }
