@@ -61,6 +61,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newServerCmd(e),
 		newAdminCmd(e),
 		newAuthCmd(e),
+		newContainerCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)

@@ -1,0 +1,148 @@
+package apptainer
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube"
+)
+
+// Runtime runs tasks with the apptainer or singularity program.
+type Runtime struct {
+	// Binary is the program; "" looks up apptainer, then singularity, in PATH.
+	Binary string
+	// CacheDir holds downloaded SIF files and archives, by sha256.
+	CacheDir string
+	// HTTPClient downloads images; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	Options
+}
+
+// Binary returns the apptainer or singularity program found in PATH, or
+// CodeUnavailable.
+func Binary() (string, error) {
+	for _, name := range []string{"apptainer", "singularity"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", medperf.Errorf(medperf.CodeUnavailable, "neither apptainer nor singularity is installed; install Apptainer, or use --runtime docker")
+}
+
+// Run runs spec as the cube.Runtime contract says. Apptainer does not report
+// out-of-memory kills apart from other kills: with Cgroups, a task killed at
+// its memory limit is an *ExitError with status 137.
+func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
+	bin := r.Binary
+	if bin == "" {
+		var err error
+		if bin, err = Binary(); err != nil {
+			return err
+		}
+	}
+	image, err := r.image(ctx, spec)
+	if err != nil {
+		return err
+	}
+	args, err := Args(spec, image, r.Options)
+	if err != nil {
+		return err
+	}
+	if err := spec.CreateOutputs(); err != nil {
+		return err
+	}
+	out, err := spec.OpenOutput()
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	runCtx, cancel := context.WithTimeout(ctx, spec.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, bin, args...)
+	cmd.Env = append(minimalEnv(), Env(spec)...)
+	cmd.Stdout, cmd.Stderr = out.Stdout, out.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	switch {
+	case ctx.Err() != nil:
+		return &medperf.Error{Code: medperf.CodeCanceled, Message: "task " + spec.Task.Name + " was interrupted; its container was killed", Err: ctx.Err()}
+	case runCtx.Err() != nil:
+		return &cube.TimeoutError{Task: spec.Task.Name, Timeout: spec.Timeout}
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return &cube.ExitError{Task: spec.Task.Name, Status: exit.ExitCode()}
+	}
+	if err != nil {
+		return &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot start " + filepath.Base(bin) + ": " + err.Error(), Err: err}
+	}
+	return nil
+}
+
+// minimalEnv is what apptainer itself needs from the host environment.
+func minimalEnv() []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "USER", "XDG_RUNTIME_DIR", "APPTAINER_CACHEDIR", "SINGULARITY_CACHEDIR", "APPTAINER_TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// image returns the verified image source to run.
+func (r *Runtime) image(ctx context.Context, spec *cube.Spec) (string, error) {
+	cfg := spec.Config
+	switch {
+	case cfg.Type.Encrypted():
+		return "", medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", cfg.Type)
+	case cfg.Type == cube.SingularityFile:
+		return r.fetch(ctx, spec, spec.Image, "SIF image")
+	case cfg.Type == cube.DockerArchive:
+		p, err := r.fetch(ctx, spec, spec.Image, "image archive")
+		return "docker-archive:" + p, err
+	case cfg.Legacy && cfg.SingularityImage != "":
+		p := cfg.SingularityImage
+		if !filepath.IsAbs(p) && !cube.IsURL(p) {
+			p = filepath.Join(filepath.Dir(cfg.Path), "workspace", ".image", p)
+		}
+		return r.fetch(ctx, spec, p, "SIF image")
+	}
+	return DockerSource(spec.Image, spec.ImageHash)
+}
+
+func (r *Runtime) fetch(ctx context.Context, spec *cube.Spec, src, what string) (string, error) {
+	p, _, err := cube.FetchFile(ctx, r.HTTPClient, src, spec.ImageHash, filepath.Join(r.CacheDir, "images"), what)
+	return p, err
+}
+
+// DockerSource returns the docker:// source of a registry image, pinned to
+// hash when one is registered, so that the registry's content addressing
+// does the identity check.
+func DockerSource(ref, hash string) (string, error) {
+	if hash == "" {
+		return "docker://" + ref, nil
+	}
+	h, err := cube.NormalizeHash(hash)
+	if err != nil {
+		return "", err
+	}
+	name := ref
+	if i := strings.Index(name, "@"); i >= 0 {
+		name = name[:i]
+	}
+	if slash, colon := strings.LastIndex(name, "/"), strings.LastIndex(name, ":"); colon > slash {
+		name = name[:colon]
+	}
+	return "docker://" + name + "@sha256:" + h, nil
+}

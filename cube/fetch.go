@@ -1,0 +1,204 @@
+package cube
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube/archive"
+)
+
+// MaxDownload is the largest file FetchFile downloads, in bytes.
+const MaxDownload int64 = 64 << 30
+
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// NormalizeHash returns a sha256 given as hex, with or without a "sha256:"
+// prefix, as 64 lowercase hex digits; CodeInvalid otherwise.
+func NormalizeHash(h string) (string, error) {
+	h = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "sha256:"))
+	if !sha256Pattern.MatchString(h) {
+		return "", medperf.FieldError("hash", "%q is not a sha256 (64 hex digits)", h)
+	}
+	return h, nil
+}
+
+// FileSHA256 returns the sha256 of the file at p as lowercase hex: the
+// identity of image archives, SIF files and tarballs.
+func FileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", medperf.Errorf(medperf.CodeNotFound, "cannot open %s: %v", filepath.Base(p), err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", medperf.Errorf(medperf.CodeInvalid, "cannot read %s: %v", filepath.Base(p), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// HashMismatchError means a file's sha256 is not the registered one.
+type HashMismatchError struct {
+	What      string
+	Want, Got string
+}
+
+func (e *HashMismatchError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the CodeInvalid medperf.Error.
+func (e *HashMismatchError) Unwrap() error {
+	return medperf.Errorf(medperf.CodeInvalid, "%s has sha256 %s, but %s was registered: refusing to use it", e.What, e.Got, e.Want)
+}
+
+// IsURL reports whether src is an http or https URL.
+func IsURL(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
+}
+
+// FetchFile returns a local file holding src (an http(s) URL or a local
+// path) whose sha256 is want (64 hex digits; "" accepts any file and is for
+// developers only), and the sha256 it has. The file is copied (downloaded)
+// into cacheDir/<sha256> while being hashed, once; a cached copy is hashed
+// again before use. A mismatch is a *HashMismatchError and leaves no file in
+// the cache.
+func FetchFile(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
+	if want != "" {
+		var err error
+		if want, err = NormalizeHash(want); err != nil {
+			return "", "", err
+		}
+	}
+	if want != "" {
+		cached := filepath.Join(cacheDir, want)
+		if got, err := FileSHA256(cached); err == nil && got == want {
+			return cached, got, nil
+		}
+	}
+	if !IsURL(src) {
+		f, err := os.Open(src)
+		if err != nil {
+			return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the %s: %v", what, err)
+		}
+		defer f.Close()
+		return store(f, want, cacheDir, what)
+	}
+	return download(ctx, hc, src, want, cacheDir, what)
+}
+
+func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return "", "", medperf.FieldError("url", "%s URL is not valid: %v", what, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", "", medperf.FieldError("url", "%s URL is not valid: %v", what, err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("cannot download the %s from %s", what, u.Host), Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", "", medperf.Errorf(medperf.CodeUnavailable, "downloading the %s from %s answered %s", what, u.Host, resp.Status)
+	}
+	return store(resp.Body, want, cacheDir, what)
+}
+
+// store copies r into cacheDir/<sha256> while hashing it, so that what is
+// verified is exactly what is used later (a local file could change between
+// a check and its use). A mismatch leaves no file behind.
+func store(r io.Reader, want, cacheDir, what string) (string, string, error) {
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
+	}
+	tmp, err := os.CreateTemp(cacheDir, ".download-*")
+	if err != nil {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot write to the cache directory: %v", err)
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, MaxDownload+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("reading the %s failed", what), Err: err}
+	}
+	if n > MaxDownload {
+		return "", "", medperf.Errorf(medperf.CodeTooLarge, "the %s is larger than %d bytes", what, MaxDownload)
+	}
+	got := hex.EncodeToString(h.Sum(nil))
+	if want != "" && got != want {
+		return "", "", &HashMismatchError{What: what, Want: want, Got: got}
+	}
+	final := filepath.Join(cacheDir, got)
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot write to the cache directory: %v", err)
+	}
+	return final, got, nil
+}
+
+// FetchAdditionalFiles returns the directory holding the extracted
+// additional-files tarball src (an http(s) URL or a local path) with sha256
+// want ("" accepts any tarball, for developers; the hash found is returned).
+// The tarball is verified before it is opened, extracted with
+// archive.Extract under lim into cacheDir/<sha256>/files, and reused from
+// there afterwards. Errors: *HashMismatchError, *archive.RejectError,
+// CodeUnavailable for a failed download.
+func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cacheDir string, lim archive.Limits) (string, string, error) {
+	if want != "" {
+		var err error
+		if want, err = NormalizeHash(want); err != nil {
+			return "", "", err
+		}
+		dir := filepath.Join(cacheDir, want, "files")
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir, want, nil
+		}
+	}
+	file, got, err := FetchFile(ctx, hc, src, want, filepath.Join(cacheDir, "downloads"), "additional files tarball")
+	if err != nil {
+		return "", "", err
+	}
+	dir := filepath.Join(cacheDir, got, "files")
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return dir, got, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the additional files tarball: %v", err)
+	}
+	defer f.Close()
+	tmp := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".extract-%d", os.Getpid()))
+	os.RemoveAll(tmp)
+	err = archive.Extract(f, tmp, lim)
+	os.Remove(file) // the extracted tree is what is kept
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
+			return dir, got, nil // another process extracted it first
+		}
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
+	}
+	return dir, got, nil
+}
