@@ -189,6 +189,9 @@ func extractTo(file, dir string) error {
 	defer f.Close()
 	tmp := dir + fmt.Sprintf(".tmp-%d", os.Getpid())
 	os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return storageError(err)
+	}
 	if err := archive.Extract(f, tmp, archive.DefaultLimits); err != nil {
 		return err
 	}
