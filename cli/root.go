@@ -57,6 +57,7 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCmd(e),
+		newDatasetCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
