@@ -44,7 +44,7 @@ fi
 find "$dir" -type f -exec cat {} + >/dev/null # warm the page cache
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(python3 --version), $(go version | cut -d' ' -f3)"
-echo "folder: $(find "$dir" -type f ! -name '.params-*' | wc -l) files, $(du -sm --apparent-size "$dir" | cut -f1) MiB"
+echo "folder: $(find "$dir" -type f ! -name '.params-*' | wc -l) files, $(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s / 1048576}') MiB"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 py_hash=$(python3 "$root/bench/medperf_hash.py" "$dir")
@@ -70,4 +70,23 @@ else
 		echo "$name: mean $(python3 -c "print(round(($end - $start) / $runs, 3))") s over $runs runs"
 	done
 fi
+
+# Other work on the machine changes over seconds, and hyperfine times one
+# command's runs before the other's; timing the two in alternation, pair by
+# pair, gives each pair the same conditions.
+echo "interleaved: $runs pairs, python then medperf, seconds"
+python3 - "$runs" "$py_cmd" "$go_cmd" <<'PY'
+import shlex, statistics, subprocess, sys, time
+runs, py, go = int(sys.argv[1]), shlex.split(sys.argv[2]), shlex.split(sys.argv[3])
+def timed(cmd):
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+ratios = []
+for i in range(runs):
+    p, g = timed(py), timed(go)
+    ratios.append(p / g)
+    print("  pair %d: python %.3f  medperf %.3f  speed-up %.2fx" % (i + 1, p, g, p / g))
+print("  median speed-up %.2fx (min %.2fx, max %.2fx)" % (statistics.median(ratios), min(ratios), max(ratios)))
+PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
