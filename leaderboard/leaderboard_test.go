@@ -334,3 +334,51 @@ func TestBuildWithNothing(t *testing.T) {
 		t.Errorf("empty leaderboard = %+v, want no models and a board per declared metric", lb)
 	}
 }
+
+func TestBuildListsParticipantsWithoutResults(t *testing.T) {
+	renamed := leaderboard.Entity{ID: modelA.ID, Name: "alpha-net v2"}
+	empty := leaderboard.Entity{ID: 99, Name: "new-site"}
+	lb := MustBuild(t, declared, handMade()[:1], leaderboard.Options{
+		Models: []leaderboard.Entity{renamed}, Datasets: []leaderboard.Entity{empty},
+	})
+	if want := []leaderboard.Entity{site1, empty}; !reflect.DeepEqual(lb.Datasets, want) {
+		t.Errorf("datasets %v, want %v", lb.Datasets, want)
+	}
+	if want := []leaderboard.Entity{renamed}; !reflect.DeepEqual(lb.Models, want) {
+		t.Errorf("models %v, want the given name to win: %v", lb.Models, want)
+	}
+	if c := board(t, lb, "auc").Cells[0][1]; c.Value != nil {
+		t.Errorf("cell on the site without results = %v, want missing", *c.Value)
+	}
+}
+
+// FuzzBuild checks that any values, NaN and infinities included, give a
+// leaderboard without panicking, with ranks within bounds and a JSON form.
+func FuzzBuild(f *testing.F) {
+	f.Add(0.5, 0.5, 0.1, 3.0, 7.0, int64(1))
+	f.Add(math.NaN(), math.Inf(1), math.Inf(-1), -1.0, 2.5, int64(2))
+	f.Fuzz(func(t *testing.T, a, b, c, cases, loss float64, id int64) {
+		results := []leaderboard.Result{
+			result(id, modelA, site1, map[string]float64{"auc": a, "loss": loss, "n_cases": cases}),
+			result(id+1, modelB, site1, map[string]float64{"auc": b, "n_cases": cases}),
+			result(id+2, modelC, site2, map[string]float64{"auc": c, "loss": a}),
+			result(id, modelA, site2, map[string]float64{"auc": c, "loss": b}),
+		}
+		lb, err := leaderboard.Build(7, declared, results, leaderboard.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bd := range lb.Boards {
+			for _, row := range bd.Cells {
+				for _, cell := range row {
+					if cell.Rank != nil && (*cell.Rank < 1 || *cell.Rank > float64(len(lb.Models))) {
+						t.Errorf("rank %v out of bounds", *cell.Rank)
+					}
+				}
+			}
+		}
+		if _, err := json.Marshal(lb); err != nil {
+			t.Errorf("leaderboard does not marshal: %v", err)
+		}
+	})
+}

@@ -344,3 +344,29 @@ func TestChartsOfAnEmptyLeaderboard(t *testing.T) {
 		})
 	}
 }
+
+// FuzzChartNames checks that whatever users name their models and
+// datasets, the charts stay well-formed SVG with no element from a name.
+func FuzzChartNames(f *testing.F) {
+	f.Add(`<script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`)
+	f.Add("]]><!--", "\x00\x01\ufffe")
+	f.Fuzz(func(t *testing.T, model, dataset string) {
+		m := leaderboard.Entity{ID: 1, Name: model}
+		d := leaderboard.Entity{ID: 2, Name: dataset}
+		lb, err := leaderboard.Build(1, decl, []leaderboard.Result{
+			{ID: 1, Benchmark: 1, Model: m, Dataset: d, Metrics: map[string]float64{"dice": 0.5}},
+		}, leaderboard.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, markup := range charts(t, lb) {
+			for _, e := range mustParseSVG(t, markup) {
+				switch e.name {
+				case "svg", "title", "desc", "text", "g", "rect", "defs", "linearGradient", "stop", "line", "circle":
+				default:
+					t.Errorf("%s: a name produced a <%s> element", name, e.name)
+				}
+			}
+		}
+	})
+}
