@@ -21,7 +21,7 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 # The folder: FILES files whose sizes vary from a quarter to 1.75 times the
 # mean, TOTAL_MIB MiB in all, ten to a subfolder; content from a seeded
 # generator, so every run and every machine hashes the same bytes.
-stamp="$dir/.params-$files-$total_mib"
+stamp="${dir%/}.made-$files-$total_mib" # beside the folder: a file inside would be hashed too
 if [[ ! -f $stamp ]]; then
 	rm -rf "$dir" && mkdir -p "$dir"
 	python3 - "$dir" "$files" "$total_mib" <<'PY'
@@ -44,7 +44,7 @@ fi
 find "$dir" -type f -exec cat {} + >/dev/null # warm the page cache
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(python3 --version), $(go version | cut -d' ' -f3)"
-echo "folder: $(find "$dir" -type f ! -name '.params-*' | wc -l) files, $(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s / 1048576}') MiB"
+echo "folder: $(find "$dir" -type f | wc -l) files, $(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s / 1048576}') MiB"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 py_hash=$(python3 "$root/bench/medperf_hash.py" "$dir")

@@ -45,12 +45,13 @@ func newDatasetHashCmd(e *env) *cobra.Command {
 		ctx, stop := signal.NotifyContext(commandContext(c), os.Interrupt)
 		defer stop()
 		h := site.Hasher{}
+		var progress *progressLine
 		if *out == formatTable && isTerminal(e.stderr) {
-			p := newProgressLine(e.stderr, time.Now)
-			defer p.finish()
-			h.Progress = p.update
+			progress = newProgressLine(e.stderr, time.Now)
+			h.Progress = progress.update
 		}
 		d, err := h.Hash(ctx, paths...)
+		progress.finish() // before anything else is printed
 		if err != nil {
 			return err
 		}
@@ -73,6 +74,8 @@ func commandContext(c *cobra.Command) context.Context {
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
+// Other character devices (/dev/null) count too: what is written there is
+// lost anyway.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
@@ -107,8 +110,9 @@ func (p *progressLine) update(pr site.Progress) {
 	fmt.Fprintf(p.w, "\rhashing: %d/%d files, %s/%s ", pr.Files, pr.TotalFiles, mebibytes(pr.Bytes), mebibytes(pr.TotalBytes))
 }
 
+// finish ends the progress line, if one was shown; p may be nil.
 func (p *progressLine) finish() {
-	if p.shown {
+	if p != nil && p.shown {
 		fmt.Fprintln(p.w)
 	}
 }
