@@ -46,6 +46,15 @@ find "$dir" -type f -exec cat {} + >/dev/null # warm the page cache
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(python3 --version), $(go version | cut -d' ' -f3)"
 echo "folder: $(find "$dir" -type f | wc -l) files, $(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s / 1048576}') MiB"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# How much of the machine is free: the share of CPU time spent idle over 2 s.
+idle_share() {
+	local a b
+	a=($(head -1 /proc/stat)) && sleep 2 && b=($(head -1 /proc/stat))
+	local total=0 i
+	for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+	echo "$((100 * (b[4] - a[4]) / total))%"
+}
+echo "CPU idle over 2 s before timing: $(idle_share)"
 
 py_hash=$(python3 "$root/bench/medperf_hash.py" "$dir")
 go_hash=$("$bin" dataset hash "$dir" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])')
