@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/medperf/medperf"
@@ -381,4 +382,32 @@ func FuzzBuild(f *testing.F) {
 			t.Errorf("leaderboard does not marshal: %v", err)
 		}
 	})
+}
+
+func TestPublishedKeepsOnlyAggregates(t *testing.T) {
+	lb := MustBuild(t, declared, handMade(), leaderboard.Options{})
+	pub := lb.Published()
+	if len(pub.Datasets) != 0 || !reflect.DeepEqual(pub.Models, lb.Models) || len(pub.Boards) != len(lb.Boards) {
+		t.Fatalf("published = %+v, want the models and boards without datasets", pub)
+	}
+	for i, b := range pub.Boards {
+		if len(b.Cells) != 0 {
+			t.Errorf("board %s keeps %d rows of cells", b.Metric, len(b.Cells))
+		}
+		for k, r := range b.Rows {
+			if r.WorstDataset != nil {
+				t.Errorf("board %s row %d names its worst dataset", b.Metric, k)
+			}
+			if !near(r.Mean, lb.Boards[i].Rows[k].Mean) || r.Sites != lb.Boards[i].Rows[k].Sites {
+				t.Errorf("board %s row %d changed its aggregates", b.Metric, k)
+			}
+		}
+	}
+	if lb.Boards[0].Rows[0].WorstDataset == nil || len(lb.Boards[0].Cells) == 0 {
+		t.Error("Published changed the leaderboard it was called on")
+	}
+	b, err := json.Marshal(pub)
+	if err != nil || strings.Contains(string(b), "hospital") {
+		t.Errorf("published JSON names a dataset (%v): %s", err, b)
+	}
 }
