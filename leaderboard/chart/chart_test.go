@@ -370,3 +370,26 @@ func FuzzChartNames(f *testing.F) {
 		}
 	})
 }
+
+func TestHeatmapOfAFreeFormMetric(t *testing.T) {
+	lb, err := leaderboard.Build(1, medperf.MetricSet{}, []leaderboard.Result{
+		{ID: 1, Benchmark: 1, Model: plain, Dataset: siteA, Metrics: map[string]float64{"score": 3}},
+		{ID: 2, Benchmark: 1, Model: evil, Dataset: siteA, Metrics: map[string]float64{"score": 7}},
+	}, leaderboard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	markup, err := chart.Heatmap(lb, "score")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := mustParseSVG(t, markup)
+	for _, e := range all {
+		if e.name == "desc" && (strings.Contains(e.text, "better") || !strings.Contains(e.text, "direction not declared")) {
+			t.Errorf("desc %q claims a direction the benchmark did not declare", e.text)
+		}
+	}
+	if legend := withClass(all, "legend"); len(legend) != 1 || strings.Contains(legend[0].attrs["aria-label"], "best") {
+		t.Errorf("legend %v, want low to high without best or worst", legend)
+	}
+}

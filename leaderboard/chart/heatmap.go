@@ -38,8 +38,12 @@ func Heatmap(lb *leaderboard.Leaderboard, metric string) (string, error) {
 
 	var b builder
 	title := fmt.Sprintf("%s by model and dataset", metric)
-	desc := fmt.Sprintf("Heatmap of %s for %d models (rows, best first) on %d datasets (columns); %s; deeper blue is better; cells marked with a dash have no result.",
-		metric, len(lb.Models), len(lb.Datasets), directionText(board.Direction))
+	deeper := "better"
+	if !board.Direction.Valid() {
+		deeper = "higher"
+	}
+	desc := fmt.Sprintf("Heatmap of %s for %d models (rows, in leaderboard order) on %d datasets (columns); %s; deeper blue is %s; cells marked with a dash have no result.",
+		metric, len(lb.Models), len(lb.Datasets), directionText(board.Direction), deeper)
 	open(&b, id, width, height, title, desc)
 	for j, d := range lb.Datasets {
 		x := float64(labelWidth + j*cellWidth + cellWidth/2)

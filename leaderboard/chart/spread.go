@@ -36,7 +36,7 @@ func Spread(lb *leaderboard.Leaderboard, metric string) (string, error) {
 
 	var b builder
 	title := fmt.Sprintf("%s across datasets, per model", metric)
-	desc := fmt.Sprintf("Strip plot of %s: one row per model (best first), a dot per dataset at its value and a bar at the model's mean; %s.",
+	desc := fmt.Sprintf("Strip plot of %s: one row per model (in leaderboard order), a dot per dataset at its value and a bar at the model's mean; %s.",
 		metric, directionText(board.Direction))
 	open(&b, id, width, height, title, desc)
 	x := func(v float64) float64 { return labelWidth + sc.pos(v)*plotWidth }
