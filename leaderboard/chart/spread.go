@@ -14,7 +14,11 @@ const (
 	axisHeight = 44
 	dotRadius  = 5
 	ticks      = 5
+	plotPad    = 10 // keeps dots at the ends of the scale clear of the labels
 )
+
+// xAt places the fraction f of the value axis.
+func xAt(f float64) float64 { return labelWidth + plotPad + f*(plotWidth-2*plotPad) }
 
 // Spread returns an SVG strip plot of metric in lb: one row per model in
 // leaderboard order, a dot per dataset at its value, and a vertical bar at
@@ -39,7 +43,7 @@ func Spread(lb *leaderboard.Leaderboard, metric string) (string, error) {
 	desc := fmt.Sprintf("Strip plot of %s: one row per model (in leaderboard order), a dot per dataset at its value and a bar at the model's mean; %s.",
 		metric, directionText(board.Direction))
 	open(&b, id, width, height, title, desc)
-	x := func(v float64) float64 { return labelWidth + sc.pos(v)*plotWidth }
+	x := func(v float64) float64 { return xAt(sc.pos(v)) }
 	for i, m := range lb.Models {
 		y := top + float64(i*rowHeight) + rowHeight/2
 		rowLabel(&b, m.Name, y)
@@ -74,7 +78,7 @@ func axis(b *builder, sc scale, y float64) {
 	b.printf(`<g class="axis"><line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#000000"/>`, num(labelWidth), num(labelWidth+plotWidth), num(y), num(y))
 	for k := 0; k < ticks; k++ {
 		f := float64(k) / (ticks - 1)
-		tx := labelWidth + f*plotWidth
+		tx := xAt(f)
 		b.printf(`<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#000000"/>`, num(tx), num(tx), num(y), num(y+4))
 		b.printf(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, num(tx), num(y+16), short(sc.lo+f*(sc.hi-sc.lo)))
 	}
