@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/medperf/medperf"
 )
@@ -216,14 +217,11 @@ func specNames(specs []medperf.MetricSpec) string {
 	if len(specs) == 0 {
 		return "(none)"
 	}
-	s := ""
+	names := make([]string, len(specs))
 	for i, sp := range specs {
-		if i > 0 {
-			s += ", "
-		}
-		s += sp.Name
+		names[i] = sp.Name
 	}
-	return s
+	return strings.Join(names, ", ")
 }
 
 // sortMetric is the metric rows are sorted by: opts.Metric, else the
