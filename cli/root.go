@@ -62,6 +62,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newAdminCmd(e),
 		newAuthCmd(e),
 		newContainerCmd(e),
+		newDatasetCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
