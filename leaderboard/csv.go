@@ -1,0 +1,149 @@
+package leaderboard
+
+import (
+	"encoding/csv"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// WriteResultsCSV writes results as CSV: a header row, then one row per
+// result sorted by benchmark, model, dataset and result ID. The columns are
+// result_id, benchmark, model_id, model, dataset_id, dataset, then one
+// column per metric key found in any result, sorted by name; a result
+// without a metric has an empty cell. Names are neutralised for spreadsheets
+// (see safeText).
+func WriteResultsCSV(w io.Writer, results []Result) error {
+	keys := metricKeys(results)
+	sorted := append([]Result(nil), results...)
+	sort.Slice(sorted, func(i, j int) bool { return resultLess(sorted[i], sorted[j]) })
+
+	cw := csv.NewWriter(w)
+	header := append([]string{"result_id", "benchmark", "model_id", "model", "dataset_id", "dataset"}, safeTexts(keys)...)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, r := range sorted {
+		row := []string{id(r.ID), id(r.Benchmark), id(r.Model.ID), safeText(r.Model.Name), id(r.Dataset.ID), safeText(r.Dataset.Name)}
+		for _, k := range keys {
+			v, ok := r.Metrics[k]
+			row = append(row, number(v, ok))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func metricKeys(results []Result) []string {
+	seen := map[string]bool{}
+	for _, r := range results {
+		for k := range r.Metrics {
+			seen[k] = true
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func resultLess(a, b Result) bool {
+	switch {
+	case a.Benchmark != b.Benchmark:
+		return a.Benchmark < b.Benchmark
+	case a.Model.ID != b.Model.ID:
+		return a.Model.ID < b.Model.ID
+	case a.Dataset.ID != b.Dataset.ID:
+		return a.Dataset.ID < b.Dataset.ID
+	}
+	return a.ID < b.ID
+}
+
+// leaderboardColumns are the fixed columns of WriteCSV.
+var leaderboardColumns = []string{
+	"metric", "direction", "position", "model_id", "model", "sites", "mean", "weighted_mean", "cases",
+	"worst", "worst_dataset_id", "worst_dataset", "mean_rank",
+}
+
+// WriteCSV writes lb as CSV: a header row, then one row per metric and
+// model, boards in lb's order and models in row order. After the fixed
+// columns (metric, direction, position, model_id, model, sites, mean,
+// weighted_mean, cases, worst, worst_dataset_id, worst_dataset, mean_rank)
+// comes one column per dataset, in lb.Datasets order, headed
+// "dataset ID: NAME" and holding the model's value there. Missing values
+// are empty cells.
+func WriteCSV(w io.Writer, lb *Leaderboard) error {
+	cw := csv.NewWriter(w)
+	header := append([]string(nil), leaderboardColumns...)
+	for _, d := range lb.Datasets {
+		header = append(header, safeText("dataset "+id(d.ID)+": "+d.Name))
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, b := range lb.Boards {
+		for i, s := range b.Rows {
+			if err := cw.Write(leaderboardRow(b, s, b.Cells[i])); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func leaderboardRow(b Board, s Summary, cells []Cell) []string {
+	worstID, worstName := "", ""
+	if s.WorstDataset != nil {
+		worstID, worstName = id(s.WorstDataset.ID), safeText(s.WorstDataset.Name)
+	}
+	row := []string{
+		safeText(b.Metric), string(b.Direction), strconv.Itoa(s.Position), id(s.Model.ID), safeText(s.Model.Name),
+		strconv.Itoa(s.Sites), optional(s.Mean), optional(s.WeightedMean), strconv.FormatInt(s.Cases, 10),
+		optional(s.Worst), worstID, worstName, optional(s.MeanRank),
+	}
+	for _, c := range cells {
+		row = append(row, optional(c.Value))
+	}
+	return row
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+func number(v float64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func optional(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return number(*v, true)
+}
+
+// safeText keeps a spreadsheet from reading a user-given name as a formula
+// (CSV injection): text that starts with '=', '+', '-', '@', a tab or a
+// carriage return gets a leading apostrophe. Numbers are never passed here.
+func safeText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func safeTexts(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = safeText(s)
+	}
+	return out
+}
