@@ -16,15 +16,12 @@ import (
 	"github.com/medperf/medperf/demo/synth"
 )
 
-// newDemoCmd is the `medperf demo` group: the reference benchmark's data,
-// images and cube programs.
+// newDemoCmd is `medperf demo`, which plays the reference benchmark (see
+// demo_play.go), and its subcommands: the benchmark's data, images and cube
+// programs.
 func newDemoCmd(e *env) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "demo",
-		Short: "The reference benchmark: synthetic data, cube images and cube programs",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	c := &cobra.Command{Use: "demo", Args: cobra.NoArgs}
+	addDemoPlay(e, c)
 	c.AddCommand(newDemoDataCmd(e), newDemoImagesCmd(e), newDemoCubeCmd(e))
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -24,14 +25,28 @@ func Entrypoint(cube string) []string { return []string{BinaryPath, "demo", "cub
 // sorted), so that examples/demo/<cube>/container_config.yaml can be checked
 // against it.
 func ContainerConfig(cube, image string) []byte {
+	head := fmt.Sprintf("# The reference benchmark's %s cube: the medperf binary in a FROM scratch image,\n", cube) +
+		fmt.Sprintf("# built by `medperf demo images`. Mount paths are the defaults of `medperf demo cube %s`.\n", cube)
+	return containerConfig(head, image, Entrypoint(cube), cube)
+}
+
+// LocalContainerConfig returns the container_config.yaml of cube for the
+// local runtime (`--runtime local`): the tasks of ContainerConfig, with the
+// medperf executable at binary (an absolute host path) as both the image and
+// the first word of every run_args.entrypoint.
+func LocalContainerConfig(cube, binary string) []byte {
+	head := fmt.Sprintf("# The reference benchmark's %s cube for the local runtime: the medperf binary on this host.\n", cube)
+	return containerConfig(head, quote(binary), append([]string{binary}, Entrypoint(cube)[1:]...), cube)
+}
+
+func containerConfig(head, image string, entrypoint []string, cube string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# The reference benchmark's %s cube: the medperf binary in a FROM scratch image,\n", cube)
-	fmt.Fprintf(&b, "# built by `medperf demo images`. Mount paths are the defaults of `medperf demo cube %s`.\n", cube)
+	b.WriteString(head)
 	fmt.Fprintf(&b, "container_type: DockerImage\nimage: %s\ntasks:\n", image)
 	tasks := Tasks(cube)
 	for _, name := range slices.Sorted(maps.Keys(tasks)) {
 		t := tasks[name]
-		fmt.Fprintf(&b, "  %s:\n    run_args:\n      entrypoint: [%s]\n      command: [%s]\n", name, quoteList(Entrypoint(cube)), quote(name))
+		fmt.Fprintf(&b, "  %s:\n    run_args:\n      entrypoint: [%s]\n      command: [%s]\n", name, quoteList(entrypoint), quote(name))
 		writeVolumes(&b, "input_volumes", t.Inputs)
 		writeVolumes(&b, "output_volumes", t.Outputs)
 	}
@@ -49,7 +64,7 @@ func writeVolumes(b *strings.Builder, key string, vols map[string]Volume) {
 	}
 }
 
-func quote(s string) string { return `"` + s + `"` }
+func quote(s string) string { return strconv.Quote(s) }
 
 func quoteList(xs []string) string {
 	q := make([]string, len(xs))
