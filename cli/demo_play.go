@@ -33,11 +33,13 @@ func addDemoPlay(e *env, c *cobra.Command) {
 	fl.BoolVar(&serve, "serve", false, "keep the server running afterwards, until Ctrl-C, and print its URL and a sign-in token")
 	fl.IntVar(&o.Cases, "cases", play.DefaultCases, "cases per site (1 to 50)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the synthetic data")
+	fl.StringVar(&o.ImageTag, "image-tag", "latest", "tag of the cube images built for Docker")
+	fl.MarkHidden("image-tag") // for tests that run beside other builds of the images
 	fl.BoolVarP(&verbose, "verbose", "v", false, "also show every container task and the exact payload each user reviews before it is sent")
 	format := outputFlag(c)
-	c.RunE = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return medperf.Errorf(medperf.CodeInvalid, "unknown demo command %q (see 'medperf demo --help')", args[0])
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if o.Cases < 1 {
+			return medperf.FieldError("--cases", "must be between 1 and 50, not %d", o.Cases)
 		}
 		ctx, stop := interruptible(c)
 		defer stop()

@@ -76,7 +76,6 @@ type Demo struct {
 	AdminToken, OwnerToken string
 
 	srv     *server.Server
-	files   *http.Server
 	cleanup []func()
 	once    sync.Once
 }

@@ -71,8 +71,13 @@ func pingDocker(ctx context.Context) (*client.Client, error) {
 func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime, error) {
 	bin := p.o.Binary
 	if bin == "" {
-		var err error
-		if bin, err = images.Binary(ctx, p.dir); err != nil {
+		tmp, err := os.MkdirTemp(p.dir, ".build-")
+		if err != nil {
+			dc.Close()
+			return nil, &medperf.Error{Code: medperf.CodeForbidden, Message: "cannot create a build directory in " + p.dir, Err: err}
+		}
+		defer os.RemoveAll(tmp)
+		if bin, err = images.Binary(ctx, tmp); err != nil {
 			dc.Close()
 			return nil, err
 		}
