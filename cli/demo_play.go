@@ -33,7 +33,7 @@ func addDemoPlay(e *env, c *cobra.Command) {
 	fl.BoolVar(&serve, "serve", false, "keep the server running afterwards, until Ctrl-C, and print its URL and a sign-in token")
 	fl.IntVar(&o.Cases, "cases", play.DefaultCases, "cases per site (1 to 50)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the synthetic data")
-	fl.StringVar(&o.ImageTag, "image-tag", "latest", "tag of the cube images built for Docker")
+	fl.StringVar(&o.ImageTag, "image-tag", "", "tag of the cube images built for Docker (default: from the binary's hash)")
 	fl.MarkHidden("image-tag") // for tests that run beside other builds of the images
 	fl.BoolVarP(&verbose, "verbose", "v", false, "also show every container task and the exact payload each user reviews before it is sent")
 	format := outputFlag(c)

@@ -46,9 +46,10 @@ type Options struct {
 	// runtime. Default: the running executable, or for Docker one built from
 	// the source tree when the running one is not static (see images.Binary).
 	Binary string
-	// ImageTag tags the cube images built for Docker; default "latest".
-	// Tests use their own, so that runs in parallel never move each other's
-	// tags.
+	// ImageTag tags the cube images built for Docker (besides the "latest"
+	// of images.Build); default "bin-" and the first 12 hex digits of the
+	// binary's sha256, so that builds from other binaries, which move the
+	// "latest" tags, never swap a running demo's images.
 	ImageTag string
 	// Out receives a progress line per step; nil is quiet.
 	Out io.Writer
@@ -141,9 +142,6 @@ func (o *Options) defaults() error {
 	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
-	}
-	if o.ImageTag == "" {
-		o.ImageTag = "latest"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

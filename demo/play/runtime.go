@@ -66,8 +66,10 @@ func pingDocker(ctx context.Context) (*client.Client, error) {
 }
 
 // dockerRuntime builds the cubes' images from the medperf binary and
-// returns the Docker runtime; every config names its image by tag and its
-// hash is the built image's id.
+// returns the Docker runtime; every config names its image by a tag of its
+// own (Options.ImageTag, else one derived from the binary's hash, so that
+// another build of the images, which moves the "latest" tags, cannot pull
+// the images from under a running demo) and its hash is the image's id.
 func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime, error) {
 	bin := p.o.Binary
 	if bin == "" {
@@ -90,17 +92,23 @@ func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime
 		return nil, err
 	}
 	p.report.ImageBuild = time.Since(start).Seconds()
-	ids := map[string]string{}
-	for _, b := range built {
-		ref := b.Image
-		if p.o.ImageTag != "latest" {
-			ref = "medperf-demo/" + b.Cube + ":" + p.o.ImageTag
-			if err := dc.ImageTag(ctx, b.ID, ref); err != nil {
-				dc.Close()
-				return nil, &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot tag image " + ref, Err: err}
-			}
+	tag := p.o.ImageTag
+	if tag == "" {
+		sum, err := cube.FileSHA256(bin)
+		if err != nil {
+			dc.Close()
+			return nil, err
 		}
-		ids[b.Cube] = b.ID
+		tag = "bin-" + sum[:12]
+	}
+	ids, refs := map[string]string{}, map[string]string{}
+	for _, b := range built {
+		ref := "medperf-demo/" + b.Cube + ":" + tag
+		if err := dc.ImageTag(ctx, b.ID, ref); err != nil {
+			dc.Close()
+			return nil, &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot tag image " + ref, Err: err}
+		}
+		ids[b.Cube], refs[b.Cube] = b.ID, ref
 		p.images = append(p.images, ref)
 	}
 	p.step("", "built %d images in %s", len(built)+1, time.Since(start).Round(10*time.Millisecond))
@@ -108,7 +116,7 @@ func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime
 	return &runtime{
 		name: RuntimeDocker, runtime: rt,
 		config: func(c string) ([]byte, string, error) {
-			return cubes.ContainerConfig(c, "medperf-demo/"+c+":"+p.o.ImageTag), ids[c], nil
+			return cubes.ContainerConfig(c, refs[c]), ids[c], nil
 		},
 		close: func() { rt.Close() },
 	}, nil
