@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/medperftest"
 )
 
@@ -144,5 +148,51 @@ func TestDemoCommandWithDockerAndNoEngineExitsUnavailable(t *testing.T) {
 	code, _, errOut := runCLI(t, "demo", "--runtime", "docker")
 	if code != exitCodes[medperf.CodeUnavailable] {
 		t.Errorf("exit %d, want %d\n%s", code, exitCodes[medperf.CodeUnavailable], errOut)
+	}
+}
+
+func TestDemoServeKeepsTheServerUntilInterrupted(t *testing.T) {
+	bin := MustStaticMedperf(t)
+	cmd := exec.Command(bin, "demo", "--runtime", "local", "--cases", "1", "--serve")
+	cmd.Dir = t.TempDir()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var url, token string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && token == "" {
+		line := sc.Text()
+		if _, after, ok := strings.Cut(line, "keeps running at "); ok {
+			url, _, _ = strings.Cut(after, " ")
+		}
+		if url != "" && strings.HasPrefix(line, "  ") && !strings.Contains(line, " > ") {
+			token = strings.TrimSpace(line)
+		}
+	}
+	if url == "" || token == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no URL and token printed\n%s", stderr.String())
+	}
+	cl, err := client.New(url, token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me, err := cl.Me(context.Background()); err != nil || me.Email != "benchmark-owner@example.org" {
+		t.Fatalf("signing in with the printed token: %+v %v", me, err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after Ctrl-C: %v\n%s", err, stderr.String())
+	}
+	if _, err := cl.Me(context.Background()); medperf.ErrorCode(err) != medperf.CodeUnavailable {
+		t.Errorf("the server still answers after Ctrl-C: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cli"
+	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/demo/cubes"
 	"github.com/medperf/medperf/demo/play"
 	"github.com/medperf/medperf/medperftest"
@@ -253,5 +254,27 @@ func TestDemoWithDockerAndNoEngineIsUnavailable(t *testing.T) {
 	}
 	if medperf.ErrorCode(err) != medperf.CodeUnavailable {
 		t.Fatalf("%v, want %s", err, medperf.CodeUnavailable)
+	}
+}
+
+func TestDemoServerAnswersUntilClose(t *testing.T) {
+	d, _ := MustPlay(t, play.Options{Runtime: play.RuntimeLocal, Cases: 1})
+	for _, token := range []string{d.OwnerToken, d.AdminToken} {
+		cl, err := client.New(d.URL, token, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Me(context.Background()); err != nil {
+			t.Fatalf("the kept server refuses a sign-in token: %v", err)
+		}
+		l, err := cl.BenchmarkResults(context.Background(), d.Report.Benchmark, medperf.ResultFilter{})
+		if err != nil || l.Total != 9 {
+			t.Fatalf("results on the kept server: %+v %v", l, err)
+		}
+	}
+	d.Close()
+	cl, _ := client.New(d.URL, d.OwnerToken, nil)
+	if _, err := cl.Me(context.Background()); medperf.ErrorCode(err) != medperf.CodeUnavailable {
+		t.Errorf("after Close: %v, want %s", err, medperf.CodeUnavailable)
 	}
 }
