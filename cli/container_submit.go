@@ -177,7 +177,11 @@ func imageHash(ctx context.Context, cfg *cube.Config, want string, e *env) (stri
 }
 
 func listContainers(e *env, model bool) *cobra.Command {
-	c := &cobra.Command{Use: "ls", Short: "List registered containers", Args: cobra.NoArgs}
+	summary := "List registered containers"
+	if model {
+		summary = "List registered models"
+	}
+	c := &cobra.Command{Use: "ls", Short: summary, Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
