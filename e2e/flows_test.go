@@ -115,7 +115,10 @@ func TestFlows(t *testing.T) {
 
 	// Flow 4: a run killed with kill -9, then run again.
 	finished := w.killedRun(do1, b.ID, d1)
-	out := w.run(do1, "benchmark", "run", "-b", bid, "-d", fmt.Sprint(d1))
+	code, out, errs := w.exec(do1, "benchmark", "run", "-b", bid, "-d", fmt.Sprint(d1))
+	if code != 0 || strings.Contains(errs, "done in") || !strings.Contains(out, "ran") {
+		t.Fatalf("the rerun: exit %d; progress must stay quiet in a pipe\n%s%s", code, out, errs)
+	}
 	t.Run("the rerun does not repeat the steps finished before the kill", func(t *testing.T) {
 		names := map[int64]string{ref: cubes.ReferenceModel, cc: cubes.ModelCC, logreg: cubes.ModelLogReg}
 		for _, st := range finished {
@@ -139,6 +142,21 @@ func TestFlows(t *testing.T) {
 		w.fail(do1, 6, "result", "submit", "-r", local[0].ResultKey.String(), "-y")
 	})
 	w.oneResultPerModel(b.ID, d1, []int64{ref, cc, logreg})
+	t.Run("the model owner sees the results of their model", func(t *testing.T) {
+		var rs []medperf.Result
+		w.json(mo, &rs, "result", "ls", "-m", fmt.Sprint(cc))
+		if len(rs) != 1 || rs[0].ModelID != cc || !strings.Contains(string(rs[0].Metrics), "dice_mean") {
+			t.Fatalf("%+v", rs)
+		}
+	})
+	t.Run("lists in yaml and table", func(t *testing.T) {
+		if out := w.run(bo, "association", "ls", "-b", bid, "-o", "yaml"); !strings.Contains(out, "approval_status: APPROVED") {
+			t.Fatal(out)
+		}
+		if out := w.run(bo, "benchmark", "ls"); !strings.Contains(out, "lesions") || !strings.Contains(out, "APPROVED") {
+			t.Fatal(out)
+		}
+	})
 
 	// Flow 5: the compatibility test registers nothing.
 	before := w.counts()

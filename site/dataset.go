@@ -53,8 +53,7 @@ func (s *Site) saveLocalDataset(d *LocalDataset) error {
 
 // hashRaw returns the hash of raw data and labels.
 func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error) {
-	s.progress("hashing the data ...")
-	return HashFolders(ctx, data, labels)
+	return s.hash(ctx, "the raw data", data, labels)
 }
 
 // SubmitDataset hashes the raw data and labels, shows the registration (name,
@@ -162,7 +161,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 		return nil, err
 	}
 	out := s.prepared(id)
-	uid, err := HashFolders(ctx, out.Data(), out.Labels())
+	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +186,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 // differs from the registered generated_uid.
 func (s *Site) checkPrepared(ctx context.Context, d *medperf.Dataset) (string, error) {
 	out := s.prepared(d.ID)
-	s.progress("hashing the prepared data ...")
-	uid, err := HashFolders(ctx, out.Data(), out.Labels())
+	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
 	if err != nil {
 		return "", err
 	}
@@ -232,7 +230,7 @@ func (s *Site) CheckDataset(ctx context.Context, id int64) (*DatasetCheck, error
 	out.RawMatches = out.InputDataHash == d.InputDataHash
 	if d.GeneratedUID != "" {
 		p := s.prepared(id)
-		if out.GeneratedUID, err = HashFolders(ctx, p.Data(), p.Labels()); err != nil {
+		if out.GeneratedUID, err = s.hash(ctx, "the prepared data", p.Data(), p.Labels()); err != nil {
 			return nil, err
 		}
 		out.PreparedMatches = out.GeneratedUID == d.GeneratedUID

@@ -95,3 +95,14 @@ func ctxErr(ctx context.Context) error {
 	}
 	return nil
 }
+
+// hash returns the MedPerf hash of the folders, with a progress line.
+func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	start := time.Now()
+	d, err := Hasher{}.Hash(ctx, paths...)
+	if err != nil {
+		return "", err
+	}
+	s.progress("hashed %s: %d files, %s in %s", what, d.Files, cube.FormatSize(d.Bytes), time.Since(start).Round(time.Millisecond))
+	return d.Hash, nil
+}
