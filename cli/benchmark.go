@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/cube"
 	"github.com/medperf/medperf/site"
 )
 
@@ -48,6 +49,9 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if in.Name == "" || in.Description == "" || in.DemoDatasetURL == "" {
 			return medperf.FieldError("-n/-d/--demo-url", "the name, the description and the demo dataset URL are required")
+		}
+		if !cube.IsURL(in.DemoDatasetURL) {
+			return medperf.FieldError("--demo-url", "must be an http(s) URL data owners can download (test a local tarball with 'medperf test run --demo-url PATH')")
 		}
 		if metricsFile != "" {
 			m, err := readMetrics(metricsFile)
