@@ -106,6 +106,9 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 func (s *Site) testData(ctx context.Context, spec TestSpec, rep *TestReport) (Prepared, error) {
 	switch {
 	case spec.DatasetID != 0:
+		if _, err := s.LocalDataset(spec.DatasetID); err != nil {
+			return Prepared{}, err
+		}
 		d, err := s.Registry.GetDataset(ctx, spec.DatasetID)
 		if err != nil {
 			return Prepared{}, err

@@ -108,6 +108,11 @@ func (s *Site) Prepare(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lock(s.path(datasetsDir, strconv.FormatInt(id, 10), "prepare.lock"), "the preparation of this dataset")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if d.State == medperf.StateOperation {
 		return medperf.Errorf(medperf.CodeConflict, "dataset %d is already in OPERATION: it was prepared and cannot change; associate it with 'medperf dataset associate'", id)
 	}
@@ -126,6 +131,10 @@ func (s *Site) Prepare(ctx context.Context, id int64) error {
 		return err
 	}
 	out := s.prepared(id)
+	if s.Options.ReportConsent {
+		stop := s.watchReport(ctx, id, out)
+		defer stop()
+	}
 	return s.prepare(ctx, prep, rec.DataPath, rec.LabelsPath, out, j, func() error { return s.sendReport(ctx, id, out) })
 }
 

@@ -110,6 +110,11 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 	if _, err := s.LocalDataset(d.ID); err != nil {
 		return nil, err
 	}
+	unlock, err := lock(s.path(runsDir, fmt.Sprintf("b%d-d%d.lock", b.ID, d.ID)), "this benchmark on this dataset")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	uid, err := s.checkPrepared(ctx, d)
 	if err != nil {
 		return nil, err

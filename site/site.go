@@ -48,6 +48,9 @@ type Options struct {
 	// ReportConsent sends the preparation progress report (report_file) to
 	// the server while preparing. Without it the report stays local.
 	ReportConsent bool
+	// ReportInterval is how often the report is sent while preparing;
+	// 0 means DefaultReportInterval.
+	ReportInterval time.Duration
 	// ShowTaskOutput copies the containers' output lines to Out.
 	ShowTaskOutput bool
 }
