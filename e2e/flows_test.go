@@ -189,6 +189,17 @@ func (w *world) dataset(u *user, benchmark int64, siteName string) int64 {
 		t.Fatalf("registered dataset: %+v", ds)
 	}
 	w.fail(u, 6, "dataset", "associate", "-d", id, "-b", fmt.Sprint(benchmark), "-y") // not operational yet
+	if siteName == "site-b" { // killed with kill -9 in the middle, then continued
+		steps := w.killAfterFirstStep(u, filepath.Join(w.storage(u), "datasets", id, "prepare.journal.json"), "dataset", "prepare", "-d", id)
+		w.fail(u, 6, "dataset", "set-operational", "-d", id, "-y") // not prepared yet
+		w.run(u, "dataset", "prepare", "-d", id)
+		for _, st := range steps {
+			if logs, _ := filepath.Glob(filepath.Join(w.storage(u), "logs", cubes.Preparator+"-"+st.Name+"-*.log")); len(logs) != 1 {
+				t.Errorf("prepare step %s ran %d times", st.Name, len(logs))
+			}
+		}
+		t.Logf("killed the preparation after %v", steps)
+	}
 	w.run(u, "dataset", "prepare", "-d", id)
 	w.run(u, "dataset", "set-operational", "-d", id, "-y")
 	ds, _ := w.ts.Admin.GetDataset(w.ctx(), d.ID)
@@ -203,14 +214,28 @@ func (w *world) dataset(u *user, benchmark int64, siteName string) int64 {
 }
 
 // killedRun starts a benchmark run, kills it with SIGKILL once a step has
-// finished, and checks that the journal survived.
+// finished, and checks that it had not finished.
 func (w *world) killedRun(u *user, b, d int64) []site.Step {
+	steps := w.killAfterFirstStep(u, filepath.Join(w.storage(u), "runs", fmt.Sprintf("b%d-d%d.journal.json", b, d)),
+		"benchmark", "run", "-b", fmt.Sprint(b), "-d", fmt.Sprint(d))
+	var local []site.LocalResult
+	w.json(u, &local, "result", "ls", "--local")
+	if len(local) >= 3 {
+		w.t.Fatalf("the run was killed after its last model: %d local results", len(local))
+	}
+	w.t.Logf("killed the run with %d of 3 models done, after steps %v", len(local), steps)
+	return steps
+}
+
+// killAfterFirstStep runs medperf as u, waits until the journal records a
+// finished step, and kills the process with SIGKILL. It returns the steps
+// the journal held then.
+func (w *world) killAfterFirstStep(u *user, journal string, args ...string) []site.Step {
 	t := w.t
-	cmd := w.command(u, "benchmark", "run", "-b", fmt.Sprint(b), "-d", fmt.Sprint(d))
+	cmd := w.command(u, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	journal := filepath.Join(w.storage(u), "runs", fmt.Sprintf("b%d-d%d.journal.json", b, d))
 	deadline := time.Now().Add(3 * time.Minute)
 	var j site.Journal
 	for {
@@ -219,20 +244,14 @@ func (w *world) killedRun(u *user, b, d int64) []site.Step {
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("the run finished no step in 3 minutes")
+			t.Fatalf("medperf %s finished no step in 3 minutes", strings.Join(args, " "))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	if err := cmd.Wait(); err == nil {
-		t.Fatal("the run ended before it was killed")
+		t.Fatalf("medperf %s ended before it was killed", strings.Join(args, " "))
 	}
-	var local []site.LocalResult
-	w.json(u, &local, "result", "ls", "--local")
-	if len(local) >= 3 {
-		t.Fatalf("the run was killed after its last model: %d local results", len(local))
-	}
-	t.Logf("killed the run with %d of 3 models done, after steps %v", len(local), j.Steps)
 	return j.Steps
 }
 
