@@ -189,7 +189,8 @@ func (w *world) dataset(u *user, benchmark int64, siteName string) int64 {
 		t.Fatalf("registered dataset: %+v", ds)
 	}
 	w.fail(u, 6, "dataset", "associate", "-d", id, "-b", fmt.Sprint(benchmark), "-y") // not operational yet
-	if siteName == "site-b" {                                                         // killed with kill -9 in the middle, then continued
+	// The second site's preparation is killed with kill -9 in the middle, then continued.
+	if siteName == "site-b" {
 		steps := w.killAfterFirstStep(u, filepath.Join(w.storage(u), "datasets", id, "prepare.journal.json"), "dataset", "prepare", "-d", id)
 		w.fail(u, 6, "dataset", "set-operational", "-d", id, "-y") // not prepared yet
 		w.run(u, "dataset", "prepare", "-d", id)
