@@ -156,6 +156,11 @@ func TestFlows(t *testing.T) {
 		if out := w.run(bo, "benchmark", "ls"); !strings.Contains(out, "lesions") || !strings.Contains(out, "APPROVED") {
 			t.Fatal(out)
 		}
+		var mine []medperf.Association
+		w.json(do2, &mine, "association", "ls", "-d", fmt.Sprint(d2))
+		if len(mine) != 1 || mine[0].ApprovalStatus != medperf.StatusRejected {
+			t.Fatalf("the withdrawn dataset's associations across benchmarks: %+v", mine)
+		}
 	})
 
 	// Flow 5: the compatibility test registers nothing.
