@@ -178,8 +178,27 @@ func TestFlows(t *testing.T) {
 			t.Fatal("no storage areas")
 		}
 		w.run(do1, "storage", "cleanup")
+		w.json(do1, &u, "storage", "ls")
+		for _, a := range u {
+			if a.Removable && a.Bytes != 0 {
+				t.Errorf("%s still holds %d bytes after cleanup", a.Area, a.Bytes)
+			}
+			if a.Area == "results" && a.Bytes == 0 {
+				t.Error("cleanup removed the results")
+			}
+		}
 	})
 	t.Run("the canary never reaches the server", func(t *testing.T) { w.checkCanary(t) })
+	t.Run("no token is in the server's logs", func(t *testing.T) {
+		for _, u := range []*user{admin, bo, mo, do1, do2} {
+			if strings.Contains(w.logs.String(), u.token) {
+				t.Errorf("the token of %s is in the server's logs", u.name)
+			}
+		}
+		if !strings.Contains(w.logs.String(), "/api/v1/") {
+			t.Error("the server logged no request: the check sees nothing")
+		}
+	})
 }
 
 // dataset runs flow 2 for one data owner and returns the dataset's id.

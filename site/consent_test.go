@@ -3,6 +3,7 @@ package site
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/medperf/medperf"
@@ -77,5 +78,28 @@ func TestTestRunNeedsTheDatasetHere(t *testing.T) {
 	other := tw.site(t, tw.w.DataOwner) // same user, another MEDPERF_HOME
 	if _, err := other.Test(context.Background(), TestSpec{BenchmarkID: tw.benchmark.ID, DatasetID: d}); medperf.ErrorCode(err) != medperf.CodeNotFound {
 		t.Fatal(err)
+	}
+}
+
+func TestProgressNamesEachTaskWithItsTime(t *testing.T) {
+	tw := MustTestWorld(t)
+	ctx := context.Background()
+	var out strings.Builder
+	s := *tw.do
+	s.Out = &out
+	d, err := s.SubmitDataset(ctx, DatasetSubmission{BenchmarkID: tw.benchmark.ID, DataPath: tw.rawData, LabelsPath: tw.rawLabels, Name: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Prepare(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"hashed the raw data: 2 files", ": prepare done in ", ": sanity_check done in ", ": statistics done in "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), tw.rawData) {
+		t.Error("progress shows the data path")
 	}
 }
