@@ -79,7 +79,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 
 // readMetrics reads a metrics declaration (medperf.MetricSet) and checks it.
 func readMetrics(file string) (json.RawMessage, error) {
-	raw, err := yamlFileJSON(file, "--metrics")
+	raw, err := site.YAMLFileJSON(file, "--metrics")
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,10 @@ type Site struct {
 	// sent, the operation is CodeCanceled). nil refuses everything.
 	Confirm func(question string, payload []byte) (bool, error)
 	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
-	HTTP    *http.Client
+	HTTP *http.Client
+	// ImageID returns the local engine's id of a DockerImage reference
+	// (sha256:...), for SubmitContainer; nil means no engine.
+	ImageID func(ctx context.Context, image string) (string, error)
 	Options Options
 }
 
