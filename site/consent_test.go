@@ -2,9 +2,11 @@ package site
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/medperf/medperf"
 )
@@ -101,5 +103,40 @@ func TestProgressNamesEachTaskWithItsTime(t *testing.T) {
 	}
 	if strings.Contains(out.String(), tw.rawData) {
 		t.Error("progress shows the data path")
+	}
+}
+
+func TestReportIsSentWhilePreparing(t *testing.T) {
+	tw := MustTestWorld(t)
+	ctx := context.Background()
+	d, err := tw.do.SubmitDataset(ctx, DatasetSubmission{BenchmarkID: tw.benchmark.ID, DataPath: tw.rawData, LabelsPath: tw.rawLabels, Name: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := *tw.do
+	s.Options.ReportConsent, s.Options.ReportInterval = true, time.Millisecond
+	seenDuring := false
+	tw.rt.fail = func(task string, _ int) error {
+		if task != StepPrepare {
+			return nil
+		}
+		// The preparator writes its progress, then keeps working until the
+		// report reached the server (or gives up after a minute).
+		report := s.prepared(d.ID).Report()
+		os.MkdirAll(filepath.Dir(report), 0o700)
+		os.WriteFile(report, []byte("progress: 50\n"), 0o600)
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if got, _ := tw.w.DataOwner.GetDataset(ctx, d.ID); strings.Contains(string(got.Report), "50") {
+				seenDuring = true
+				return nil
+			}
+		}
+		return nil
+	}
+	if err := s.Prepare(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !seenDuring {
+		t.Fatal("the report did not reach the server while prepare ran")
 	}
 }
