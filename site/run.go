@@ -153,12 +153,12 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, noCache bool) (ModelOutcome, error) {
 	key := ResultKey{BenchmarkID: b.ID, ModelID: modelID, DatasetID: d.ID}
 	oc := ModelOutcome{Model: modelID, Results: key.String()}
-	if prev, err := s.LocalResult(key); err == nil && prev.DataHash == uid {
-		if prev.Submitted != nil {
+	if prev, err := s.LocalResult(key); err == nil {
+		switch {
+		case prev.Submitted != nil: // a submitted result never changes
 			oc.Status = "submitted"
 			return oc, nil
-		}
-		if !noCache {
+		case prev.DataHash == uid && !noCache:
 			oc.Status = "cached"
 			return oc, nil
 		}
