@@ -43,36 +43,46 @@ func (p *pairFlags) pair() (medperf.ComponentKind, int64, error) {
 }
 
 func newAssociationLsCmd(e *env) *cobra.Command {
-	c := &cobra.Command{Use: "ls -b BENCHMARK [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair", Args: cobra.NoArgs}
+	c := &cobra.Command{Use: "ls [-b BENCHMARK] [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair (of every benchmark without -b)", Args: cobra.NoArgs}
 	p := addPairFlags(c)
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		if err := requireID("benchmark", p.benchmark); err != nil {
-			return err
+		if p.dataset > 0 && p.model > 0 {
+			return medperf.FieldError("-d/-m", "give either a dataset (-d) or a model (-m), not both")
 		}
 		cl, err := e.registry()
 		if err != nil {
 			return err
 		}
-		var all []medperf.Association
-		for _, k := range []struct {
-			kind medperf.ComponentKind
-			id   int64
-			skip bool
-		}{{medperf.KindDataset, p.dataset, p.model > 0}, {medperf.KindModel, p.model, p.dataset > 0}} {
-			if k.skip {
-				continue
-			}
-			l, err := cl.ListAssociations(c.Context(), medperf.AssociationFilter{BenchmarkID: p.benchmark, Kind: k.kind, ComponentID: k.id,
-				ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Page: medperf.Page{Limit: medperf.MaxPageSize}})
+		benchmarks := []int64{p.benchmark}
+		if p.benchmark == 0 {
+			l, err := cl.ListBenchmarks(c.Context(), medperf.BenchmarkFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}})
 			if err != nil {
 				return err
 			}
-			all = append(all, l.Items...)
+			benchmarks = benchmarks[:0]
+			for _, b := range l.Items {
+				benchmarks = append(benchmarks, b.ID)
+			}
 		}
-		if all == nil {
-			all = []medperf.Association{}
+		all := []medperf.Association{}
+		for _, b := range benchmarks {
+			for _, k := range []struct {
+				kind medperf.ComponentKind
+				id   int64
+				skip bool
+			}{{medperf.KindDataset, p.dataset, p.model > 0}, {medperf.KindModel, p.model, p.dataset > 0}} {
+				if k.skip {
+					continue
+				}
+				l, err := cl.ListAssociations(c.Context(), medperf.AssociationFilter{BenchmarkID: b, Kind: k.kind, ComponentID: k.id,
+					ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Page: medperf.Page{Limit: medperf.MaxPageSize}})
+				if err != nil {
+					return err
+				}
+				all = append(all, l.Items...)
+			}
 		}
 		return render(e.stdout, *out, all, func() table {
 			t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}

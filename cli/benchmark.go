@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/cube"
 	"github.com/medperf/medperf/site"
 )
 
@@ -49,6 +50,9 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 		if in.Name == "" || in.Description == "" || in.DemoDatasetURL == "" {
 			return medperf.FieldError("-n/-d/--demo-url", "the name, the description and the demo dataset URL are required")
 		}
+		if !cube.IsURL(in.DemoDatasetURL) {
+			return medperf.FieldError("--demo-url", "must be an http(s) URL data owners can download (test a local tarball with 'medperf test run --demo-url PATH')")
+		}
 		if metricsFile != "" {
 			m, err := readMetrics(metricsFile)
 			if err != nil {
@@ -75,7 +79,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 
 // readMetrics reads a metrics declaration (medperf.MetricSet) and checks it.
 func readMetrics(file string) (json.RawMessage, error) {
-	raw, err := yamlFileJSON(file, "--metrics")
+	raw, err := site.YAMLFileJSON(file, "--metrics")
 	if err != nil {
 		return nil, err
 	}

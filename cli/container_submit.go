@@ -2,19 +2,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/medperf/medperf"
 	mpclient "github.com/medperf/medperf/client"
-	"github.com/medperf/medperf/config"
-	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/site"
 )
 
 // containerSubmitFlags are the flags of `container submit` and `model submit`.
@@ -49,15 +43,13 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, stop := interruptible(c)
 		defer stop()
-		in, err := f.input(ctx, e, model)
+		s, err := e.openSite(ctx, &siteFlags{}, *out)
 		if err != nil {
 			return err
 		}
-		cl, err := e.registry()
-		if err != nil {
-			return err
-		}
-		ct, err := cl.CreateContainer(ctx, *in)
+		s.ImageID = imageID
+		ct, err := s.SubmitContainer(ctx, site.ContainerSubmission{Name: f.name, ConfigFile: f.config, ParametersFile: f.params,
+			AdditionalFilesURL: f.additional, AdditionalFilesHash: f.additionalHash, ImageHash: f.imageHash, Model: model, Development: f.development})
 		if err != nil {
 			return err
 		}
@@ -66,118 +58,23 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 	return c
 }
 
-func (f *containerSubmitFlags) input(ctx context.Context, e *env, model bool) (*medperf.ContainerInput, error) {
-	if f.name == "" || f.config == "" {
-		return nil, medperf.FieldError("-n/-m", "the name (-n) and the container config (-m) are required")
-	}
-	cfg, err := cube.ReadConfig(f.config)
+// imageID reads an image's id from the local Docker engine (DOCKER_HOST).
+func imageID(ctx context.Context, ref string) (string, error) {
+	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if _, ok := cfg.Tasks[cube.TaskInfer]; model && !ok {
-		return nil, medperf.FieldError("-m", "a model's container must have an infer task")
-	}
-	in := &medperf.ContainerInput{Name: f.name, State: medperf.StateOperation}
-	if f.development {
-		in.State = medperf.StateDevelopment
-	}
-	if in.Config, err = yamlFileJSON(f.config, "-m"); err != nil {
-		return nil, err
-	}
-	if f.params != "" {
-		if in.Parameters, err = yamlFileJSON(f.params, "-p"); err != nil {
-			return nil, err
-		}
-	}
-	if in.ImageHash, err = imageHash(ctx, cfg, f.imageHash, e); err != nil {
-		return nil, err
-	}
-	if f.additional != "" {
-		if !cube.IsURL(f.additional) {
-			return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
-		}
-		home, err := config.Home(os.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		_, sum, err := cube.FetchFile(ctx, nil, f.additional, f.additionalHash, filepath.Join(home, "cache", "submit"), "additional files tarball")
-		if err != nil {
-			return nil, err
-		}
-		in.AdditionalFilesURL, in.AdditionalFilesHash = f.additional, sum
-	} else if f.additionalHash != "" {
-		return nil, medperf.FieldError("--additional-hash", "needs -a (the tarball's URL)")
-	}
-	return in, nil
-}
-
-// yamlFileJSON reads a YAML mapping file and returns it as JSON.
-func yamlFileJSON(file, flag string) (json.RawMessage, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, medperf.FieldError(flag, "cannot read the file: %v", err)
-	}
-	var v map[string]any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, medperf.FieldError(flag, "not a YAML mapping: %v", err)
-	}
-	if v == nil {
-		v = map[string]any{}
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, medperf.FieldError(flag, "cannot be stored as JSON: %v", err)
-	}
-	return out, nil
-}
-
-// imageHash computes the image identity and checks it against want.
-func imageHash(ctx context.Context, cfg *cube.Config, want string, e *env) (string, error) {
-	if want != "" {
-		n, err := cube.NormalizeHash(want)
-		if err != nil {
-			return "", medperf.FieldError("--image-hash", "%q is not a sha256", want)
-		}
-		want = n
-	}
-	var got string
-	if cfg.Type == cube.DockerImage {
-		dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-		if err == nil {
-			defer dc.Close()
-			info, ierr := dc.ImageInspect(ctx, cfg.Image)
-			if ierr == nil {
-				got = strings.TrimPrefix(info.ID, "sha256:")
-			}
-		}
-		if got == "" {
-			if want != "" {
-				return "sha256:" + want, nil // the engine will check it before every run
-			}
-			return "", medperf.Errorf(medperf.CodeUnavailable, "cannot read the id of image %s from the local engine: build or load the image, or give --image-hash", cfg.Image)
-		}
-	} else {
-		src := cfg.Image
-		if !filepath.IsAbs(src) && !cube.IsURL(src) {
-			src = filepath.Join(filepath.Dir(cfg.Path), src)
-		}
-		if cube.IsURL(src) {
-			return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
-		}
-		sum, err := cube.FileSHA256(src)
-		if err != nil {
-			return "", medperf.FieldError("-m", "cannot hash the image file: %v", err)
-		}
-		got = sum
-	}
-	if want != "" && want != got {
-		return "", medperf.Errorf(medperf.CodeInvalid, "hash mismatch: the image has hash %s, not the given %s", got, want)
-	}
-	return "sha256:" + got, nil
+	defer dc.Close()
+	info, err := dc.ImageInspect(ctx, ref)
+	return info.ID, err
 }
 
 func listContainers(e *env, model bool) *cobra.Command {
-	c := &cobra.Command{Use: "ls", Short: "List registered containers", Args: cobra.NoArgs}
+	summary := "List registered containers"
+	if model {
+		summary = "List registered models"
+	}
+	c := &cobra.Command{Use: "ls", Short: summary, Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {

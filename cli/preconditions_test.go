@@ -94,3 +94,33 @@ func TestPreconditionsExitStatuses(t *testing.T) {
 		}
 	})
 }
+
+// TestNothingIsSentWithoutConfirmation answers the prompt of dataset submit:
+// no answer and "n" send nothing (exit 130), "y" registers the dataset.
+func TestNothingIsSentWithoutConfirmation(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	t.Setenv(config.HomeEnv, t.TempDir())
+	as(t, ts.URL(), w.DataOwner)
+	dir := t.TempDir()
+	for _, d := range []string{"data", "labels"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+		os.WriteFile(filepath.Join(dir, d, "case.txt"), []byte(d), 0o644)
+	}
+	args := []string{"dataset", "submit", "-b", fmt.Sprint(w.Benchmark.ID), "-d", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "labels"), "--name", "asked"}
+	count := func() int {
+		l, _ := w.Admin.ListDatasets(context.Background(), medperf.DatasetFilter{Owner: w.DataOwner.ID})
+		return l.Total
+	}
+	before := count()
+	for answer, want := range map[string]int{"": 130, "n\n": 130, "y\n": 0} {
+		var out, errb strings.Builder
+		code := Run(args, strings.NewReader(answer), &out, &errb)
+		if code != want || !strings.Contains(errb.String(), `"input_data_hash"`) || strings.Contains(errb.String(), dir) {
+			t.Fatalf("answer %q: exit %d, want %d; the payload must be shown, without paths:\n%s", answer, code, want, errb.String())
+		}
+	}
+	if got := count(); got != before+1 {
+		t.Fatalf("%d datasets registered, want 1", got-before)
+	}
+}

@@ -115,7 +115,10 @@ func TestFlows(t *testing.T) {
 
 	// Flow 4: a run killed with kill -9, then run again.
 	finished := w.killedRun(do1, b.ID, d1)
-	out := w.run(do1, "benchmark", "run", "-b", bid, "-d", fmt.Sprint(d1))
+	code, out, errs := w.exec(do1, "benchmark", "run", "-b", bid, "-d", fmt.Sprint(d1))
+	if code != 0 || strings.Contains(errs, "done in") || !strings.Contains(out, "ran") {
+		t.Fatalf("the rerun: exit %d; progress must stay quiet in a pipe\n%s%s", code, out, errs)
+	}
 	t.Run("the rerun does not repeat the steps finished before the kill", func(t *testing.T) {
 		names := map[int64]string{ref: cubes.ReferenceModel, cc: cubes.ModelCC, logreg: cubes.ModelLogReg}
 		for _, st := range finished {
@@ -139,6 +142,26 @@ func TestFlows(t *testing.T) {
 		w.fail(do1, 6, "result", "submit", "-r", local[0].ResultKey.String(), "-y")
 	})
 	w.oneResultPerModel(b.ID, d1, []int64{ref, cc, logreg})
+	t.Run("the model owner sees the results of their model", func(t *testing.T) {
+		var rs []medperf.Result
+		w.json(mo, &rs, "result", "ls", "-m", fmt.Sprint(cc))
+		if len(rs) != 1 || rs[0].ModelID != cc || !strings.Contains(string(rs[0].Metrics), "dice_mean") {
+			t.Fatalf("%+v", rs)
+		}
+	})
+	t.Run("lists in yaml and table", func(t *testing.T) {
+		if out := w.run(bo, "association", "ls", "-b", bid, "-o", "yaml"); !strings.Contains(out, "approval_status: APPROVED") {
+			t.Fatal(out)
+		}
+		if out := w.run(bo, "benchmark", "ls"); !strings.Contains(out, "lesions") || !strings.Contains(out, "APPROVED") {
+			t.Fatal(out)
+		}
+		var mine []medperf.Association
+		w.json(do2, &mine, "association", "ls", "-d", fmt.Sprint(d2))
+		if len(mine) != 1 || mine[0].ApprovalStatus != medperf.StatusRejected {
+			t.Fatalf("the withdrawn dataset's associations across benchmarks: %+v", mine)
+		}
+	})
 
 	// Flow 5: the compatibility test registers nothing.
 	before := w.counts()
@@ -155,8 +178,27 @@ func TestFlows(t *testing.T) {
 			t.Fatal("no storage areas")
 		}
 		w.run(do1, "storage", "cleanup")
+		w.json(do1, &u, "storage", "ls")
+		for _, a := range u {
+			if a.Removable && a.Bytes != 0 {
+				t.Errorf("%s still holds %d bytes after cleanup", a.Area, a.Bytes)
+			}
+			if a.Area == "results" && a.Bytes == 0 {
+				t.Error("cleanup removed the results")
+			}
+		}
 	})
 	t.Run("the canary never reaches the server", func(t *testing.T) { w.checkCanary(t) })
+	t.Run("no token is in the server's logs", func(t *testing.T) {
+		for _, u := range []*user{admin, bo, mo, do1, do2} {
+			if strings.Contains(w.logs.String(), u.token) {
+				t.Errorf("the token of %s is in the server's logs", u.name)
+			}
+		}
+		if !strings.Contains(w.logs.String(), "/api/v1/") {
+			t.Error("the server logged no request: the check sees nothing")
+		}
+	})
 }
 
 // dataset runs flow 2 for one data owner and returns the dataset's id.
@@ -171,6 +213,18 @@ func (w *world) dataset(u *user, benchmark int64, siteName string) int64 {
 		t.Fatalf("registered dataset: %+v", ds)
 	}
 	w.fail(u, 6, "dataset", "associate", "-d", id, "-b", fmt.Sprint(benchmark), "-y") // not operational yet
+	// The second site's preparation is killed with kill -9 in the middle, then continued.
+	if siteName == "site-b" {
+		steps := w.killAfterFirstStep(u, filepath.Join(w.storage(u), "datasets", id, "prepare.journal.json"), "dataset", "prepare", "-d", id)
+		w.fail(u, 6, "dataset", "set-operational", "-d", id, "-y") // not prepared yet
+		w.run(u, "dataset", "prepare", "-d", id)
+		for _, st := range steps {
+			if logs, _ := filepath.Glob(filepath.Join(w.storage(u), "logs", cubes.Preparator+"-"+st.Name+"-*.log")); len(logs) != 1 {
+				t.Errorf("prepare step %s ran %d times", st.Name, len(logs))
+			}
+		}
+		t.Logf("killed the preparation after %v", steps)
+	}
 	w.run(u, "dataset", "prepare", "-d", id)
 	w.run(u, "dataset", "set-operational", "-d", id, "-y")
 	ds, _ := w.ts.Admin.GetDataset(w.ctx(), d.ID)
@@ -185,14 +239,28 @@ func (w *world) dataset(u *user, benchmark int64, siteName string) int64 {
 }
 
 // killedRun starts a benchmark run, kills it with SIGKILL once a step has
-// finished, and checks that the journal survived.
+// finished, and checks that it had not finished.
 func (w *world) killedRun(u *user, b, d int64) []site.Step {
+	steps := w.killAfterFirstStep(u, filepath.Join(w.storage(u), "runs", fmt.Sprintf("b%d-d%d.journal.json", b, d)),
+		"benchmark", "run", "-b", fmt.Sprint(b), "-d", fmt.Sprint(d))
+	var local []site.LocalResult
+	w.json(u, &local, "result", "ls", "--local")
+	if len(local) >= 3 {
+		w.t.Fatalf("the run was killed after its last model: %d local results", len(local))
+	}
+	w.t.Logf("killed the run with %d of 3 models done, after steps %v", len(local), steps)
+	return steps
+}
+
+// killAfterFirstStep runs medperf as u, waits until the journal records a
+// finished step, and kills the process with SIGKILL. It returns the steps
+// the journal held then.
+func (w *world) killAfterFirstStep(u *user, journal string, args ...string) []site.Step {
 	t := w.t
-	cmd := w.command(u, "benchmark", "run", "-b", fmt.Sprint(b), "-d", fmt.Sprint(d))
+	cmd := w.command(u, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	journal := filepath.Join(w.storage(u), "runs", fmt.Sprintf("b%d-d%d.journal.json", b, d))
 	deadline := time.Now().Add(3 * time.Minute)
 	var j site.Journal
 	for {
@@ -201,20 +269,14 @@ func (w *world) killedRun(u *user, b, d int64) []site.Step {
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("the run finished no step in 3 minutes")
+			t.Fatalf("medperf %s finished no step in 3 minutes", strings.Join(args, " "))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	if err := cmd.Wait(); err == nil {
-		t.Fatal("the run ended before it was killed")
+		t.Fatalf("medperf %s ended before it was killed", strings.Join(args, " "))
 	}
-	var local []site.LocalResult
-	w.json(u, &local, "result", "ls", "--local")
-	if len(local) >= 3 {
-		t.Fatalf("the run was killed after its last model: %d local results", len(local))
-	}
-	t.Logf("killed the run with %d of 3 models done, after steps %v", len(local), j.Steps)
 	return j.Steps
 }
 

@@ -106,6 +106,9 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 func (s *Site) testData(ctx context.Context, spec TestSpec, rep *TestReport) (Prepared, error) {
 	switch {
 	case spec.DatasetID != 0:
+		if _, err := s.LocalDataset(spec.DatasetID); err != nil {
+			return Prepared{}, err
+		}
 		d, err := s.Registry.GetDataset(ctx, spec.DatasetID)
 		if err != nil {
 			return Prepared{}, err
@@ -145,7 +148,7 @@ func (s *Site) prepareTestData(ctx context.Context, prep *Component, data, label
 	if err := s.prepare(ctx, prep, data, labels, out, j, nil); err != nil {
 		return out, err
 	}
-	if rep.PreparedHash, err = HashFolders(ctx, out.Data(), out.Labels()); err != nil {
+	if rep.PreparedHash, err = s.hash(ctx, "the prepared data", out.Data(), out.Labels()); err != nil {
 		return out, err
 	}
 	rep.Statistics, err = yamlFileAsJSON(out.Statistics(), "the statistics")
@@ -159,6 +162,7 @@ type RawData struct{ Data, Labels string }
 // a tarball) verified against hash ("" accepts any tarball), and its
 // sha256. It is downloaded and extracted once per hash.
 func (s *Site) DemoData(ctx context.Context, src, hash string) (RawData, string, error) {
+	s.progress("fetching the demo dataset ...")
 	file, sum, err := cube.FetchFile(ctx, s.HTTP, src, hash, s.path(demoDir, "downloads"), "demo dataset tarball")
 	if err != nil {
 		return RawData{}, "", err

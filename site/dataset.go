@@ -53,8 +53,7 @@ func (s *Site) saveLocalDataset(d *LocalDataset) error {
 
 // hashRaw returns the hash of raw data and labels.
 func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error) {
-	s.progress("hashing the data ...")
-	return HashFolders(ctx, data, labels)
+	return s.hash(ctx, "the raw data", data, labels)
 }
 
 // SubmitDataset hashes the raw data and labels, shows the registration (name,
@@ -109,6 +108,11 @@ func (s *Site) Prepare(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lock(s.path(datasetsDir, strconv.FormatInt(id, 10), "prepare.lock"), "the preparation of this dataset")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if d.State == medperf.StateOperation {
 		return medperf.Errorf(medperf.CodeConflict, "dataset %d is already in OPERATION: it was prepared and cannot change; associate it with 'medperf dataset associate'", id)
 	}
@@ -127,6 +131,10 @@ func (s *Site) Prepare(ctx context.Context, id int64) error {
 		return err
 	}
 	out := s.prepared(id)
+	if s.Options.ReportConsent {
+		stop := s.watchReport(ctx, id, out)
+		defer stop()
+	}
 	return s.prepare(ctx, prep, rec.DataPath, rec.LabelsPath, out, j, func() error { return s.sendReport(ctx, id, out) })
 }
 
@@ -162,7 +170,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 		return nil, err
 	}
 	out := s.prepared(id)
-	uid, err := HashFolders(ctx, out.Data(), out.Labels())
+	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +195,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 // differs from the registered generated_uid.
 func (s *Site) checkPrepared(ctx context.Context, d *medperf.Dataset) (string, error) {
 	out := s.prepared(d.ID)
-	s.progress("hashing the prepared data ...")
-	uid, err := HashFolders(ctx, out.Data(), out.Labels())
+	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
 	if err != nil {
 		return "", err
 	}
@@ -232,7 +239,7 @@ func (s *Site) CheckDataset(ctx context.Context, id int64) (*DatasetCheck, error
 	out.RawMatches = out.InputDataHash == d.InputDataHash
 	if d.GeneratedUID != "" {
 		p := s.prepared(id)
-		if out.GeneratedUID, err = HashFolders(ctx, p.Data(), p.Labels()); err != nil {
+		if out.GeneratedUID, err = s.hash(ctx, "the prepared data", p.Data(), p.Labels()); err != nil {
 			return nil, err
 		}
 		out.PreparedMatches = out.GeneratedUID == d.GeneratedUID

@@ -16,6 +16,8 @@
 //	}
 //
 // Its methods follow MedPerf's flows (reference/medperf.md, "The flows"):
+//   - SubmitContainer: a container's (or model's) registration, its hashes
+//     computed here (set ImageID to read DockerImage ids from an engine).
 //   - SubmitBenchmark: compatibility test of the three containers on the demo
 //     data, then registration with the demo hashes and the reference results.
 //   - SubmitDataset, Prepare, SetOperational, AssociateDataset: a dataset's

@@ -106,6 +106,11 @@ func (s *Site) LocalResults(q ResultQuery) ([]LocalResult, error) {
 // CodeConflict. A retry after a crash at any point sends the same
 // idempotency key, so the registry never holds it twice.
 func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, error) {
+	unlock, err := lock(filepath.Join(s.path(resultsDir), k.String()+".lock"), "the submission of this result")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	r, err := s.LocalResult(k)
 	if err != nil {
 		return nil, err

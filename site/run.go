@@ -110,6 +110,11 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 	if _, err := s.LocalDataset(d.ID); err != nil {
 		return nil, err
 	}
+	unlock, err := lock(s.path(runsDir, fmt.Sprintf("b%d-d%d.lock", b.ID, d.ID)), "this benchmark on this dataset")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	uid, err := s.checkPrepared(ctx, d)
 	if err != nil {
 		return nil, err
@@ -148,12 +153,12 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, noCache bool) (ModelOutcome, error) {
 	key := ResultKey{BenchmarkID: b.ID, ModelID: modelID, DatasetID: d.ID}
 	oc := ModelOutcome{Model: modelID, Results: key.String()}
-	if prev, err := s.LocalResult(key); err == nil && prev.DataHash == uid {
-		if prev.Submitted != nil {
+	if prev, err := s.LocalResult(key); err == nil {
+		switch {
+		case prev.Submitted != nil: // a submitted result never changes
 			oc.Status = "submitted"
 			return oc, nil
-		}
-		if !noCache {
+		case prev.DataHash == uid && !noCache:
 			oc.Status = "cached"
 			return oc, nil
 		}

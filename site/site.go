@@ -34,7 +34,10 @@ type Site struct {
 	// sent, the operation is CodeCanceled). nil refuses everything.
 	Confirm func(question string, payload []byte) (bool, error)
 	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
-	HTTP    *http.Client
+	HTTP *http.Client
+	// ImageID returns the local engine's id of a DockerImage reference
+	// (sha256:...), for SubmitContainer; nil means no engine.
+	ImageID func(ctx context.Context, image string) (string, error)
 	Options Options
 }
 
@@ -48,6 +51,9 @@ type Options struct {
 	// ReportConsent sends the preparation progress report (report_file) to
 	// the server while preparing. Without it the report stays local.
 	ReportConsent bool
+	// ReportInterval is how often the report is sent while preparing;
+	// 0 means DefaultReportInterval.
+	ReportInterval time.Duration
 	// ShowTaskOutput copies the containers' output lines to Out.
 	ShowTaskOutput bool
 }
@@ -94,4 +100,15 @@ func ctxErr(ctx context.Context) error {
 		return &medperf.Error{Code: medperf.CodeCanceled, Message: "operation canceled: run the command again to continue where it stopped", Err: err}
 	}
 	return nil
+}
+
+// hash returns the MedPerf hash of the folders, with a progress line.
+func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	start := time.Now()
+	d, err := Hasher{}.Hash(ctx, paths...)
+	if err != nil {
+		return "", err
+	}
+	s.progress("hashed %s: %d files, %s in %s", what, d.Files, cube.FormatSize(d.Bytes), time.Since(start).Round(time.Millisecond))
+	return d.Hash, nil
 }
