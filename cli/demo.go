@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,7 @@ func newDemoCubeCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:    "cube CUBE TASK [--KEY=PATH ...]",
 		Short:  "Run one task of one of the reference benchmark's cubes (the program inside its image)",
-		Long:   "Runs a task of a reference cube, reading and writing the task's mount keys at their default paths under /mlcommons/volumes unless a --KEY=PATH flag moves one.",
+		Long:   "Runs a task of a reference cube, reading and writing the task's mount keys at their default paths under /mlcommons/volumes unless a --KEY=PATH flag or, without one, a MEDPERF_MOUNT_<KEY> variable (set by the unsandboxed local runtime) moves one.",
 		Hidden: true,
 		Args:   cobra.ExactArgs(2),
 	}
@@ -48,6 +49,8 @@ func newDemoCubeCmd(e *env) *cobra.Command {
 		for _, k := range mountKeys {
 			if c.Flags().Changed(k) {
 				m[k] = *paths[k]
+			} else if p := os.Getenv("MEDPERF_MOUNT_" + strings.ToUpper(k)); p != "" {
+				m[k] = p // the host path, from the local runtime without a sandbox
 			}
 		}
 		return cubes.Run(args[0], args[1], m, e.stdout)

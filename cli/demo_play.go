@@ -79,6 +79,10 @@ func addDemoPlay(e *env, c *cobra.Command) {
 // printServe says where the kept server is and how to sign in.
 func printServe(w io.Writer, d *play.Demo) {
 	fmt.Fprintf(w, "\nThe server keeps running at %s until Ctrl-C.\n", d.URL)
-	fmt.Fprintf(w, "Sign in (dashboard at %s/, or 'medperf auth login --server %s --token TOKEN') as the benchmark owner with the token\n  %s\n", d.URL, d.URL, d.OwnerToken)
+	where := "with 'medperf auth login --server " + d.URL + " --token TOKEN'"
+	if dashboard != nil {
+		where = "on the dashboard at " + d.URL + "/, or " + where
+	}
+	fmt.Fprintf(w, "Sign in %s as the benchmark owner with the token\n  %s\n", where, d.OwnerToken)
 	fmt.Fprintf(w, "or as the admin with the token in %s\n", filepath.Join(d.Dir, server.AdminTokenFile))
 }

@@ -34,9 +34,10 @@ func TestMain(m *testing.M) {
 
 // demoOutput is what scripts read from `medperf demo --output json`.
 type demoOutput struct {
-	Runtime string   `json:"runtime"`
-	Images  []string `json:"images"`
-	Results []struct {
+	Runtime  string              `json:"runtime"`
+	Images   []string            `json:"images"`
+	Rankings map[string][]string `json:"rankings"`
+	Results  []struct {
 		Site      string             `json:"site"`
 		DatasetID int64              `json:"dataset_id"`
 		Model     string             `json:"model"`
@@ -76,6 +77,13 @@ func checkDemoOutput(t *testing.T, d demoOutput, runtime string) {
 	}
 	if len(pairs) != 9 || len(d.Results) != 9 {
 		t.Errorf("%d results on %d (site, model) pairs, want 9 on 9", len(d.Results), len(pairs))
+	}
+	orders := map[string]bool{}
+	for _, r := range d.Rankings {
+		orders[strings.Join(r, ">")] = true
+	}
+	if len(d.Rankings) != 3 || len(orders) < 2 {
+		t.Errorf("rankings %v: want three sites, not all in the same order", d.Rankings)
 	}
 }
 

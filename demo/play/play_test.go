@@ -278,3 +278,24 @@ func TestDemoServerAnswersUntilClose(t *testing.T) {
 		t.Errorf("after Close: %v, want %s", err, medperf.CodeUnavailable)
 	}
 }
+
+func TestDemoWithoutBubblewrapRunsUnsandboxedWithAWarning(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no bwrap to find
+	var out bytes.Buffer
+	d, raw := MustPlay(t, play.Options{Runtime: play.RuntimeLocal, Cases: 2, Out: &out})
+	if d.Report.Sandboxed {
+		t.Error("reported sandboxed without bwrap")
+	}
+	if !strings.Contains(out.String(), "warning: ") || !strings.Contains(out.String(), "NOT sandboxed") {
+		t.Errorf("no warning in the progress lines:\n%s", out.String())
+	}
+	CheckDemoJSON(t, raw, play.RuntimeLocal)
+}
+
+func TestDemoSaysWhichRuntimeItUses(t *testing.T) {
+	var out bytes.Buffer
+	d, _ := MustPlay(t, play.Options{Runtime: play.RuntimeLocal, Cases: 1, Out: &out})
+	if !d.Report.Sandboxed || !strings.Contains(out.String(), "runtime: local (the medperf binary on this host, sandboxed by bubblewrap)") {
+		t.Errorf("sandboxed %v; progress:\n%s", d.Report.Sandboxed, out.String())
+	}
+}
