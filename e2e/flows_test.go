@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -171,6 +172,18 @@ func TestFlows(t *testing.T) {
 		t.Fatalf("test run: %+v; counts %v -> %v", rep, before, w.counts())
 	}
 
+	t.Run("on a terminal each task shows its elapsed time", func(t *testing.T) {
+		script, err := exec.LookPath("script")
+		if err != nil {
+			t.Skip("no script(1) to give the command a terminal")
+		}
+		cmd := exec.Command(script, "-qec", w.bin+" test run -b "+bid+" -m "+fmt.Sprint(logreg), "/dev/null")
+		cmd.Env = append(os.Environ(), "MEDPERF_HOME="+mo.home)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "infer done in") || !strings.Contains(string(out), "evaluate done in") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
 	t.Run("storage ls and cleanup", func(t *testing.T) {
 		var u []site.Usage
 		w.json(do1, &u, "storage", "ls")
