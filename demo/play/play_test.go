@@ -299,3 +299,44 @@ func TestDemoSaysWhichRuntimeItUses(t *testing.T) {
 		t.Errorf("sandboxed %v; progress:\n%s", d.Report.Sandboxed, out.String())
 	}
 }
+
+// cancelOn cancels a context when a line holding text is written.
+type cancelOn struct {
+	text   string
+	cancel context.CancelFunc
+	buf    bytes.Buffer
+}
+
+func (c *cancelOn) Write(b []byte) (int, error) {
+	c.buf.Write(b)
+	if strings.Contains(c.buf.String(), c.text) {
+		c.cancel()
+	}
+	return len(b), nil
+}
+
+func TestDemoInterruptedMidwayIsCanceledAndKeepsNothingRunning(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOn{text: "registered them as dataset", cancel: cancel}
+	dir := filepath.Join(t.TempDir(), "demo")
+	d, err := play.Play(ctx, play.Options{Runtime: play.RuntimeLocal, Cases: 2, Out: w, Dir: dir})
+	if err == nil {
+		d.Close()
+	}
+	if medperf.ErrorCode(err) != medperf.CodeCanceled {
+		t.Fatalf("%v, want %s", err, medperf.CodeCanceled)
+	}
+	_, after, _ := strings.Cut(w.buf.String(), "server: ")
+	url, _, _ := strings.Cut(after, " ")
+	cl, err := client.New(url, "x", nil)
+	if err != nil {
+		t.Fatalf("no server URL in the progress lines (%v):\n%s", err, w.buf.String())
+	}
+	if _, err := cl.Me(context.Background()); medperf.ErrorCode(err) != medperf.CodeUnavailable {
+		t.Errorf("the server of the interrupted demo still answers: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil {
+		t.Errorf("the kept directory lost the admin token: %v", err)
+	}
+}
