@@ -46,7 +46,6 @@ func (p *player) play(ctx context.Context) error {
 	p.rt = rt
 	p.demo.cleanup = append(p.demo.cleanup, rt.close)
 	p.report.Runtime, p.report.Sandboxed, p.report.Images = rt.name, rt.sandboxed, p.images
-	p.step("", "runtime: %s", rt.describe())
 	if err := p.openServer(ctx); err != nil {
 		return err
 	}
@@ -76,16 +75,6 @@ func (p *player) play(ctx context.Context) error {
 	p.demo.Report = p.report
 	p.step("", "played the benchmark in %s (%d results submitted)", time.Since(flowStart).Round(100*time.Millisecond), len(p.report.Results))
 	return nil
-}
-
-func (r *runtime) describe() string {
-	switch {
-	case r.name == RuntimeDocker:
-		return "docker (the local Docker engine, network-less containers)"
-	case r.sandboxed:
-		return "local (the medperf binary on this host, sandboxed by bubblewrap)"
-	}
-	return "local (the medperf binary on this host, NOT sandboxed)"
 }
 
 // openServer starts the embedded registry with SQLite in the demo's

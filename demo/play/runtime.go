@@ -43,12 +43,27 @@ func (p *player) chooseRuntime(ctx context.Context) (*runtime, error) {
 		if pingErr != nil {
 			return nil, &medperf.Error{Code: medperf.CodeUnavailable, Message: "no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): start Docker, or play the demo with --runtime local", Err: pingErr}
 		}
+		p.step("", "runtime: %s", describe(RuntimeDocker, false))
 		return p.dockerRuntime(ctx, dc)
 	}
 	if dc != nil {
 		dc.Close()
 	}
-	return p.localRuntime()
+	rt, err := p.localRuntime()
+	if err == nil {
+		p.step("", "runtime: %s", describe(rt.name, rt.sandboxed))
+	}
+	return rt, err
+}
+
+func describe(name string, sandboxed bool) string {
+	switch {
+	case name == RuntimeDocker:
+		return "docker (the local Docker engine, network-less containers)"
+	case sandboxed:
+		return "local (the medperf binary on this host, sandboxed by bubblewrap)"
+	}
+	return "local (the medperf binary on this host, NOT sandboxed)"
 }
 
 func pingDocker(ctx context.Context) (*client.Client, error) {
@@ -79,6 +94,7 @@ func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime
 			return nil, &medperf.Error{Code: medperf.CodeForbidden, Message: "cannot create a build directory in " + p.dir, Err: err}
 		}
 		defer os.RemoveAll(tmp)
+		p.step("", "getting a static medperf binary for the images (built with 'go build' when this one is not) ...")
 		if bin, err = images.Binary(ctx, tmp); err != nil {
 			dc.Close()
 			return nil, err
