@@ -47,7 +47,6 @@ func addDemoPlay(e *env, c *cobra.Command) {
 		if verbose || (*format == formatTable && isTerminal(e.stderr)) {
 			o.Out = e.stderr
 		}
-		o.Root = dashboard
 		d, err := play.Play(ctx, o)
 		if err != nil {
 			return err
@@ -80,7 +79,7 @@ func addDemoPlay(e *env, c *cobra.Command) {
 func printServe(w io.Writer, d *play.Demo) {
 	fmt.Fprintf(w, "\nThe server keeps running at %s until Ctrl-C.\n", d.URL)
 	where := "with 'medperf auth login --server " + d.URL + " --token TOKEN'"
-	if dashboard != nil {
+	if d.Dashboard {
 		where = "on the dashboard at " + d.URL + "/, or " + where
 	}
 	fmt.Fprintf(w, "Sign in %s as the benchmark owner with the token\n  %s\n", where, d.OwnerToken)

@@ -75,6 +75,8 @@ type Demo struct {
 	// AdminToken and OwnerToken sign in to the server (and its dashboard)
 	// as the admin and as the benchmark owner.
 	AdminToken, OwnerToken string
+	// Dashboard tells whether the server serves a dashboard at URL + "/".
+	Dashboard bool
 
 	srv     *server.Server
 	cleanup []func()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -338,5 +339,23 @@ func TestDemoInterruptedMidwayIsCanceledAndKeepsNothingRunning(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil {
 		t.Errorf("the kept directory lost the admin token: %v", err)
+	}
+}
+
+func TestDemoServesTheDashboardItIsGiven(t *testing.T) {
+	page := func(medperf.Service) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("dashboard")) })
+	}
+	d, _ := MustPlay(t, play.Options{Runtime: play.RuntimeLocal, Cases: 1, Root: page})
+	if !d.Dashboard {
+		t.Error("a server with a dashboard is reported without one")
+	}
+	resp, err := http.Get(d.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET / = %d", resp.StatusCode)
 	}
 }

@@ -3,6 +3,7 @@ package play
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,7 @@ func (p *player) openServer(ctx context.Context) error {
 		return err
 	}
 	p.demo.srv, p.url, p.demo.URL = srv, srv.URL(), srv.URL()
+	p.demo.Dashboard = servesDashboard(ctx, p.url)
 	p.step("", "server: %s (SQLite in %s)", p.url, p.dir)
 	return nil
 }
@@ -122,4 +124,20 @@ func parallel(fs ...func() error) error {
 		}
 	}
 	return nil
+}
+
+// servesDashboard reports whether the server answers "/" with a page (or a
+// redirect to its sign-in page) rather than an error.
+func servesDashboard(ctx context.Context, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
+	if err != nil {
+		return false
+	}
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode < 400
 }
