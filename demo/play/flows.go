@@ -130,7 +130,7 @@ func (p *player) approveBenchmark(ctx context.Context) error {
 // models' compatibility tests and association requests, and the datasets'
 // preparation and association requests.
 func (p *player) joinInParallel(ctx context.Context) error {
-	var fs []func() error
+	var fs []func(context.Context) error
 	for _, m := range models {
 		u := p.users[m.owner]
 		additional := ""
@@ -141,7 +141,7 @@ func (p *player) joinInParallel(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fs = append(fs, func() error { return p.associateModel(ctx, u, m.cube, id) })
+		fs = append(fs, func(ctx context.Context) error { return p.associateModel(ctx, u, m.cube, id) })
 	}
 	for _, s := range Sites {
 		u := p.users[s.Owner]
@@ -149,9 +149,9 @@ func (p *player) joinInParallel(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fs = append(fs, func() error { return p.prepareDataset(ctx, u, s.Site, id) })
+		fs = append(fs, func(ctx context.Context) error { return p.prepareDataset(ctx, u, s.Site, id) })
 	}
-	return parallel(fs...)
+	return parallel(ctx, fs...)
 }
 
 func (p *player) associateModel(ctx context.Context, u *user, c string, id int64) error {
@@ -223,11 +223,11 @@ func (p *player) approveRequests(ctx context.Context) error {
 // runInParallel is flow 4 at every site at once: run every model, review
 // and submit the results.
 func (p *player) runInParallel(ctx context.Context) error {
-	var fs []func() error
+	var fs []func(context.Context) error
 	for _, s := range Sites {
-		fs = append(fs, func() error { return p.runSite(ctx, p.users[s.Owner], s.Site) })
+		fs = append(fs, func(ctx context.Context) error { return p.runSite(ctx, p.users[s.Owner], s.Site) })
 	}
-	return parallel(fs...)
+	return parallel(ctx, fs...)
 }
 
 func (p *player) runSite(ctx context.Context, u *user, siteName string) error {

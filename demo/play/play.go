@@ -122,6 +122,9 @@ func Play(ctx context.Context, o Options) (*Demo, error) {
 	p := &player{o: o, dir: dir, demo: d, start: start}
 	if err := p.play(ctx); err != nil {
 		d.Close()
+		if ctx.Err() != nil {
+			return nil, &medperf.Error{Code: medperf.CodeCanceled, Message: "the demo was interrupted", Err: ctx.Err()}
+		}
 		return nil, err
 	}
 	return d, nil

@@ -58,16 +58,13 @@ func (p *player) play(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	flowStart := time.Now()
 	if err := p.createUsers(ctx, token); err != nil {
 		return err
 	}
 	p.demo.AdminToken, p.demo.OwnerToken = token, p.owner().token
-	flowStart := time.Now()
 	for _, phase := range []func(context.Context) error{p.submitBenchmark, p.approveBenchmark, p.joinInParallel, p.approveRequests, p.runInParallel, p.leaderboard} {
 		if err := phase(ctx); err != nil {
-			if ctx.Err() != nil {
-				return &medperf.Error{Code: medperf.CodeCanceled, Message: "the demo was interrupted", Err: ctx.Err()}
-			}
 			return err
 		}
 	}
@@ -106,18 +103,28 @@ func (p *player) adminToken() (string, error) {
 
 func (p *player) owner() *user { return p.users["benchmark-owner"] }
 
-// parallel runs fs at once and returns the first error.
-func parallel(fs ...func() error) error {
+// parallel runs fs at once and returns the first error; the first failure
+// cancels the context the others were given.
+func parallel(ctx context.Context, fs ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, len(fs))
 	for i, f := range fs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = f()
+			if errs[i] = f(ctx); errs[i] != nil {
+				cancel()
+			}
 		}()
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil && medperf.ErrorCode(err) != medperf.CodeCanceled {
+			return err // the cause, rather than the cancellations it made
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			return err
