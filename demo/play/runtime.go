@@ -87,7 +87,12 @@ func pingDocker(ctx context.Context) (*client.Client, error) {
 // the images from under a running demo) and its hash is the image's id.
 func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime, error) {
 	bin := p.o.Binary
-	if bin == "" {
+	if bin != "" {
+		if ok, err := images.IsStaticLinux(bin); err != nil || !ok {
+			dc.Close()
+			return nil, medperf.Errorf(medperf.CodeUnavailable, "%s is not a static Linux executable, so it cannot run in the cubes' FROM scratch images: build one with 'CGO_ENABLED=0 go build ./cmd/medperf'", bin)
+		}
+	} else {
 		tmp, err := os.MkdirTemp(p.dir, ".build-")
 		if err != nil {
 			dc.Close()
