@@ -63,6 +63,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newAuthCmd(e),
 		newContainerCmd(e),
 		newDatasetCmd(e),
+		newBenchmarkLeaderboardCmd(e), // temporary top-level home: moves under `benchmark` at merge
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
