@@ -79,4 +79,3 @@ func optNumber(v *float64) string {
 	}
 	return strconv.FormatFloat(*v, 'g', 4, 64)
 }
-
