@@ -59,8 +59,15 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 	h.renderSignIn(w, r, http.StatusOK, signInData{Next: localPath(r.URL.Query().Get("next"))})
 }
 
+// renderSignIn writes the sign-in page. Its anti-forgery token is the
+// browser's sign-in cookie when it has one, so that a second page load
+// (another tab, or the favicon's redirect here) does not invalidate the
+// form already shown.
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, d signInData) {
 	token := randomToken()
+	if c, err := r.Cookie(SignInCookie); err == nil && len(c.Value) == len(token) {
+		token = c.Value
+	}
 	setCookie(w, r, SignInCookie, token, 600)
 	h.render(w, r, status, "signin", view{Title: "Sign in", CSRF: token, Data: d})
 }
