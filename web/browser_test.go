@@ -85,6 +85,21 @@ func TestBrowserSignInApproveAndLeaderboard(t *testing.T) {
 		screenshot(t, bctx, "02-benchmarks")
 	})
 
+	t.Run("browse a benchmark, its documentation and a dataset's statistics", func(t *testing.T) {
+		step(t, bctx, "open the benchmark", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d", ts.URL(), w.Benchmark.ID)),
+			chromedp.WaitVisible(chromedp.CSS("dl.spec")))
+		body, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("main")))
+		if err != nil || !strings.Contains(body, w.Dataset.Name) || !strings.Contains(body, second.Name) || !strings.Contains(body, "PENDING") {
+			t.Fatalf("the benchmark page lacks its participants (%v):\n%s", err, body)
+		}
+		screenshot(t, bctx, "02b-benchmark")
+		step(t, bctx, "open its documentation", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d/docs", ts.URL(), w.Benchmark.ID)),
+			chromedp.WaitVisible(chromedp.CSS("#document h1")))
+		step(t, bctx, "open a dataset", chromedp.Navigate(fmt.Sprintf("%s/datasets/%d", ts.URL(), w.Dataset.ID)),
+			chromedp.WaitVisible(chromedp.ID("statistics")))
+		screenshot(t, bctx, "02c-dataset")
+	})
+
 	t.Run("approve an association", func(t *testing.T) {
 		button := fmt.Sprintf("approve-dataset-%d", second.ID)
 		step(t, bctx, "open the associations", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d/associations", ts.URL(), w.Benchmark.ID)),
@@ -103,43 +118,58 @@ func TestBrowserSignInApproveAndLeaderboard(t *testing.T) {
 	})
 
 	t.Run("the heatmap's cells are the API's numbers", func(t *testing.T) {
-		api := medperftest.Must[*leaderboard.Leaderboard](t)(w.BenchmarkOwner.Service.(*client.Client).Leaderboard(ctx, w.Benchmark.ID, "dice"))
-		want := map[string]string{}
-		for i, m := range api.Models {
-			for j, d := range api.Datasets {
-				v := ""
-				if c := api.Boards[0].Cells[i][j]; c.Value != nil {
-					v = strconv.FormatFloat(*c.Value, 'g', -1, 64)
-				}
-				want[fmt.Sprintf("%d/%d", m.ID, d.ID)] = v
-			}
-		}
-		step(t, bctx, "open the leaderboard", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d/leaderboard?metric=dice", ts.URL(), w.Benchmark.ID)),
+		step(t, bctx, "open the leaderboard", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d/leaderboard", ts.URL(), w.Benchmark.ID)),
 			chromedp.WaitVisible(chromedp.ID("heatmap")))
-		sctx, c := context.WithTimeout(bctx, 30*time.Second)
-		defer c()
-		cells, err := chromedp.Run(sctx, chromedp.AttributesAll(chromedp.CSSAll("#heatmap g.cell")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cells) != len(want) || len(cells) != len(api.Models)*len(api.Datasets) {
-			t.Fatalf("%d cells in the page, %d in the API", len(cells), len(want))
-		}
-		for _, cell := range cells {
-			key := cell["data-model"] + "/" + cell["data-dataset"]
-			if v, ok := want[key]; !ok || v != cell["data-value"] {
-				t.Errorf("cell %s shows %q, the API says %q", key, cell["data-value"], v)
+		for _, metric := range []string{"dice", "hd95"} {
+			step(t, bctx, "choose "+metric, chromedp.SetValue(chromedp.ID("metric"), metric), chromedp.Click(chromedp.ID("show-metric")),
+				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#heatmap svg[aria-labelledby^='mp-heatmap-%s-']", metric))))
+			if loc, _ := chromedp.Run(bctx, chromedp.Location()); !strings.HasSuffix(loc, "?metric="+metric) {
+				t.Fatalf("the metric form led to %s", loc)
 			}
+			compareHeatmap(t, bctx, w, metric)
+			screenshot(t, bctx, "05-leaderboard-"+metric)
 		}
-		first, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#summary tbody th")))
-		if err != nil || first != api.Boards[0].Rows[0].Model.Name {
-			t.Errorf("first row %q, the API's %q (%v)", first, api.Boards[0].Rows[0].Model.Name, err)
-		}
-		screenshot(t, bctx, "05-leaderboard")
 	})
 
 	t.Run("sign out", func(t *testing.T) {
 		step(t, bctx, "sign out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("token")))
 		step(t, bctx, "a page now asks to sign in", chromedp.Navigate(ts.URL()+"/datasets"), chromedp.WaitVisible(chromedp.ID("token")))
 	})
+}
+
+// compareHeatmap checks every heatmap cell of the page against the API's
+// leaderboard of metric, and the first row of the table against its
+// first row.
+func compareHeatmap(t *testing.T, bctx context.Context, w *medperftest.World, metric string) {
+	t.Helper()
+	api := medperftest.Must[*leaderboard.Leaderboard](t)(w.BenchmarkOwner.Service.(*client.Client).Leaderboard(ctx, w.Benchmark.ID, metric))
+	want := map[string]string{}
+	for i, m := range api.Models {
+		for j, d := range api.Datasets {
+			v := ""
+			if c := api.Boards[0].Cells[i][j]; c.Value != nil {
+				v = strconv.FormatFloat(*c.Value, 'g', -1, 64)
+			}
+			want[fmt.Sprintf("%d/%d", m.ID, d.ID)] = v
+		}
+	}
+	sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+	defer cancel()
+	cells, err := chromedp.Run(sctx, chromedp.AttributesAll(chromedp.CSSAll("#heatmap g.cell")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != len(want) || len(cells) != len(api.Models)*len(api.Datasets) {
+		t.Fatalf("%d cells in the page, %d in the API", len(cells), len(want))
+	}
+	for _, cell := range cells {
+		key := cell["data-model"] + "/" + cell["data-dataset"]
+		if v, ok := want[key]; !ok || v != cell["data-value"] {
+			t.Errorf("%s: cell %s shows %q, the API says %q", metric, key, cell["data-value"], v)
+		}
+	}
+	first, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#summary tbody th")))
+	if err != nil || first != api.Boards[0].Rows[0].Model.Name {
+		t.Errorf("%s: first row %q, the API's %q (%v)", metric, first, api.Boards[0].Rows[0].Model.Name, err)
+	}
 }

@@ -279,7 +279,7 @@ func TestLeaderboardPageMatchesTheAPI(t *testing.T) {
 	}
 	t.Run("the CSV downloads hold the rows", func(t *testing.T) {
 		csv := b.get(fmt.Sprintf("/benchmarks/%d/leaderboard.csv", w.Benchmark.ID))
-		if csv.status != 200 || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") || strings.Count(csv.body, "\n") != 3 {
+		if csv.status != 200 || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") || strings.Count(csv.body, "\n") != 5 {
 			t.Fatalf("status %d: %s", csv.status, csv.body)
 		}
 		res := b.get(fmt.Sprintf("/results.csv?benchmark=%d", w.Benchmark.ID))
@@ -303,16 +303,23 @@ func TestLeaderboardPageMatchesTheAPI(t *testing.T) {
 	})
 }
 
-// MustScoredWorld builds a World whose benchmark declares dice and has
-// two results on the world's dataset: the reference model (0.7) and the
-// approved model (0.9).
+// MustScoredWorld builds a World whose benchmark (replaced by one that
+// declares dice, higher is better, and hd95, lower is better) has two
+// results on the world's dataset: the reference model (dice 0.7) and the
+// approved model (dice 0.9).
 func MustScoredWorld(t *testing.T, ts *medperftest.TestServer) *medperftest.World {
 	t.Helper()
 	w := ts.World(t)
+	in := medperftest.BenchmarkInput("declared", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)
+	in.State = medperf.StateDevelopment
+	in.Metrics = json.RawMessage(`{"metrics": [{"name": "dice", "direction": "higher", "min": 0, "max": 1, "primary": true},
+		{"name": "hd95", "direction": "lower", "min": 0}]}`)
+	b := medperftest.MustBenchmark(t, w.BenchmarkOwner, in)
+	w.Benchmark = medperftest.Must[*medperf.Benchmark](t)(w.Admin.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{ApprovalStatus: medperftest.Ptr(medperf.StatusApproved)}))
 	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 	w.MustAssociate(t, medperf.KindModel, w.ModelOwner, w.Model.ID)
 	for model, dice := range map[int64]float64{w.ReferenceModel.ID: 0.7, w.Model.ID: 0.9} {
-		raw, _ := json.Marshal(map[string]float64{"dice": dice, "n_cases": 10})
+		raw, _ := json.Marshal(map[string]float64{"dice": dice, "hd95": 10 * (1 - dice), "n_cases": 10})
 		if _, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: model,
 			DatasetID: w.Dataset.ID, Metrics: raw}); err != nil {
 			t.Fatal(err)
