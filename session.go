@@ -21,7 +21,8 @@ type SessionService interface {
 	// CodeUnauthorized. Expired sessions are removed on the way.
 	CreateSession(ctx context.Context, token string, ttl time.Duration) (secret string, s *Session, err error)
 	// GetSession returns the live session whose secret is given, or
-	// CodeUnauthorized when it is unknown or expired.
+	// CodeUnauthorized when it is unknown or expired, or when the API token
+	// it was created with has been revoked since.
 	GetSession(ctx context.Context, secret string) (*Session, error)
 	// DeleteSession ends a session; an unknown secret is not an error.
 	DeleteSession(ctx context.Context, secret string) error

@@ -182,6 +182,19 @@ func TestSessions(t *testing.T) {
 			_, err = db.GetSession(ctx, short)
 			wantCode(t, err, medperf.CodeUnauthorized)
 		})
+		t.Run("revoking the API token ends its sessions", func(t *testing.T) {
+			u := w.NewUser(t, "revoker")
+			tok := medperftest.Must[*medperf.NewToken](t)(u.CreateToken(ctx, "browser"))
+			secret, _, err := db.CreateSession(ctx, tok.Secret, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := u.RevokeToken(ctx, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.GetSession(ctx, secret)
+			wantCode(t, err, medperf.CodeUnauthorized)
+		})
 		t.Run("a deleted session is refused", func(t *testing.T) {
 			if err := db.DeleteSession(ctx, secret); err != nil {
 				t.Fatal(err)

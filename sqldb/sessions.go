@@ -19,6 +19,10 @@ func (d *DB) CreateSession(ctx context.Context, token string, ttl time.Duration)
 	if err != nil {
 		return "", nil, err
 	}
+	var tokenID int64
+	if err := d.read().row(ctx, `SELECT id FROM tokens WHERE hash = ?`, auth.Hash(token)).Scan(&tokenID); err != nil {
+		return "", nil, internal(err)
+	}
 	secret := auth.NewToken()
 	now := d.Now()
 	s := &medperf.Session{User: *u, CSRF: auth.NewToken(), ExpiresAt: now.Add(ttl).UTC()}
@@ -26,8 +30,8 @@ func (d *DB) CreateSession(ctx context.Context, token string, ttl time.Duration)
 		if err := c.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, formatTime(now)); err != nil {
 			return err
 		}
-		return c.exec(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			auth.Hash(secret), u.ID, s.CSRF, formatTime(now), formatTime(s.ExpiresAt))
+		return c.exec(ctx, `INSERT INTO sessions (hash, user_id, token_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			auth.Hash(secret), u.ID, tokenID, s.CSRF, formatTime(now), formatTime(s.ExpiresAt))
 	})
 	if err != nil {
 		return "", nil, err
@@ -44,7 +48,8 @@ func (d *DB) GetSession(ctx context.Context, secret string) (*medperf.Session, e
 	var s medperf.Session
 	var stored, created, expires string
 	err := d.read().row(ctx, `SELECT s.hash, s.csrf, s.expires_at, u.id, u.email, u.name, u.is_admin, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`, hash).
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN tokens t ON t.id = s.token_id
+		WHERE s.hash = ? AND t.revoked_at IS NULL`, hash).
 		Scan(&stored, &s.CSRF, &expires, &s.User.ID, &s.User.Email, &s.User.Name, &s.User.IsAdmin, &created)
 	if noRows(err) {
 		return nil, errNoSession

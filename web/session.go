@@ -95,6 +95,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusUnauthorized, signInData{Next: next, Error: "This API token is unknown or revoked. Create one with 'medperf auth token create' or ask your admin."})
 		return
 	}
+	if old, err := r.Cookie(SessionCookie); err == nil {
+		// Signing in again replaces the browser's previous session.
+		h.sessions.DeleteSession(r.Context(), old.Value)
+	}
 	setCookie(w, r, SignInCookie, "", -1)
 	setCookie(w, r, SessionCookie, secret, int(h.cfg.SessionTTL.Seconds()))
 	if next == "" {
