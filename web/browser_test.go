@@ -121,11 +121,9 @@ func TestBrowserSignInApproveAndLeaderboard(t *testing.T) {
 		step(t, bctx, "open the leaderboard", chromedp.Navigate(fmt.Sprintf("%s/benchmarks/%d/leaderboard", ts.URL(), w.Benchmark.ID)),
 			chromedp.WaitVisible(chromedp.ID("heatmap")))
 		for _, metric := range []string{"dice", "hd95"} {
-			step(t, bctx, "choose "+metric, chromedp.SetValue(chromedp.ID("metric"), metric), chromedp.Click(chromedp.ID("show-metric")),
-				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#heatmap svg[aria-labelledby^='mp-heatmap-%s-']", metric))))
-			if loc, _ := chromedp.Run(bctx, chromedp.Location()); !strings.HasSuffix(loc, "?metric="+metric) {
-				t.Fatalf("the metric form led to %s", loc)
-			}
+			step(t, bctx, "choose "+metric, chromedp.SetValue(chromedp.ID("metric"), metric), chromedp.Click(chromedp.ID("show-metric")))
+			waitLocation(t, bctx, "?metric="+metric)
+			step(t, bctx, "see the "+metric+" heatmap", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#heatmap svg[aria-labelledby^='mp-heatmap-%s-']", metric))))
 			compareHeatmap(t, bctx, w, metric)
 			screenshot(t, bctx, "05-leaderboard-"+metric)
 		}
@@ -171,5 +169,22 @@ func compareHeatmap(t *testing.T, bctx context.Context, w *medperftest.World, me
 	first, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#summary tbody th")))
 	if err != nil || first != api.Boards[0].Rows[0].Model.Name {
 		t.Errorf("%s: first row %q, the API's %q (%v)", metric, first, api.Boards[0].Rows[0].Model.Name, err)
+	}
+}
+
+// waitLocation waits until the page's URL ends with suffix: a click on a
+// form's button navigates asynchronously.
+func waitLocation(t *testing.T, bctx context.Context, suffix string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err == nil && strings.HasSuffix(loc, suffix) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page is at %s (%v), not at ...%s", loc, err, suffix)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
