@@ -46,9 +46,12 @@ func (h *Handler) leaderboard(r *http.Request, s *medperf.Session) (*result, err
 		d.Metric = d.Metrics[0]
 	}
 	if d.Metric != "" {
-		// Rebuild sorted by the chosen metric, as the API does for ?metric=.
-		if lb, err = api.Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, b.ID, d.Metric); err != nil {
-			return nil, err
+		if len(d.Metrics) == 0 || d.Metric != d.Metrics[0] {
+			// Rebuild sorted by the chosen metric, as the API does for
+			// ?metric= (the first board is already sorted by itself).
+			if lb, err = api.Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, b.ID, d.Metric); err != nil {
+				return nil, err
+			}
 		}
 		d.LB, d.Board = lb, &lb.Boards[0]
 		d.Rows = d.Board.Rows
