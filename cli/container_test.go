@@ -94,8 +94,8 @@ func TestContainerRunTestLocal(t *testing.T) {
 
 func TestContainerRunTestDocker(t *testing.T) {
 	c := medperftest.DockerClient(t)
-	mustProbeImage(t, c, "medperf-cli-probe:test", "cli run-test")
-	dir := MustCubeDir(t, "medperf-cli-probe:test")
+	mustProbeImage(t, c, fmt.Sprintf("medperf-cli-probe:test-%d", os.Getpid()), "cli run-test")
+	dir := MustCubeDir(t, fmt.Sprintf("medperf-cli-probe:test-%d", os.Getpid()))
 	code, out, errOut := runCLI(t, runTestArgs(dir, "--memory", "256m", "--cpus", "1", "--timeout", "1m")...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -143,8 +143,8 @@ func TestContainerRunTestRejectsBadInput(t *testing.T) {
 
 func TestContainerRunTestSignalKillsAndRemovesTheContainer(t *testing.T) {
 	c := medperftest.DockerClient(t)
-	mustProbeImage(t, c, "medperf-cli-probe:signal", "cli signal")
-	dir := MustCubeDirCommand(t, "medperf-cli-probe:signal", "[sleep:120s]")
+	mustProbeImage(t, c, fmt.Sprintf("medperf-cli-probe:signal-%d", os.Getpid()), "cli signal")
+	dir := MustCubeDirCommand(t, fmt.Sprintf("medperf-cli-probe:signal-%d", os.Getpid()), "[sleep:120s]")
 	bin := filepath.Join(t.TempDir(), "medperf")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/medperf").CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)

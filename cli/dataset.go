@@ -23,6 +23,7 @@ func newDatasetCmd(e *env) *cobra.Command {
 		},
 	}
 	c.AddCommand(newDatasetHashCmd(e))
+	c.AddCommand(datasetSiteCmds(e)...)
 	return c
 }
 

@@ -28,6 +28,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "medperf: %s\n", medperf.ErrorMessage(err))
+	if h := hint(err); h != "" {
+		fmt.Fprintf(stderr, "medperf: %s\n", h)
+	}
 	return ExitCode(err)
 }
 
@@ -63,6 +66,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newAuthCmd(e),
 		newContainerCmd(e),
 		newDatasetCmd(e),
+		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
+		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
 		newBenchmarkLeaderboardCmd(e), // temporary top-level home: moves under `benchmark` at merge
 	)
 	for _, sub := range root.Commands() {

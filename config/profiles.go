@@ -16,8 +16,29 @@ const ProfilesFile = "profiles.yaml"
 
 // Profile is what the client needs to reach one server.
 type Profile struct {
-	Server string `yaml:"server" json:"server"`
-	Token  string `yaml:"token" json:"-"`
+	Server   string `yaml:"server" json:"server"`
+	Token    string `yaml:"token" json:"-"`
+	Settings `yaml:",inline"`
+}
+
+// Settings are a profile's defaults for the commands that run containers;
+// their flags win over them. Empty fields mean the built-in defaults.
+type Settings struct {
+	// Runtime is docker, podman, apptainer or local.
+	Runtime string `yaml:"runtime,omitempty" json:"runtime,omitempty"`
+	// Memory is each task's memory limit, e.g. "8g".
+	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// CPUs is each task's CPU limit.
+	CPUs float64 `yaml:"cpus,omitempty" json:"cpus,omitempty"`
+	// GPUs is all, a count, or device=0,1.
+	GPUs string `yaml:"gpus,omitempty" json:"gpus,omitempty"`
+	// Timeouts are TASK=DURATION pairs, e.g. infer=2h.
+	Timeouts []string `yaml:"timeouts,omitempty" json:"timeouts,omitempty"`
+}
+
+// IsZero reports whether no setting is set.
+func (s Settings) IsZero() bool {
+	return s.Runtime == "" && s.Memory == "" && s.CPUs == 0 && s.GPUs == "" && len(s.Timeouts) == 0
 }
 
 // Profiles are the saved profiles, one per server, and the current one.
@@ -68,9 +89,13 @@ func (p *Profiles) Save(home string) error {
 // NormalizeServer trims a server URL's trailing slashes.
 func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
 
-// Set saves (or replaces) the profile of its server and makes it current.
+// Set saves (or replaces) the profile of its server and makes it current. A
+// profile without settings keeps those of the profile it replaces.
 func (p *Profiles) Set(prof Profile) {
 	prof.Server = NormalizeServer(prof.Server)
+	if old, ok := p.Get(prof.Server); ok && prof.Settings.IsZero() {
+		prof.Settings = old.Settings
+	}
 	p.Remove(prof.Server)
 	p.Profiles = append(p.Profiles, prof)
 	p.Current = prof.Server

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,7 +74,8 @@ func BuildGoImage(tb testing.TB, c *client.Client, tag, pkg string) string {
 
 // BuildImage builds an image tagged tag from a build context given as file
 // name → contents (it must hold a Dockerfile). Files are written executable.
-// The image is removed when the test ends. It returns the image id.
+// The image gets a label unique to this build, so its id is its own, and it
+// is removed when the test ends. It returns the image id.
 func BuildImage(tb testing.TB, c *client.Client, tag string, files map[string][]byte) string {
 	tb.Helper()
 	var buf bytes.Buffer
@@ -91,7 +94,15 @@ func BuildImage(tb testing.TB, c *client.Client, tag string, files map[string][]
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	resp, err := c.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
+	// A label unique to this build gives the image an id of its own, so that
+	// removing it at cleanup cannot remove an identical image another test
+	// (or another package running in parallel) built and still uses.
+	nonce := make([]byte, 8)
+	rand.Read(nonce)
+	resp, err := c.ImageBuild(ctx, &buf, build.ImageBuildOptions{
+		Tags: []string{tag}, Remove: true, ForceRemove: true,
+		Labels: map[string]string{"medperftest.build": hex.EncodeToString(nonce)},
+	})
 	if err != nil {
 		tb.Fatalf("docker build %s: %v", tag, err)
 	}

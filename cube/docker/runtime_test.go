@@ -31,7 +31,11 @@ import (
 	"github.com/medperf/medperf/medperftest"
 )
 
-const probeTag = "medperf-cube-probe:test"
+// probeTag is unique to this test process, so that test runs sharing one
+// engine (several checkouts, CI beside a developer) never move each other's tags.
+var archiveTag = fmt.Sprintf("medperf-cube-probe-archive:test-%d", os.Getpid())
+
+var probeTag = fmt.Sprintf("medperf-cube-probe:test-%d", os.Getpid())
 
 // probeConfig is a container_config.yaml for the probe image: infer reads
 // data_path and writes output_path.
@@ -307,9 +311,9 @@ func TestDocker(t *testing.T) {
 	t.Run("a DockerArchive is loaded from its verified tar and a wrong hash is refused", func(t *testing.T) {
 		// An image of its own (the label makes its id differ from the probe's),
 		// saved and then removed, so that the run must load it.
-		archiveID := mustProbeImage(t, c, "medperf-cube-probe-archive:test", "cube/docker archive")
+		archiveID := mustProbeImage(t, c, archiveTag, "cube/docker archive")
 		tarball := filepath.Join(t.TempDir(), "probe.tar")
-		saveImage(t, c, "medperf-cube-probe-archive:test", tarball)
+		saveImage(t, c, archiveTag, tarball)
 		if _, err := c.ImageRemove(ctx, archiveID, image.RemoveOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +391,7 @@ func TestDocker(t *testing.T) {
 
 	t.Run("containers of a killed parent are removed by the next runtime", func(t *testing.T) {
 		child := exec.Command(os.Args[0], "-test.run=^TestDockerChildProcess$")
-		child.Env = append(os.Environ(), "MEDPERF_DOCKER_CHILD=1")
+		child.Env = append(os.Environ(), "MEDPERF_DOCKER_CHILD="+probeTag)
 		var childOut bytes.Buffer
 		child.Stdout, child.Stderr = &childOut, &childOut
 		if err := child.Start(); err != nil {
@@ -419,11 +423,12 @@ func TestDocker(t *testing.T) {
 // TestDockerChildProcess is the child of the killed-parent test: it runs a
 // long task and is killed by its parent.
 func TestDockerChildProcess(t *testing.T) {
-	if os.Getenv("MEDPERF_DOCKER_CHILD") != "1" {
+	tag := os.Getenv("MEDPERF_DOCKER_CHILD") // the parent's probe image
+	if tag == "" {
 		t.Skip("helper process of TestDocker")
 	}
 	c := medperftest.DockerClient(t)
-	r := MustProbeSpec(t, probeConfig(t, cube.DockerImage, probeTag), nil, "sleep:120s")
+	r := MustProbeSpec(t, probeConfig(t, cube.DockerImage, tag), nil, "sleep:120s")
 	NewWithClient(c, t.TempDir()).Run(context.Background(), r.spec)
 }
 

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medperf/medperf"
+)
+
+func newAssociationCmd(e *env) *cobra.Command {
+	c := groupCmd("association", "List associations of benchmarks with datasets and models; approve, reject, prioritize")
+	c.AddCommand(newAssociationLsCmd(e), newAssociationDecisionCmd(e, "approve", medperf.StatusApproved),
+		newAssociationDecisionCmd(e, "reject", medperf.StatusRejected), newAssociationPriorityCmd(e))
+	return c
+}
+
+// pairFlags are -b and one of -d / -m.
+type pairFlags struct{ benchmark, dataset, model int64 }
+
+func addPairFlags(c *cobra.Command) *pairFlags {
+	p := &pairFlags{}
+	c.Flags().Int64VarP(&p.benchmark, "benchmark", "b", 0, "benchmark id (required)")
+	c.Flags().Int64VarP(&p.dataset, "dataset", "d", 0, "dataset id")
+	c.Flags().Int64VarP(&p.model, "model", "m", 0, "model id")
+	return p
+}
+
+// pair returns the component kind and id, requiring exactly one of -d and -m.
+func (p *pairFlags) pair() (medperf.ComponentKind, int64, error) {
+	if err := requireID("benchmark", p.benchmark); err != nil {
+		return "", 0, err
+	}
+	switch {
+	case p.dataset > 0 && p.model > 0:
+		return "", 0, medperf.FieldError("-d/-m", "give either a dataset (-d) or a model (-m), not both")
+	case p.dataset > 0:
+		return medperf.KindDataset, p.dataset, nil
+	case p.model > 0:
+		return medperf.KindModel, p.model, nil
+	}
+	return "", 0, medperf.FieldError("-d/-m", "give a dataset (-d) or a model (-m)")
+}
+
+func newAssociationLsCmd(e *env) *cobra.Command {
+	c := &cobra.Command{Use: "ls [-b BENCHMARK] [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair (of every benchmark without -b)", Args: cobra.NoArgs}
+	p := addPairFlags(c)
+	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if p.dataset > 0 && p.model > 0 {
+			return medperf.FieldError("-d/-m", "give either a dataset (-d) or a model (-m), not both")
+		}
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		benchmarks := []int64{p.benchmark}
+		if p.benchmark == 0 {
+			l, err := cl.ListBenchmarks(c.Context(), medperf.BenchmarkFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}})
+			if err != nil {
+				return err
+			}
+			benchmarks = benchmarks[:0]
+			for _, b := range l.Items {
+				benchmarks = append(benchmarks, b.ID)
+			}
+		}
+		all := []medperf.Association{}
+		for _, b := range benchmarks {
+			for _, k := range []struct {
+				kind medperf.ComponentKind
+				id   int64
+				skip bool
+			}{{medperf.KindDataset, p.dataset, p.model > 0}, {medperf.KindModel, p.model, p.dataset > 0}} {
+				if k.skip {
+					continue
+				}
+				l, err := cl.ListAssociations(c.Context(), medperf.AssociationFilter{BenchmarkID: b, Kind: k.kind, ComponentID: k.id,
+					ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Page: medperf.Page{Limit: medperf.MaxPageSize}})
+				if err != nil {
+					return err
+				}
+				all = append(all, l.Items...)
+			}
+		}
+		return render(e.stdout, *out, all, func() table {
+			t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
+			for _, a := range all {
+				t.rows = append(t.rows, []string{id(a.BenchmarkID), string(a.Kind), id(a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), id(a.InitiatedBy)})
+			}
+			return t
+		})
+	}
+	return c
+}
+
+func newAssociationDecisionCmd(e *env, verb string, to medperf.ApprovalStatus) *cobra.Command {
+	short := "Approve a pending association (the other party than the one who asked)"
+	if to == medperf.StatusRejected {
+		short = "Reject a pending association, or withdraw an approved one"
+	}
+	c := &cobra.Command{Use: verb + " -b BENCHMARK (-d ID | -m ID)", Short: short, Args: cobra.NoArgs}
+	p := addPairFlags(c)
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		kind, comp, err := p.pair()
+		if err != nil {
+			return err
+		}
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		a, err := cl.DecideAssociation(c.Context(), p.benchmark, kind, comp, medperf.AssociationDecision{ApprovalStatus: &to})
+		if err != nil {
+			return err
+		}
+		return render(e.stdout, *out, a, kvTable(a))
+	}
+	return c
+}
+
+func newAssociationPriorityCmd(e *env) *cobra.Command {
+	c := &cobra.Command{Use: "set-priority -b BENCHMARK -m MODEL -p N", Short: "Set a model's priority in runs (higher runs first; benchmark owner)", Args: cobra.NoArgs}
+	p := addPairFlags(c)
+	prio := c.Flags().IntP("priority", "p", 0, "priority")
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if p.dataset > 0 {
+			return medperf.FieldError("-d", "only model associations have a priority")
+		}
+		if err := requireIDs(map[string]int64{"benchmark": p.benchmark, "model": p.model}); err != nil {
+			return err
+		}
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		a, err := cl.DecideAssociation(c.Context(), p.benchmark, medperf.KindModel, p.model, medperf.AssociationDecision{Priority: prio})
+		if err != nil {
+			return err
+		}
+		return render(e.stdout, *out, a, kvTable(a))
+	}
+	return c
+}

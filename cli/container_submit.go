@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/docker/docker/client"
+	"github.com/spf13/cobra"
+
+	"github.com/medperf/medperf"
+	mpclient "github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/site"
+)
+
+// containerSubmitFlags are the flags of `container submit` and `model submit`.
+type containerSubmitFlags struct {
+	name, config, params, additional, additionalHash, imageHash string
+	development                                                 bool
+}
+
+func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
+	what := "container"
+	if model {
+		what = "model (a container with an infer task)"
+	}
+	f := &containerSubmitFlags{}
+	c := &cobra.Command{
+		Use:   "submit -n NAME -m container_config.yaml [-p parameters.yaml] [-a URL] [--additional-hash H] [--image-hash H]",
+		Short: "Register a " + what + "; its hashes are computed locally and any given are checked",
+		Long: "Registers a " + what + ". The image hash is computed here: the local engine's image id for a DockerImage\n" +
+			"(build or load the image first), the sha256 of the file for archives and SIF files. The additional files\n" +
+			"tarball (-a, an http(s) URL) is downloaded and hashed. A given --image-hash or --additional-hash must match.",
+		Args: cobra.NoArgs,
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.name, "name", "n", "", "unique name (required)")
+	fl.StringVarP(&f.config, "container-config", "m", "", "container_config.yaml or mlcube.yaml (required)")
+	fl.StringVarP(&f.params, "parameters-file", "p", "", "parameters.yaml, stored inline")
+	fl.StringVarP(&f.additional, "additional-files", "a", "", "http(s) URL of a tar.gz of additional files (e.g. weights)")
+	fl.StringVar(&f.additionalHash, "additional-hash", "", "sha256 the additional files tarball must have")
+	fl.StringVar(&f.imageHash, "image-hash", "", "image identity it must have (image id, digest or file sha256)")
+	fl.BoolVar(&f.development, "development", false, "register in DEVELOPMENT instead of OPERATION")
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		ctx, stop := interruptible(c)
+		defer stop()
+		s, err := e.openSite(ctx, &siteFlags{}, *out)
+		if err != nil {
+			return err
+		}
+		s.ImageID = imageID
+		ct, err := s.SubmitContainer(ctx, site.ContainerSubmission{Name: f.name, ConfigFile: f.config, ParametersFile: f.params,
+			AdditionalFilesURL: f.additional, AdditionalFilesHash: f.additionalHash, ImageHash: f.imageHash, Model: model, Development: f.development})
+		if err != nil {
+			return err
+		}
+		return render(e.stdout, *out, ct, kvTable(ct))
+	}
+	return c
+}
+
+// imageID reads an image's id from the local Docker engine (DOCKER_HOST).
+func imageID(ctx context.Context, ref string) (string, error) {
+	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return "", err
+	}
+	defer dc.Close()
+	info, err := dc.ImageInspect(ctx, ref)
+	return info.ID, err
+}
+
+func listContainers(e *env, model bool) *cobra.Command {
+	summary := "List registered containers"
+	if model {
+		summary = "List registered models"
+	}
+	c := &cobra.Command{Use: "ls", Short: summary, Args: cobra.NoArgs}
+	mine := c.Flags().Bool("mine", false, "only mine")
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		f := medperf.ContainerFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}}
+		if model {
+			f.IsModel = ptr(true)
+		}
+		if *mine {
+			me, err := cl.Me(c.Context())
+			if err != nil {
+				return err
+			}
+			f.Owner = me.ID
+		}
+		l, err := cl.ListContainers(c.Context(), f)
+		if err != nil {
+			return err
+		}
+		return render(e.stdout, *out, l.Items, func() table {
+			t := table{header: []string{"ID", "NAME", "STATE", "MODEL", "OWNER", "IMAGE HASH"}}
+			for _, x := range l.Items {
+				t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), id(x.Owner), short(x.ImageHash)})
+			}
+			return t
+		})
+	}
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func viewContainer(e *env) *cobra.Command {
+	return viewCmd(e, "container", func(ctx context.Context, cl *mpclient.Client, n int64) (any, error) {
+		return cl.GetContainer(ctx, n)
+	})
+}

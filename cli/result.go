@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/site"
+)
+
+func newResultCmd(e *env) *cobra.Command {
+	c := groupCmd("result", "Review and submit results; list them")
+	c.AddCommand(newResultSubmitCmd(e), newResultLsCmd(e),
+		viewCmd(e, "result", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetResult(ctx, n) }))
+	return c
+}
+
+func newResultSubmitCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "submit (-r LOCAL_RESULT | -b BENCHMARK -d DATASET [-m MODEL]) [-y]",
+		Short: "Show a local result's exact payload, ask, and submit it (every unsubmitted one of -b/-d without -m)",
+		Args:  cobra.NoArgs,
+	}
+	r := c.Flags().StringP("result", "r", "", "local result key, b<B>-m<M>-d<D> (see 'medperf result ls --local')")
+	var q site.ResultQuery
+	c.Flags().Int64VarP(&q.BenchmarkID, "benchmark", "b", 0, "benchmark id")
+	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
+	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
+	sf := addSiteFlags(c, false)
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		keys, err := resultKeys(e, *r, q)
+		if err != nil {
+			return err
+		}
+		ctx, stop := interruptible(c)
+		defer stop()
+		s, err := e.openSite(ctx, sf, *out)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		if *r == "" && q.ModelID == 0 {
+			keys = nil
+			local, err := s.LocalResults(q)
+			if err != nil {
+				return err
+			}
+			for _, lr := range local {
+				if lr.Submitted == nil {
+					keys = append(keys, lr.ResultKey)
+				}
+			}
+		}
+		var done []*medperf.Result
+		for _, k := range keys {
+			res, err := s.SubmitResult(ctx, k)
+			if err != nil {
+				return err
+			}
+			done = append(done, res)
+		}
+		if done == nil {
+			done = []*medperf.Result{}
+		}
+		return render(e.stdout, *out, done, func() table { return resultsTable(done) })
+	}
+	return c
+}
+
+// resultKeys reads -r, or -b -d -m.
+func resultKeys(e *env, r string, q site.ResultQuery) ([]site.ResultKey, error) {
+	if r != "" {
+		k, err := site.ParseResultKey(r)
+		return []site.ResultKey{k}, err
+	}
+	if err := requireIDs(map[string]int64{"benchmark": q.BenchmarkID, "dataset": q.DatasetID}); err != nil {
+		return nil, err
+	}
+	return []site.ResultKey{{BenchmarkID: q.BenchmarkID, ModelID: q.ModelID, DatasetID: q.DatasetID}}, nil
+}
+
+func resultsTable(rs []*medperf.Result) table {
+	t := table{header: []string{"ID", "BENCHMARK", "MODEL", "DATASET", "FINALIZED", "RESULTS"}}
+	for _, r := range rs {
+		t.rows = append(t.rows, []string{id(r.ID), id(r.BenchmarkID), id(r.ModelID), id(r.DatasetID), cell(r.Finalized), string(r.Metrics)})
+	}
+	return t
+}
+
+func newResultLsCmd(e *env) *cobra.Command {
+	c := &cobra.Command{Use: "ls [-b ID] [-d ID] [-m ID] [--local]", Short: "List the results you may see, or with --local those kept on this machine", Args: cobra.NoArgs}
+	var q site.ResultQuery
+	c.Flags().Int64VarP(&q.BenchmarkID, "benchmark", "b", 0, "benchmark id")
+	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
+	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
+	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not)")
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if *local {
+			s, err := e.openSite(c.Context(), &siteFlags{}, *out)
+			if err != nil {
+				return err
+			}
+			rs, err := s.LocalResults(q)
+			if err != nil {
+				return err
+			}
+			if rs == nil {
+				rs = []site.LocalResult{}
+			}
+			return render(e.stdout, *out, rs, func() table {
+				t := table{header: []string{"LOCAL RESULT", "SUBMITTED AS", "COMPUTED", "RESULTS"}}
+				for _, r := range rs {
+					sub := ""
+					if r.Submitted != nil {
+						sub = id(r.Submitted.ID)
+					}
+					t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), string(r.Metrics)})
+				}
+				return t
+			})
+		}
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		l, err := cl.ListResults(c.Context(), medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID, Page: medperf.Page{Limit: medperf.MaxPageSize}})
+		if err != nil {
+			return err
+		}
+		rs := make([]*medperf.Result, len(l.Items))
+		for i := range l.Items {
+			rs[i] = &l.Items[i]
+		}
+		return render(e.stdout, *out, l.Items, func() table { return resultsTable(rs) })
+	}
+	return c
+}

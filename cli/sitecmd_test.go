@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/config"
+	"github.com/medperf/medperf/medperftest"
+	"github.com/medperf/medperf/site"
+)
+
+func TestLimitsFlagsWinOverTheProfile(t *testing.T) {
+	profile := config.Profile{Settings: config.Settings{Memory: "2g", CPUs: 1.5, GPUs: "all", Timeouts: []string{"infer=1h", "evaluate=2h"}}}
+	t.Run("the profile applies when no flag is given", func(t *testing.T) {
+		var o site.Options
+		if err := (&siteFlags{}).apply(&o, profile); err != nil {
+			t.Fatal(err)
+		}
+		if o.Limits.Memory != 2<<30 || o.Limits.CPUs != 1.5 || o.Limits.GPUs != "all" || o.Timeouts["infer"] != time.Hour || o.Timeouts["evaluate"] != 2*time.Hour {
+			t.Fatalf("%+v", o)
+		}
+	})
+	t.Run("flags win", func(t *testing.T) {
+		var o site.Options
+		f := &siteFlags{memory: "512m", cpus: 1, gpus: "1", timeouts: []string{"infer=5m"}}
+		if err := f.apply(&o, profile); err != nil {
+			t.Fatal(err)
+		}
+		if o.Limits.Memory != 512<<20 || o.Limits.CPUs != 1 || o.Limits.GPUs != "1" || o.Timeouts["infer"] != 5*time.Minute || o.Timeouts["evaluate"] != 2*time.Hour {
+			t.Fatalf("%+v", o)
+		}
+	})
+	t.Run("bad values are invalid", func(t *testing.T) {
+		for _, f := range []*siteFlags{{memory: "much"}, {timeouts: []string{"infer"}}, {timeouts: []string{"infer=-1s"}}} {
+			if err := f.apply(&site.Options{}, config.Profile{}); medperf.ErrorCode(err) != medperf.CodeInvalid {
+				t.Errorf("%+v: %v", f, err)
+			}
+		}
+	})
+}
+
+func TestContainerSubmitHashesAnArchive(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	t.Setenv(config.HomeEnv, t.TempDir())
+	as(t, ts.URL(), w.ModelOwner)
+	dir := t.TempDir()
+	image := []byte("an image archive")
+	os.WriteFile(filepath.Join(dir, "image.tar"), image, 0o644)
+	cfg := filepath.Join(dir, "container_config.yaml")
+	os.WriteFile(cfg, []byte("container_type: DockerArchive\nimage: image.tar\ntasks:\n  infer:\n    input_volumes:\n      data_path: {mount_path: /d, type: directory}\n    output_volumes:\n      output_path: {mount_path: /o, type: directory}\n"), 0o644)
+	sum := sha256.Sum256(image)
+	want := "sha256:" + hex.EncodeToString(sum[:])
+	code, out, errOut := runCLI(t, "model", "submit", "-n", "archived", "-m", cfg, "--image-hash", hex.EncodeToString(sum[:]), "-o", "json")
+	var c medperf.Container
+	if code != 0 || json.Unmarshal([]byte(out), &c) != nil || c.ImageHash != want || !c.IsModel || c.State != medperf.StateOperation {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if got, _ := w.Admin.GetContainer(context.Background(), c.ID); got.ImageHash != want {
+		t.Fatalf("registered %q", got.ImageHash)
+	}
+	t.Run("a container without infer is not a model", func(t *testing.T) {
+		os.WriteFile(cfg, []byte("container_type: DockerArchive\nimage: image.tar\ntasks:\n  evaluate:\n    input_volumes:\n      predictions: {mount_path: /p, type: directory}\n"), 0o644)
+		if code, _, _ := runCLI(t, "model", "submit", "-n", "not-a-model", "-m", cfg); code != exitCodes[medperf.CodeInvalid] {
+			t.Fatalf("exit %d", code)
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/cube/archive"
+)
+
+// Component is a container ready to run: its parsed config, its parameters
+// file and its additional files on disk, and the image identity to check.
+type Component struct {
+	// ID is the registered container's id, 0 for a local config.
+	ID              int64
+	Name            string
+	Config          *cube.Config
+	ParametersFile  string
+	AdditionalFiles string
+	ImageHash       string
+}
+
+// LocalComponent is a component from a container_config.yaml (or
+// mlcube.yaml) on disk, for compatibility tests of unregistered containers.
+// parameters and additional may be empty; additional is a folder.
+func LocalComponent(config, parameters, additional string) (*Component, error) {
+	cfg, err := cube.ReadConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	return &Component{Name: filepath.Base(filepath.Dir(config)), Config: cfg, ParametersFile: parameters, AdditionalFiles: additional}, nil
+}
+
+// Container returns the registered container id as a runnable Component:
+// its config and parameters are written under the container cache, its
+// additional files are downloaded, verified and extracted (cached by hash).
+func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
+	c, err := s.Registry.GetContainer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	dir := s.path(containersDir, strconv.FormatInt(id, 10))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, storageError(err)
+	}
+	cfgFile := filepath.Join(dir, "container_config.json")
+	if err := os.WriteFile(cfgFile, c.Config, 0o600); err != nil {
+		return nil, storageError(err)
+	}
+	cfg, err := cube.ParseConfig(cfgFile, c.Config)
+	if err != nil {
+		return nil, err
+	}
+	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
+	if len(c.Parameters) > 0 {
+		// JSON is YAML: the parameters are written as they were registered.
+		comp.ParametersFile = filepath.Join(dir, "parameters.yaml")
+		if err := os.WriteFile(comp.ParametersFile, c.Parameters, 0o600); err != nil {
+			return nil, storageError(err)
+		}
+	}
+	if c.AdditionalFilesURL != "" {
+		s.progress("fetching the additional files of container %d", id)
+		comp.AdditionalFiles, _, err = cube.FetchAdditionalFiles(ctx, s.HTTP, c.AdditionalFilesURL, c.AdditionalFilesHash, s.path(filesDir), archive.DefaultLimits)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return comp, nil
+}
+
+// run runs one task of comp with the mounts the task declares among
+// mounts (keys the task does not have are left out), under the Site's limits
+// and timeouts. Outputs are emptied first, so that a task killed half-way
+// never leaves stale files behind a rerun.
+func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map[string]string) error {
+	t, ok := comp.Config.Tasks[task]
+	if !ok {
+		return medperf.Errorf(medperf.CodeInvalid, "container %s has no %s task", comp.Name, task)
+	}
+	m := map[string]string{}
+	for key, p := range mounts {
+		if v, output, ok := t.Volume(key); ok {
+			m[key] = p
+			if output {
+				if err := resetOutput(p, v.Type); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	req := cube.Request{
+		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
+		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
+		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
+	}
+	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
+		req.AdditionalFiles = comp.AdditionalFiles
+	}
+	if s.Options.ShowTaskOutput && s.Out != nil {
+		req.Stdout = s.Out
+	}
+	spec, err := cube.NewSpec(req)
+	if err != nil {
+		return err
+	}
+	s.progress("%s: %s ...", comp.Name, task)
+	start := time.Now()
+	err = s.Runtime.Run(ctx, spec)
+	if err != nil {
+		s.progress("%s: %s failed after %s (log: %s)", comp.Name, task, time.Since(start).Round(time.Millisecond), req.LogFile)
+		return err
+	}
+	s.progress("%s: %s done in %s", comp.Name, task, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+// resetOutput empties an output path before a task writes it.
+func resetOutput(p string, typ cube.VolumeType) error {
+	if err := os.RemoveAll(p); err != nil {
+		return storageError(err)
+	}
+	dir := p
+	if typ == cube.VolumeFile {
+		dir = filepath.Dir(p)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return storageError(err)
+	}
+	return nil
+}

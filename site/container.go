@@ -1,0 +1,150 @@
+package site
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube"
+)
+
+// ContainerSubmission is a container to register, as files on disk.
+type ContainerSubmission struct {
+	Name string
+	// ConfigFile is a container_config.yaml or a legacy mlcube.yaml;
+	// ParametersFile, when set, its parameters.yaml.
+	ConfigFile, ParametersFile string
+	// AdditionalFilesURL is the http(s) URL of a tar.gz of additional files.
+	AdditionalFilesURL string
+	// AdditionalFilesHash and ImageHash, when set, must match what is
+	// computed here.
+	AdditionalFilesHash, ImageHash string
+	// Model requires an infer task.
+	Model bool
+	// Development registers it in DEVELOPMENT instead of OPERATION.
+	Development bool
+}
+
+// SubmitContainer computes the container's hashes on this machine, checks
+// any given, and registers it: the image id from ImageID for a DockerImage,
+// the sha256 of the file for archives and SIF files, the sha256 of the
+// downloaded additional files.
+func (s *Site) SubmitContainer(ctx context.Context, in ContainerSubmission) (*medperf.Container, error) {
+	ci, err := s.containerInput(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.Registry.CreateContainer(ctx, *ci)
+}
+
+func (s *Site) containerInput(ctx context.Context, in ContainerSubmission) (*medperf.ContainerInput, error) {
+	if in.Name == "" || in.ConfigFile == "" {
+		return nil, medperf.FieldError("-n/-m", "the name (-n) and the container config (-m) are required")
+	}
+	cfg, err := cube.ReadConfig(in.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := cfg.Tasks[cube.TaskInfer]; in.Model && !ok {
+		return nil, medperf.FieldError("-m", "a model's container must have an infer task")
+	}
+	ci := &medperf.ContainerInput{Name: in.Name, State: medperf.StateOperation}
+	if in.Development {
+		ci.State = medperf.StateDevelopment
+	}
+	if ci.Config, err = YAMLFileJSON(in.ConfigFile, "-m"); err != nil {
+		return nil, err
+	}
+	if in.ParametersFile != "" {
+		if ci.Parameters, err = YAMLFileJSON(in.ParametersFile, "-p"); err != nil {
+			return nil, err
+		}
+	}
+	if ci.ImageHash, err = s.imageHash(ctx, cfg, in.ImageHash); err != nil {
+		return nil, err
+	}
+	if in.AdditionalFilesURL == "" {
+		if in.AdditionalFilesHash != "" {
+			return nil, medperf.FieldError("--additional-hash", "needs -a (the tarball's URL)")
+		}
+		return ci, nil
+	}
+	if !cube.IsURL(in.AdditionalFilesURL) {
+		return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
+	}
+	s.progress("downloading the additional files to hash them ...")
+	_, sum, err := cube.FetchFile(ctx, s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
+	if err != nil {
+		return nil, err
+	}
+	ci.AdditionalFilesURL, ci.AdditionalFilesHash = in.AdditionalFilesURL, sum
+	return ci, nil
+}
+
+// YAMLFileJSON reads a YAML mapping file and returns it as a JSON object;
+// flag names the file in errors.
+func YAMLFileJSON(file, flag string) (json.RawMessage, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, medperf.FieldError(flag, "cannot read the file: %v", err)
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, medperf.FieldError(flag, "not a YAML mapping: %v", err)
+	}
+	if v == nil {
+		v = map[string]any{}
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, medperf.FieldError(flag, "cannot be stored as JSON: %v", err)
+	}
+	return out, nil
+}
+
+// imageHash computes the image identity and checks it against want.
+func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (string, error) {
+	if want != "" {
+		n, err := cube.NormalizeHash(want)
+		if err != nil {
+			return "", medperf.FieldError("--image-hash", "%q is not a sha256", want)
+		}
+		want = n
+	}
+	var got string
+	if cfg.Type == cube.DockerImage {
+		if s.ImageID != nil {
+			id, err := s.ImageID(ctx, cfg.Image)
+			if err == nil {
+				got, _ = cube.NormalizeHash(id)
+			}
+		}
+		if got == "" {
+			if want != "" {
+				return "sha256:" + want, nil // the runtime checks it before every run
+			}
+			return "", medperf.Errorf(medperf.CodeUnavailable, "cannot read the id of image %s from the local engine: build or load the image, or give --image-hash", cfg.Image)
+		}
+	} else {
+		src := cfg.Image
+		if !filepath.IsAbs(src) && !cube.IsURL(src) {
+			src = filepath.Join(filepath.Dir(cfg.Path), src)
+		}
+		if cube.IsURL(src) {
+			return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
+		}
+		sum, err := cube.FileSHA256(src)
+		if err != nil {
+			return "", medperf.FieldError("-m", "cannot hash the image file: %v", err)
+		}
+		got = sum
+	}
+	if want != "" && want != got {
+		return "", medperf.Errorf(medperf.CodeInvalid, "hash mismatch: the image has hash %s, not the given %s", got, want)
+	}
+	return "sha256:" + got, nil
+}

@@ -1,0 +1,188 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/medperf/medperf"
+)
+
+// RunOptions tune a benchmark run.
+type RunOptions struct {
+	// Models restricts the run to these models (each approved, or the
+	// reference model); empty means every approved model plus the reference.
+	Models []int64
+	// IgnoreModelErrors goes on with the next model when one fails.
+	IgnoreModelErrors bool
+	// NoCache runs again the models whose results are already kept locally
+	// (unsubmitted ones are replaced).
+	NoCache bool
+}
+
+// ModelOutcome is what happened to one model in a run.
+type ModelOutcome struct {
+	Model   int64  `json:"model"`
+	Status  string `json:"status"` // ran, cached, submitted, failed
+	Error   string `json:"error,omitempty"`
+	Results string `json:"results,omitempty"` // the local result's key
+}
+
+// RunModels lists the models a run executes, in order: the approved models
+// by priority (higher first, then by id), then the reference model. When
+// only is given, each must be approved or the reference model.
+func (s *Site) RunModels(ctx context.Context, b *medperf.Benchmark, only []int64) ([]int64, error) {
+	var approved []medperf.Association
+	for off := 0; ; off += medperf.MaxPageSize {
+		l, err := s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: medperf.KindModel,
+			ApprovalStatus: medperf.StatusApproved, Page: medperf.Page{Limit: medperf.MaxPageSize, Offset: off}})
+		if err != nil {
+			return nil, err
+		}
+		approved = append(approved, l.Items...)
+		if len(l.Items) < medperf.MaxPageSize {
+			break
+		}
+	}
+	slices.SortStableFunc(approved, func(a, c medperf.Association) int {
+		if a.Priority != c.Priority {
+			return c.Priority - a.Priority
+		}
+		return int(a.ComponentID - c.ComponentID)
+	})
+	var all []int64
+	for _, a := range approved {
+		if a.ComponentID != b.ReferenceModelContainer {
+			all = append(all, a.ComponentID)
+		}
+	}
+	all = append(all, b.ReferenceModelContainer)
+	if len(only) == 0 {
+		return all, nil
+	}
+	for _, m := range only {
+		if !slices.Contains(all, m) {
+			return nil, medperf.Errorf(medperf.CodeConflict, "association not approved: model %d is not an approved participant of benchmark %d: its owner asks with 'medperf model associate -m %d -b %d' and the benchmark owner approves", m, b.ID, m, b.ID)
+		}
+	}
+	return only, nil
+}
+
+// datasetApproved refuses a run of other models than the reference one on a
+// dataset that is not an approved participant.
+func (s *Site) datasetApproved(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset) error {
+	l, err := s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: medperf.KindDataset, ComponentID: d.ID})
+	if err != nil {
+		return err
+	}
+	status := "not requested"
+	if len(l.Items) > 0 {
+		status = string(l.Items[0].ApprovalStatus)
+		if l.Items[0].ApprovalStatus == medperf.StatusApproved {
+			return nil
+		}
+	}
+	return medperf.Errorf(medperf.CodeConflict, "association not approved: dataset %d's association with benchmark %d is %s: ask with 'medperf dataset associate -d %d -b %d' and wait for the benchmark owner's approval", d.ID, b.ID, status, d.ID, b.ID)
+}
+
+// Run runs benchmark b on dataset d: for each model of RunModels, infer
+// (data read-only) then evaluate, keeping each model's metrics locally (see
+// LocalResult). It continues an interrupted run from the last finished
+// step, and refuses to continue one computed on prepared data whose hash has
+// changed since (NoCache starts over). A model whose local result is kept is
+// not run again unless NoCache.
+func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptions) ([]ModelOutcome, error) {
+	b, d, err := s.benchmarkAndDataset(ctx, benchmarkID, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	models, err := s.RunModels(ctx, b, o.Models)
+	if err != nil {
+		return nil, err
+	}
+	if len(models) > 1 || models[0] != b.ReferenceModelContainer {
+		if err := s.datasetApproved(ctx, b, d); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.LocalDataset(d.ID); err != nil {
+		return nil, err
+	}
+	unlock, err := lock(s.path(runsDir, fmt.Sprintf("b%d-d%d.lock", b.ID, d.ID)), "this benchmark on this dataset")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	uid, err := s.checkPrepared(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	j, err := OpenJournal(s.path(runsDir, fmt.Sprintf("b%d-d%d.journal.json", b.ID, d.ID)))
+	if err != nil {
+		return nil, err
+	}
+	if o.NoCache {
+		err = j.Reset(uid)
+	} else {
+		err = j.CheckData(uid, fmt.Sprintf("run again with --no-cache ('medperf benchmark run -b %d -d %d --no-cache')", b.ID, d.ID))
+	}
+	if err != nil {
+		return nil, err
+	}
+	evaluator, err := s.Container(ctx, b.DataEvaluatorContainer)
+	if err != nil {
+		return nil, err
+	}
+	var out []ModelOutcome
+	for _, m := range models {
+		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o.NoCache)
+		if err != nil {
+			if !o.IgnoreModelErrors || medperf.ErrorCode(err) == medperf.CodeCanceled {
+				return out, err
+			}
+			oc = ModelOutcome{Model: m, Status: "failed", Error: medperf.ErrorMessage(err)}
+		}
+		out = append(out, oc)
+	}
+	return out, nil
+}
+
+// runModel runs one model unless its result is kept locally.
+func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, noCache bool) (ModelOutcome, error) {
+	key := ResultKey{BenchmarkID: b.ID, ModelID: modelID, DatasetID: d.ID}
+	oc := ModelOutcome{Model: modelID, Results: key.String()}
+	if prev, err := s.LocalResult(key); err == nil {
+		switch {
+		case prev.Submitted != nil: // a submitted result never changes
+			oc.Status = "submitted"
+			return oc, nil
+		case prev.DataHash == uid && !noCache:
+			oc.Status = "cached"
+			return oc, nil
+		}
+	}
+	if err := ctxErr(ctx); err != nil {
+		return oc, err
+	}
+	model, err := s.Container(ctx, modelID)
+	if err != nil {
+		return oc, err
+	}
+	prefix := fmt.Sprintf("model-%d/", modelID)
+	if noCache {
+		j.Forget(prefix + StepInfer)
+	}
+	ex := Execution{Dir: filepath.Join(s.path(resultsDir), key.String())}
+	metrics, err := s.execute(ctx, model, evaluator, s.prepared(d.ID), ex, j, prefix)
+	if err != nil {
+		return oc, err
+	}
+	r := &LocalResult{ResultKey: key, DataHash: uid, Metrics: metrics, ComputedAt: time.Now().UTC()}
+	if err := s.saveLocalResult(r); err != nil {
+		return oc, err
+	}
+	oc.Status = "ran"
+	return oc, j.Forget(prefix + StepInfer) // the result file now holds the outcome
+}

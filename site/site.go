@@ -1,0 +1,114 @@
+package site
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube"
+)
+
+// Site is one user's side of medperf against one server: where local state
+// lives (Home), how the registry is reached (Registry), how containers run
+// (Runtime), where progress goes (Out) and who approves what leaves the
+// machine (Confirm). The zero Options are the defaults. A Site is safe for
+// use by one operation at a time per dataset; operations on different
+// datasets may run concurrently.
+type Site struct {
+	// Home is the storage root of this server, see StorageDir.
+	Home string
+	// Registry is the server, as the user of the token (a *client.Client, or
+	// a store acting as a caller in-process).
+	Registry medperf.Service
+	// Runtime runs the container tasks.
+	Runtime cube.Runtime
+	// Out receives progress lines (one per task, with its elapsed time); nil
+	// is quiet.
+	Out io.Writer
+	// Confirm is asked before anything leaves the site, with what is asked
+	// and the exact JSON payload. It returns false to refuse (nothing is
+	// sent, the operation is CodeCanceled). nil refuses everything.
+	Confirm func(question string, payload []byte) (bool, error)
+	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
+	HTTP *http.Client
+	// ImageID returns the local engine's id of a DockerImage reference
+	// (sha256:...), for SubmitContainer; nil means no engine.
+	ImageID func(ctx context.Context, image string) (string, error)
+	Options Options
+}
+
+// Options tune the container runs of a Site.
+type Options struct {
+	// Limits bound every task; zero fields are the runtime's defaults.
+	Limits cube.Limits
+	// Timeouts per task name (prepare, infer, ...); a missing task gets
+	// cube.DefaultTimeout.
+	Timeouts map[string]time.Duration
+	// ReportConsent sends the preparation progress report (report_file) to
+	// the server while preparing. Without it the report stays local.
+	ReportConsent bool
+	// ReportInterval is how often the report is sent while preparing;
+	// 0 means DefaultReportInterval.
+	ReportInterval time.Duration
+	// ShowTaskOutput copies the containers' output lines to Out.
+	ShowTaskOutput bool
+}
+
+// progress prints one progress line to Out, if any.
+func (s *Site) progress(format string, args ...any) {
+	if s.Out != nil {
+		fmt.Fprintf(s.Out, format+"\n", args...)
+	}
+}
+
+// confirm shows payload and asks question; a refusal is CodeCanceled.
+func (s *Site) confirm(question string, payload any) error {
+	b, err := json.MarshalIndent(payload, "", "  ")
+	if err != nil {
+		return &medperf.Error{Code: medperf.CodeInternal, Err: err}
+	}
+	if s.Confirm == nil {
+		return medperf.Errorf(medperf.CodeCanceled, "not confirmed: nothing was sent (pass -y to confirm without a prompt)")
+	}
+	ok, err := s.Confirm(question, b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return medperf.Errorf(medperf.CodeCanceled, "not confirmed: nothing was sent")
+	}
+	return nil
+}
+
+// AlwaysConfirm is a Confirm func for -y: it writes the payload to w (when
+// not nil) and accepts.
+func AlwaysConfirm(w io.Writer) func(string, []byte) (bool, error) {
+	return func(q string, payload []byte) (bool, error) {
+		if w != nil {
+			fmt.Fprintf(w, "%s\n%s\n", q, payload)
+		}
+		return true, nil
+	}
+}
+
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &medperf.Error{Code: medperf.CodeCanceled, Message: "operation canceled: run the command again to continue where it stopped", Err: err}
+	}
+	return nil
+}
+
+// hash returns the MedPerf hash of the folders, with a progress line.
+func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	start := time.Now()
+	d, err := Hasher{}.Hash(ctx, paths...)
+	if err != nil {
+		return "", err
+	}
+	s.progress("hashed %s: %d files, %s in %s", what, d.Files, cube.FormatSize(d.Bytes), time.Since(start).Round(time.Millisecond))
+	return d.Hash, nil
+}
