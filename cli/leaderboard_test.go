@@ -99,6 +99,38 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// leaderboardPath is where the leaderboard command lives in the tree: at
-// the top level until it moves under `benchmark`.
-func leaderboardPath() []string { return []string{"leaderboard"} }
+// leaderboardPath is where the leaderboard command lives in the tree.
+func leaderboardPath() []string { return []string{"benchmark", "leaderboard"} }
+
+func TestResultLsCSV(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
+	if _, _, err := w.DataOwner.SubmitResult(context.Background(), medperf.ResultInput{BenchmarkID: w.Benchmark.ID,
+		ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.75)}); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(string(mustJSON(t, w.Benchmark.ID)))
+	t.Run("the benchmark owner exports a header and the result", func(t *testing.T) {
+		loggedInAs(t, ts, w.BenchmarkOwner.Token)
+		code, out, errOut := runCLI(t, "result", "ls", "-b", id, "-o", "csv")
+		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if code != 0 || err != nil || len(rows) != 2 || !strings.Contains(out, "0.75") {
+			t.Fatalf("exit %d, %v:\n%s%s", code, err, out, errOut)
+		}
+	})
+	t.Run("a stranger exports only the header", func(t *testing.T) {
+		loggedInAs(t, ts, w.Stranger.Token)
+		code, out, _ := runCLI(t, "result", "ls", "-b", id, "-o", "csv")
+		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if code != 0 || err != nil || len(rows) != 1 {
+			t.Fatalf("exit %d, %v:\n%s", code, err, out)
+		}
+	})
+	t.Run("csv of local results is a usage error", func(t *testing.T) {
+		loggedInAs(t, ts, w.BenchmarkOwner.Token)
+		if code, _, _ := runCLI(t, "result", "ls", "--local", "-o", "csv"); code != exitCodes[medperf.CodeInvalid] {
+			t.Fatalf("exit %d", code)
+		}
+	})
+}

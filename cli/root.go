@@ -68,7 +68,6 @@ func newRootCmd(e *env) *cobra.Command {
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
 		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
-		newBenchmarkLeaderboardCmd(e), // temporary top-level home: moves under `benchmark` at merge
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
