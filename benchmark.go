@@ -41,12 +41,15 @@ type Benchmark struct {
 	DataPreparationContainer int64  `json:"data_preparation_mlcube"`
 	ReferenceModelContainer  int64  `json:"reference_model_mlcube"`
 	DataEvaluatorContainer   int64  `json:"data_evaluator_mlcube"`
-	// Metrics declares the metrics the evaluator reports, as JSON; its
-	// shape belongs to the leaderboard.
+	// Metrics declares the metrics the evaluator reports: a MetricSet as
+	// JSON, or nothing for MedPerf's free-form results.
 	Metrics        json.RawMessage `json:"metrics,omitempty"`
 	ApprovalStatus ApprovalStatus  `json:"approval_status"`
 	ApprovedAt     *time.Time      `json:"approved_at,omitempty"`
 	State          State           `json:"state"`
+	// LeaderboardPublic publishes the leaderboard's aggregate rows to
+	// every signed-in user (see LeaderboardScope).
+	LeaderboardPublic bool `json:"leaderboard_public"`
 	AutoApproval
 }
 
@@ -81,6 +84,7 @@ type BenchmarkInput struct {
 	DatasetAutoApprovalAllow []string         `json:"dataset_auto_approval_allowlist,omitempty"`
 	ModelAutoApprovalMode    AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   []string         `json:"model_auto_approval_allowlist,omitempty"`
+	LeaderboardPublic        bool             `json:"leaderboard_public,omitempty"`
 }
 
 // BenchmarkPatch lists the fields a PATCH may change; nil means unchanged.
@@ -109,6 +113,7 @@ type BenchmarkPatch struct {
 	DatasetAutoApprovalAllow *[]string         `json:"dataset_auto_approval_allowlist,omitempty"`
 	ModelAutoApprovalMode    *AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   *[]string         `json:"model_auto_approval_allowlist,omitempty"`
+	LeaderboardPublic        *bool             `json:"leaderboard_public,omitempty"`
 }
 
 // Fields returns the JSON names of the fields p sets.
@@ -128,6 +133,7 @@ func (p BenchmarkPatch) Fields() []string {
 		"dataset_auto_approval_allowlist": p.DatasetAutoApprovalAllow != nil,
 		"model_auto_approval_mode":        p.ModelAutoApprovalMode != nil,
 		"model_auto_approval_allowlist":   p.ModelAutoApprovalAllow != nil,
+		"leaderboard_public":              p.LeaderboardPublic != nil,
 	})
 }
 
@@ -156,6 +162,7 @@ func (p BenchmarkPatch) Apply(b Benchmark) Benchmark {
 	set(&b.DatasetAutoApprovalAllowlist, p.DatasetAutoApprovalAllow)
 	set(&b.ModelAutoApprovalMode, p.ModelAutoApprovalMode)
 	set(&b.ModelAutoApprovalAllowlist, p.ModelAutoApprovalAllow)
+	set(&b.LeaderboardPublic, p.LeaderboardPublic)
 	return b
 }
 
@@ -171,6 +178,7 @@ func (b Benchmark) Input() BenchmarkInput {
 		Metadata: b.Metadata, UserMetadata: b.UserMetadata,
 		DatasetAutoApprovalMode: b.DatasetAutoApprovalMode, DatasetAutoApprovalAllow: b.DatasetAutoApprovalAllowlist,
 		ModelAutoApprovalMode: b.ModelAutoApprovalMode, ModelAutoApprovalAllow: b.ModelAutoApprovalAllowlist,
+		LeaderboardPublic: b.LeaderboardPublic,
 	}
 }
 
@@ -196,9 +204,7 @@ func (in *BenchmarkInput) Validate() error {
 	if in.DocsURL != "" {
 		checks = append(checks, checkURL("docs_url", in.DocsURL))
 	}
-	if len(in.Metrics) > 0 && !json.Valid(in.Metrics) {
-		checks = append(checks, FieldError("metrics", "must be JSON"))
-	}
+	checks = append(checks, checkMetricsField(in.Metrics))
 	for _, err := range checks {
 		if err != nil {
 			return err

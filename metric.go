@@ -1,6 +1,8 @@
 package medperf
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -250,3 +252,75 @@ func describeRange(m MetricSpec) string {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// ParseMetricSet reads a benchmark's metrics field: empty or JSON null
+// declares nothing; anything else must be a MetricSet object (no unknown
+// keys) that passes Validate. Errors are CodeInvalid naming the field
+// "metrics" or the entry at fault.
+func ParseMetricSet(raw []byte) (MetricSet, error) {
+	var s MetricSet
+	trimmed := strings.TrimSpace(string(raw))
+	if trimmed == "" || trimmed == "null" {
+		return s, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return MetricSet{}, FieldError("metrics", "must be a declaration like {\"metrics\": [{\"name\": \"dice\", \"direction\": \"higher\", \"primary\": true}]}: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return MetricSet{}, FieldError("metrics", "holds more than one JSON value")
+	}
+	return s, s.Validate()
+}
+
+// jsonProblem says what is wrong with JSON without echoing Go type names.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q has the wrong type", te.Field)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func checkMetricsField(raw []byte) error {
+	_, err := ParseMetricSet(raw)
+	return err
+}
+
+// ParseResultMetrics reads a result's metrics object for checking and
+// aggregation: every value must be a JSON number (CodeInvalid naming
+// "metrics.NAME" otherwise).
+func ParseResultMetrics(raw []byte) (map[string]float64, error) {
+	var generic map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		return nil, FieldError("results", "must be a JSON object of metric names to numbers")
+	}
+	out := make(map[string]float64, len(generic))
+	for k, v := range generic {
+		var f float64
+		if err := json.Unmarshal(v, &f); err != nil {
+			return nil, FieldError("metrics."+k, "must be a number for a benchmark that declares its metrics")
+		}
+		out[k] = f
+	}
+	return out, nil
+}
+
+// CheckResultMetrics checks a result's raw metrics against the benchmark's
+// declaration (raw metrics field): without a declaration anything goes, as
+// in MedPerf; with one, every value must be a number and pass CheckResult.
+func CheckResultMetrics(declaration, metrics []byte) error {
+	decl, err := ParseMetricSet(declaration)
+	if err != nil {
+		return Errorf(CodeConflict, "the benchmark's metrics declaration is not valid: %s", ErrorMessage(err))
+	}
+	if !decl.Declared() {
+		return nil
+	}
+	m, err := ParseResultMetrics(metrics)
+	if err != nil {
+		return err
+	}
+	return CheckResult(decl, m)
+}

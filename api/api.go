@@ -31,6 +31,9 @@ type Config struct {
 	Version string
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Leaderboards computes leaderboards; nil means Service, when it
+	// implements medperf.LeaderboardService (the store does).
+	Leaderboards medperf.LeaderboardService
 }
 
 // Handler serves the API. Create it with New.
@@ -112,6 +115,10 @@ func (h *Handler) wrap(fn endpoint) http.Handler {
 		status, v, err := fn(r)
 		if err != nil {
 			h.writeError(w, r, err)
+			return
+		}
+		if d, ok := v.(download); ok {
+			d.write(w, status)
 			return
 		}
 		writeJSON(w, status, v)

@@ -70,11 +70,15 @@ func (h *Handler) decideAssociation(kind medperf.ComponentKind) endpoint {
 }
 
 func (h *Handler) listResults(r *http.Request) (int, any, error) {
-	q := newQuery(r, "benchmark", "model", "dataset", "owner")
+	q := newQuery(r, "benchmark", "model", "dataset", "owner", "format")
 	f := medperf.ResultFilter{BenchmarkID: q.int64("benchmark"), ModelID: q.int64("model"),
 		DatasetID: q.int64("dataset"), Owner: q.int64("owner"), Page: q.page()}
+	format := q.format()
 	if q.err != nil {
 		return 0, nil, q.err
+	}
+	if format == "csv" {
+		return h.resultsCSV(r, f)
 	}
 	return ok(h.cfg.Service.ListResults(r.Context(), f))
 }
@@ -84,13 +88,17 @@ func (h *Handler) benchmarkResults(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	q := newQuery(r, "model", "dataset")
+	q := newQuery(r, "model", "dataset", "format")
 	f := medperf.ResultFilter{BenchmarkID: id, ModelID: q.int64("model"), DatasetID: q.int64("dataset"), Page: q.page()}
+	format := q.format()
 	if q.err != nil {
 		return 0, nil, q.err
 	}
 	if _, err := h.cfg.Service.GetBenchmark(r.Context(), id); err != nil {
 		return 0, nil, err
+	}
+	if format == "csv" {
+		return h.resultsCSV(r, f)
 	}
 	return ok(h.cfg.Service.ListResults(r.Context(), f))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/leaderboard"
 )
 
 // operation documents one route for the OpenAPI document.
@@ -60,12 +61,14 @@ var operations = map[string]operation{
 	"GET /benchmarks/{id}/models/{component}": {summary: "Every association row of a model with the benchmark, oldest first", out: []medperf.Association{}},
 	"PATCH /benchmarks/{id}/models/{component}": {summary: "Approve, reject or withdraw a model's association, or set its priority (benchmark owner)",
 		in: medperf.AssociationDecision{}, out: medperf.Association{}},
-	"GET /benchmarks/{id}/results": {summary: "The benchmark's results the caller may see", query: page("model", "dataset"), out: medperf.List[medperf.Result]{}},
-	"GET /datasets":                {summary: "List datasets", query: page("owner", "state", "preparator", "generated_uid"), out: medperf.List[medperf.Dataset]{}},
-	"POST /datasets":               {summary: "Register a dataset", in: medperf.DatasetInput{}, out: medperf.Dataset{}, status: 201},
-	"GET /datasets/{id}":           {summary: "A dataset (the report only for its owner, the preparator's owner and admins)", out: medperf.Dataset{}},
-	"PATCH /datasets/{id}":         {summary: "Edit a dataset (owner or admin; in OPERATION only is_valid and user_metadata)", in: medperf.DatasetPatch{}, out: medperf.Dataset{}},
-	"GET /results":                 {summary: "The results the caller may see", query: page("benchmark", "model", "dataset", "owner"), out: medperf.List[medperf.Result]{}},
+	"GET /benchmarks/{id}/results": {summary: "The benchmark's results the caller may see; format=csv exports them all as CSV", query: page("model", "dataset", "format"), out: medperf.List[medperf.Result]{}},
+	"GET /benchmarks/{id}/leaderboard": {summary: "The benchmark's leaderboard as the caller may see it (scope all, visible or published); format=csv for CSV",
+		query: []string{"metric", "format"}, out: leaderboard.Leaderboard{}},
+	"GET /datasets":        {summary: "List datasets", query: page("owner", "state", "preparator", "generated_uid"), out: medperf.List[medperf.Dataset]{}},
+	"POST /datasets":       {summary: "Register a dataset", in: medperf.DatasetInput{}, out: medperf.Dataset{}, status: 201},
+	"GET /datasets/{id}":   {summary: "A dataset (the report only for its owner, the preparator's owner and admins)", out: medperf.Dataset{}},
+	"PATCH /datasets/{id}": {summary: "Edit a dataset (owner or admin; in OPERATION only is_valid and user_metadata)", in: medperf.DatasetPatch{}, out: medperf.Dataset{}},
+	"GET /results":         {summary: "The results the caller may see; format=csv exports them all as CSV", query: page("benchmark", "model", "dataset", "owner", "format"), out: medperf.List[medperf.Result]{}},
 	"POST /results": {summary: "Submit a result; 201 when new, 200 with the earlier result when the idempotency key was seen",
 		in: medperf.ResultInput{}, out: medperf.Result{}, status: 201},
 	"GET /results/{id}":   {summary: "A result (admin, benchmark owner, model owner, dataset owner)", out: medperf.Result{}},

@@ -147,6 +147,10 @@ var matrix = []permission{
 			body: medperf.AssociationDecision{ApprovalStatus: ptr(medperf.StatusApproved), Priority: ptr(3)}}
 	}, [7]int{anon, no, no, ok, no, no, ok}},
 	{"GET /benchmarks/{id}/results", on(bOwner, benchPath("/results"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
+	{"GET /benchmarks/{id}/leaderboard", func(t *testing.T, w *medperftest.World) cell {
+		associated(t, w)
+		return cell{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/leaderboard", w.Benchmark.ID)}
+	}, [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"GET /datasets", on(dOwner, fixed("/datasets?state=OPERATION"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"POST /datasets", on(stranger, fixed("/datasets"), func(w *medperftest.World) any {
 		return medperftest.DatasetInput("new", w.Preparator.ID, medperf.StateDevelopment)
@@ -188,6 +192,18 @@ var matrix = []permission{
 	{"POST /results | a model without approved associations", on(dOwner, fixed("/results"), func(w *medperftest.World) any {
 		return medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.Model.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.9)}
 	}), [7]int{anon, no, conflict, no, no, conflict, conflict}},
+	{"GET /benchmarks/{id}/leaderboard | as CSV", func(t *testing.T, w *medperftest.World) cell {
+		associated(t, w)
+		return cell{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/leaderboard?format=csv", w.Benchmark.ID)}
+	}, [7]int{anon, ok, ok, ok, ok, ok, ok}},
+	{"GET /benchmarks/{id}/leaderboard | an unknown metric", func(t *testing.T, w *medperftest.World) cell {
+		associated(t, w)
+		return cell{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/leaderboard?metric=nope", w.Benchmark.ID)}
+	}, [7]int{anon, bad, bad, bad, bad, bad, bad}},
+	{"GET /results | CSV export", on(dOwner, fixed("/results?format=csv"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
+	{"PATCH /benchmarks/{id} | publishing the leaderboard", on(bOwner, benchPath(""), func(*medperftest.World) any {
+		return medperf.BenchmarkPatch{LeaderboardPublic: ptr(true)}
+	}), [7]int{anon, no, ok, ok, no, no, ok}},
 	{"GET /results/{id} | the reference model's result", func(t *testing.T, w *medperftest.World) cell {
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})

@@ -32,6 +32,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/benchmarks/{id}/models/{component}", h.associationHistory("model")},
 		{"PATCH", "/benchmarks/{id}/models/{component}", h.decideAssociation("model")},
 		{"GET", "/benchmarks/{id}/results", h.benchmarkResults},
+		{"GET", "/benchmarks/{id}/leaderboard", h.leaderboard},
 		{"GET", "/datasets", h.listDatasets},
 		{"POST", "/datasets", h.createDataset},
 		{"GET", "/datasets/{id}", h.getDataset},

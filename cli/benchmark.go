@@ -19,7 +19,7 @@ func newBenchmarkCmd(e *env) *cobra.Command {
 	c.AddCommand(newBenchmarkSubmitCmd(e), newBenchmarkLsCmd(e),
 		viewCmd(e, "benchmark", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetBenchmark(ctx, n) }),
 		newBenchmarkDecisionCmd(e, medperf.StatusApproved), newBenchmarkDecisionCmd(e, medperf.StatusRejected),
-		newBenchmarkPolicyCmd(e), newBenchmarkRunCmd(e))
+		newBenchmarkPolicyCmd(e), newBenchmarkRunCmd(e), newBenchmarkLeaderboardCmd(e))
 	return c
 }
 

@@ -97,8 +97,11 @@ func newResultLsCmd(e *env) *cobra.Command {
 	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
 	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
 	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not)")
-	out := outputFlag(c)
+	out := outputFlag(c, formatCSV)
 	c.RunE = func(c *cobra.Command, _ []string) error {
+		if *out == formatCSV {
+			return writeResultsCSV(c.Context(), e, q, *local)
+		}
 		if *local {
 			s, err := e.openSite(c.Context(), &siteFlags{}, *out)
 			if err != nil {
@@ -138,4 +141,22 @@ func newResultLsCmd(e *env) *cobra.Command {
 		return render(e.stdout, *out, l.Items, func() table { return resultsTable(rs) })
 	}
 	return c
+}
+
+// writeResultsCSV exports every result of the server matching q that the
+// caller may see (not only one page) as CSV, for spreadsheets and scripts.
+func writeResultsCSV(ctx context.Context, e *env, q site.ResultQuery, local bool) error {
+	if local {
+		return medperf.FieldError("--output", "csv exports the server's results; drop --local, or use -o json for local results")
+	}
+	cl, err := e.registry()
+	if err != nil {
+		return err
+	}
+	b, err := cl.ResultsCSV(ctx, medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID})
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(b)
+	return err
 }

@@ -21,7 +21,7 @@ func newServerCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "server",
 		Short: "Run the medperf registry server",
-		Long: "Run the registry: the REST API under /api/v1, /healthz, /readyz and /metrics, on one listener.\n" +
+		Long: "Run the registry: the web dashboard at /, the REST API under /api/v1, /healthz, /readyz and /metrics,\non one listener.\n" +
 			"On first start with an empty database it creates the admin account and writes its token to\n" +
 			"<data-dir>/admin.token (mode 0600), unless MEDPERF_ADMIN_TOKEN gives the token.\n" +
 			"Settings: defaults < $MEDPERF_HOME/server.yaml (or --config) < MEDPERF_* environment < flags.\n" +

@@ -58,7 +58,8 @@ type errorBody struct {
 }
 
 // do sends a request to the API path (under /api/v1) and decodes the JSON
-// answer into out (when not nil). It returns the HTTP status.
+// answer into out (when not nil; a *[]byte receives the body as is, for
+// CSV). It returns the HTTP status.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (int, error) {
 	u := *c.base
 	u.Path += "/api/v1" + path
@@ -96,6 +97,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	}
 	if resp.StatusCode >= 400 {
 		return resp.StatusCode, responseError(resp.StatusCode, raw)
+	}
+	if b, ok := out.(*[]byte); ok {
+		*b = raw
+		return resp.StatusCode, nil
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -58,7 +58,17 @@ func TestFlows(t *testing.T) {
 	ref := w.submitCube(bo, "mlcube", cubes.ReferenceModel)
 	eval := w.submitCube(bo, "container", cubes.Evaluator)
 	metrics := filepath.Join(t.TempDir(), "metrics.yaml")
-	mustWrite(t, metrics, []byte("metrics:\n  - {name: dice_mean, direction: higher, primary: true}\n  - {name: hd95_mean, direction: lower}\n"))
+	// Every metric the reference evaluator reports: the registry refuses undeclared ones.
+	mustWrite(t, metrics, []byte(`metrics:
+  - {name: dice_mean, direction: higher, min: 0, max: 1, primary: true}
+  - {name: dice_median, direction: higher, min: 0, max: 1}
+  - {name: hd95_mean, direction: lower, min: 0}
+  - {name: hd95_median, direction: lower, min: 0}
+  - {name: sensitivity_mean, direction: higher, min: 0, max: 1}
+  - {name: sensitivity_median, direction: higher, min: 0, max: 1}
+  - {name: specificity_mean, direction: higher, min: 0, max: 1}
+  - {name: specificity_median, direction: higher, min: 0, max: 1}
+`))
 	var b entity
 	w.json(bo, &b, "benchmark", "submit", "-n", "lesions", "-d", "lesion segmentation", "--demo-url", w.files+"/demo.tar.gz",
 		"-p", fmt.Sprint(prep), "-m", fmt.Sprint(ref), "-e", fmt.Sprint(eval), "--metrics", metrics, "-y")

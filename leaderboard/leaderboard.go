@@ -39,6 +39,9 @@ type Options struct {
 // Leaderboard is a benchmark's results across datasets.
 type Leaderboard struct {
 	Benchmark int64 `json:"benchmark"`
+	// Scope says which results the leaderboard was built from and whether
+	// it holds the matrices (see medperf.LeaderboardScope); set by FromData.
+	Scope medperf.LeaderboardScope `json:"scope,omitempty"`
 	// SortedBy is the metric rows are sorted by; empty when no metric has a
 	// direction (free-form results), and then rows are sorted by name.
 	SortedBy string `json:"sorted_by"`

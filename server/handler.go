@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/web"
 )
 
 // handler builds the mux: the API under /api/v1, operations endpoints, and
-// the dashboard at / when configured; all behind the request middleware.
+// the dashboard at / (Config.Root, or package web); all behind the request middleware.
 func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(api.Prefix+"/", api.New(api.Config{Service: s.store, Logger: s.cfg.Logger,
@@ -30,6 +31,8 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /metrics", s.metrics)
 	if s.cfg.Root != nil {
 		mux.Handle("/", s.cfg.Root(s.store))
+	} else {
+		mux.Handle("/", web.New(web.Config{Service: s.store, Logger: s.cfg.Logger}))
 	}
 	return s.observe(mux)
 }

@@ -1,6 +1,6 @@
 // Package server wires the registry together: it opens the store, creates
 // the first admin on an empty database, and serves the REST API, the
-// dashboard (when given), health, readiness and Prometheus metrics on one
+// dashboard, health, readiness and Prometheus metrics on one
 // listener, with structured logs that carry a request id. The same Server
 // runs in `medperf server`, in `medperf demo` and in tests.
 package server
@@ -45,8 +45,8 @@ type Config struct {
 	Version string
 	// MaxBodyBytes limits request bodies. Default 1 MiB (api.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	// Root, when set, builds the handler served at "/" (the dashboard),
-	// over the same service as the API.
+	// Root, when set, builds the handler served at "/" instead of the
+	// dashboard of package web, over the same service as the API.
 	Root func(svc medperf.Service) http.Handler
 }
 

@@ -108,6 +108,9 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		if err := medperf.CheckResultAllowed(facts); err != nil {
 			return err
 		}
+		if err := checkDeclared(ctx, c, in.BenchmarkID, in.Metrics); err != nil {
+			return err
+		}
 		if in.IsFinal() {
 			n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
 				in.BenchmarkID, in.ModelID, in.DatasetID)
@@ -138,6 +141,16 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err
+}
+
+// checkDeclared checks metrics against the declaration of the benchmark
+// (medperf.CheckResultMetrics), so that every way in enforces it.
+func checkDeclared(ctx context.Context, c conn, benchmarkID int64, metrics json.RawMessage) error {
+	b, err := getBenchmark(ctx, c, benchmarkID)
+	if err != nil {
+		return err
+	}
+	return medperf.CheckResultMetrics(b.Metrics, metrics)
 }
 
 // byIdempotencyKey returns the caller's earlier result with the same key, or
@@ -220,6 +233,11 @@ func (d *DB) UpdateResult(ctx context.Context, id int64, p medperf.ResultPatch) 
 		}
 		if err := medperf.CheckResultPatch(*old, p); err != nil {
 			return err
+		}
+		if p.Metrics != nil {
+			if err := checkDeclared(ctx, c, old.BenchmarkID, *p.Metrics); err != nil {
+				return err
+			}
 		}
 		next := *old
 		set(&next.Metrics, p.Metrics)

@@ -1,0 +1,74 @@
+package medperf
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// LeaderboardScope says which results a caller's leaderboard is built from
+// and how much of it they see.
+type LeaderboardScope string
+
+// The leaderboard scopes.
+const (
+	// ScopeAll: an admin or the benchmark's owner sees every finalized,
+	// valid result, with the model × dataset matrices.
+	ScopeAll LeaderboardScope = "all"
+	// ScopeVisible: any other caller sees the results the result rules let
+	// them see (as a model's or a dataset's owner), with the matrices.
+	ScopeVisible LeaderboardScope = "visible"
+	// ScopePublished: any other caller of a benchmark whose owner published
+	// the leaderboard sees the aggregate rows of every result, without the
+	// matrices (see leaderboard.Leaderboard.Published).
+	ScopePublished LeaderboardScope = "published"
+)
+
+// Named is an entity's ID and name.
+type Named struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// BoardResult is one finalized result with the names of its model and
+// dataset, as a leaderboard reads it.
+type BoardResult struct {
+	ID      int64           `json:"id"`
+	Model   Named           `json:"model"`
+	Dataset Named           `json:"dataset"`
+	Metrics json.RawMessage `json:"results"`
+}
+
+// LeaderboardData is what a caller's leaderboard of one benchmark is built
+// from.
+type LeaderboardData struct {
+	Benchmark Benchmark        `json:"benchmark"`
+	Scope     LeaderboardScope `json:"scope"`
+	// Results are the finalized, valid results of the scope, by ID.
+	Results []BoardResult `json:"results"`
+	// Models and Datasets are the approved participants (the reference
+	// model included), listed for ScopeAll only, so that participants
+	// without results get empty rows and columns.
+	Models   []Named `json:"models"`
+	Datasets []Named `json:"datasets"`
+}
+
+// LeaderboardScopeFor returns the scope of caller on b (see the constants).
+func LeaderboardScopeFor(caller *User, b Benchmark) LeaderboardScope {
+	switch {
+	case caller != nil && (caller.IsAdmin || caller.ID == b.Owner):
+		return ScopeAll
+	case b.LeaderboardPublic:
+		return ScopePublished
+	}
+	return ScopeVisible
+}
+
+// LeaderboardService reads what leaderboards are built from. It is not
+// part of Service: the registry's store implements it, clients use the
+// leaderboard route of the API instead.
+type LeaderboardService interface {
+	// LeaderboardData returns the data of the caller's leaderboard of a
+	// benchmark (any signed-in user; CodeNotFound for an unknown
+	// benchmark).
+	LeaderboardData(ctx context.Context, benchmarkID int64) (*LeaderboardData, error)
+}

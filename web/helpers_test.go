@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/medperftest"
+)
+
+var ctx = context.Background()
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, so tests see every status.
+type browser struct {
+	t    testing.TB
+	base string
+	c    *http.Client
+}
+
+func newBrowser(t testing.TB, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// page is a response, read.
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, header: resp.Header, body: string(body)}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf returns the CSRF token of the first form of a page.
+func csrf(tb testing.TB, p page) string {
+	tb.Helper()
+	m := csrfInput.FindStringSubmatch(p.body)
+	if m == nil {
+		tb.Fatalf("no CSRF token in the page (status %d)", p.status)
+	}
+	return m[1]
+}
+
+// MustSignIn signs b in with token and returns the session's CSRF token.
+func (b *browser) MustSignIn(token string) string {
+	b.t.Helper()
+	form := b.get("/signin")
+	got := b.post("/signin", url.Values{"csrf_token": {csrf(b.t, form)}, "token": {token}})
+	if got.status != http.StatusSeeOther {
+		b.t.Fatalf("sign-in: status %d: %s", got.status, got.body)
+	}
+	return csrf(b.t, b.get("/benchmarks"))
+}
+
+// signedIn returns a browser signed in as u (nil: anonymous) and its CSRF
+// token.
+func signedIn(t testing.TB, ts *medperftest.TestServer, u *medperftest.User) (*browser, string) {
+	b := newBrowser(t, ts.URL())
+	if u == nil {
+		return b, ""
+	}
+	return b, b.MustSignIn(u.Token)
+}
+
+// MustPendingDataset has the world's data owner ask to join its benchmark.
+func MustPendingDataset(tb testing.TB, w *medperftest.World) {
+	tb.Helper()
+	medperftest.Must[*medperf.Association](tb)(w.DataOwner.RequestAssociation(ctx, w.Benchmark.ID, medperf.KindDataset,
+		medperf.AssociationRequest{ComponentID: w.Dataset.ID}))
+}
+
+// latestStatus returns the status of the world's dataset association.
+func latestStatus(tb testing.TB, w *medperftest.World) medperf.ApprovalStatus {
+	tb.Helper()
+	h := medperftest.Must[[]medperf.Association](tb)(w.Admin.AssociationHistory(ctx, w.Benchmark.ID, medperf.KindDataset, w.Dataset.ID))
+	return h[len(h)-1].ApprovalStatus
+}

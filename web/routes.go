@@ -1,0 +1,49 @@
+package web
+
+import "net/http"
+
+type route struct {
+	method, path string
+	h            http.Handler
+}
+
+// routeTable lists every route of the dashboard. Pages need a session
+// (anonymous callers are sent to the sign-in page); posts also need the
+// session's CSRF token.
+func routeTable(h *Handler) []route {
+	return []route{
+		{"GET", "/static/style.css", http.HandlerFunc(serveCSS)},
+		{"GET", "/signin", http.HandlerFunc(h.signInPage)},
+		{"POST", "/signin", http.HandlerFunc(h.signIn)},
+		{"POST", "/signout", h.page(h.signOut)},
+		{"GET", "/{$}", h.page(h.home)},
+		{"GET", "/benchmarks", h.page(h.benchmarks)},
+		{"GET", "/benchmarks/{id}", h.page(h.benchmark)},
+		{"GET", "/benchmarks/{id}/docs", h.page(h.benchmarkDocs)},
+		{"GET", "/benchmarks/{id}/associations", h.page(h.associations)},
+		{"POST", "/benchmarks/{id}/associations/{kind}/{component}", h.page(h.decide)},
+		{"POST", "/benchmarks/{id}/publish", h.page(h.publish)},
+		{"GET", "/benchmarks/{id}/leaderboard", h.page(h.leaderboard)},
+		{"GET", "/benchmarks/{id}/leaderboard.csv", h.page(h.leaderboardCSV)},
+		{"GET", "/containers", h.page(h.containers)},
+		{"GET", "/containers/{id}", h.page(h.container)},
+		{"GET", "/datasets", h.page(h.datasets)},
+		{"GET", "/datasets/{id}", h.page(h.dataset)},
+		{"GET", "/results", h.page(h.results)},
+		{"GET", "/results.csv", h.page(h.resultsCSV)},
+		{"GET", "/results/{id}", h.page(h.result)},
+	}
+}
+
+func (h *Handler) routes() {
+	for _, r := range routeTable(h) {
+		h.mux.Handle(r.method+" "+r.path, r.h)
+	}
+	h.mux.Handle("/", h.page(h.notFound))
+}
+
+func serveCSS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(styleCSS)
+}
