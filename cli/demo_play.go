@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +45,12 @@ func addDemoPlay(e *env, c *cobra.Command) {
 		if o.Cases < 1 {
 			return medperf.FieldError("--cases", "must be between 1 and 50, not %d", o.Cases)
 		}
-		ctx, stop := interruptible(c)
+		// SIGTERM too, so that a stopped --serve still removes its directory.
+		parent := c.Context()
+		if parent == nil {
+			parent = context.Background()
+		}
+		ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		o.Verbose = verbose
 		if verbose || (*format == formatTable && isTerminal(e.stderr)) {

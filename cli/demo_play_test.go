@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,6 +162,16 @@ func TestDemoCommandWithDockerAndNoEngineExitsUnavailable(t *testing.T) {
 
 func TestDemoServeKeepsTheServerUntilInterrupted(t *testing.T) {
 	bin := MustStaticMedperf(t)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String()+" stops the server and removes the temporary directory", func(t *testing.T) {
+			serveAndStop(t, bin, sig)
+		})
+	}
+}
+
+// serveAndStop runs `medperf demo --serve`, signs in with the printed
+// token, sends sig, and checks that the server and its directory are gone.
+func serveAndStop(t *testing.T, bin string, sig os.Signal) {
 	cmd := exec.Command(bin, "demo", "--runtime", "local", "--cases", "1", "--serve")
 	cmd.Dir = t.TempDir()
 	stdout, err := cmd.StdoutPipe()
@@ -173,21 +184,24 @@ func TestDemoServeKeepsTheServerUntilInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var url, token string
+	var url, token, dir string
 	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && token == "" {
+	for dir == "" && sc.Scan() {
 		line := sc.Text()
 		if _, after, ok := strings.Cut(line, "keeps running at "); ok {
 			url, _, _ = strings.Cut(after, " ")
 		}
-		if url != "" && strings.HasPrefix(line, "  ") && !strings.Contains(line, " > ") {
+		if url != "" && token == "" && strings.HasPrefix(line, "  ") {
 			token = strings.TrimSpace(line)
 		}
+		if _, after, ok := strings.Cut(line, "the token in "); ok {
+			dir = filepath.Dir(after)
+		}
 	}
-	if url == "" || token == "" {
+	if url == "" || token == "" || dir == "" {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("no URL and token printed\n%s", stderr.String())
+		t.Fatalf("no URL, token and admin token file printed\n%s", stderr.String())
 	}
 	cl, err := client.New(url, token, nil)
 	if err != nil {
@@ -196,11 +210,14 @@ func TestDemoServeKeepsTheServerUntilInterrupted(t *testing.T) {
 	if me, err := cl.Me(context.Background()); err != nil || me.Email != "benchmark-owner@example.org" {
 		t.Fatalf("signing in with the printed token: %+v %v", me, err)
 	}
-	cmd.Process.Signal(os.Interrupt)
+	cmd.Process.Signal(sig)
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after Ctrl-C: %v\n%s", err, stderr.String())
+		t.Fatalf("after %s: %v\n%s", sig, err, stderr.String())
 	}
 	if _, err := cl.Me(context.Background()); medperf.ErrorCode(err) != medperf.CodeUnavailable {
-		t.Errorf("the server still answers after Ctrl-C: %v", err)
+		t.Errorf("the server still answers after %s: %v", sig, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is left behind: %v", dir, err)
 	}
 }

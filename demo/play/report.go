@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
 )
 
@@ -53,41 +52,13 @@ func (p *player) addResult(r Result) {
 	p.report.Results = append(p.report.Results, r)
 }
 
-// leaderboard builds the leaderboard from the results the benchmark owner
-// can list, and the per-site rankings.
+// leaderboard fetches the benchmark owner's leaderboard from the API (as
+// 'medperf benchmark leaderboard' does), and derives the per-site rankings.
 func (p *player) leaderboard(ctx context.Context) error {
 	bo := p.owner()
-	b, err := bo.cl.GetBenchmark(ctx, p.benchmark)
+	lb, err := bo.cl.Leaderboard(ctx, p.benchmark, "")
 	if err != nil {
-		return err
-	}
-	var decl medperf.MetricSet
-	if len(b.Metrics) > 0 {
-		if err := json.Unmarshal(b.Metrics, &decl); err != nil {
-			return &medperf.Error{Code: medperf.CodeInternal, Message: "the benchmark's metrics declaration is not readable", Err: err}
-		}
-	}
-	var results []leaderboard.Result
-	for off := 0; ; off += medperf.MaxPageSize {
-		l, err := bo.cl.BenchmarkResults(ctx, p.benchmark, medperf.ResultFilter{Page: medperf.Page{Limit: medperf.MaxPageSize, Offset: off}})
-		if err != nil {
-			return stepError("listing the results", err)
-		}
-		for _, r := range l.Items {
-			var m map[string]float64
-			if err := json.Unmarshal(r.Metrics, &m); err != nil {
-				return &medperf.Error{Code: medperf.CodeInternal, Message: fmt.Sprintf("result %d holds metrics that are not numbers", r.ID), Err: err}
-			}
-			results = append(results, leaderboard.Result{ID: r.ID, Benchmark: r.BenchmarkID, Metrics: m,
-				Model: leaderboard.Entity{ID: r.ModelID, Name: p.cubeName(r.ModelID)}, Dataset: leaderboard.Entity{ID: r.DatasetID, Name: p.siteName(r.DatasetID)}})
-		}
-		if len(l.Items) < medperf.MaxPageSize {
-			break
-		}
-	}
-	lb, err := leaderboard.Build(p.benchmark, decl, results, leaderboard.Options{})
-	if err != nil {
-		return err
+		return stepError("reading the leaderboard", err)
 	}
 	p.report.Leaderboard = lb
 	p.report.Rankings = rankings(lb)
@@ -97,19 +68,8 @@ func (p *player) leaderboard(ctx context.Context) error {
 		}
 		return strings.Compare(a.Model, b.Model)
 	})
-	p.step(bo.role, "built the leaderboard from %d results", len(results))
+	p.step(bo.role, "read the leaderboard: %d models at %d sites, sorted by %s", len(lb.Models), len(lb.Datasets), lb.SortedBy)
 	return nil
-}
-
-func (p *player) siteName(dataset int64) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for s, id := range p.datasets {
-		if id == dataset {
-			return s
-		}
-	}
-	return fmt.Sprint(dataset)
 }
 
 // rankings orders the models at each site by the primary metric's ranks.
