@@ -7,10 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/cube"
 	"github.com/medperf/medperf/demo/cubes"
 	"github.com/medperf/medperf/demo/synth"
 	"github.com/medperf/medperf/site"
@@ -27,9 +24,10 @@ var models = []struct{ owner, cube string }{
 }
 
 // registerContainer writes cube's container_config.yaml and
-// parameters.yaml under the owner's home (cubes/<cube>/), reads them back
-// as `medperf container submit` does, and registers the container, with
-// additional files at url when given.
+// parameters.yaml under the owner's home (cubes/<cube>/) and registers them
+// through site.SubmitContainer, as `medperf container submit` does: the
+// site reads the files back, checks the image hash the demo built, and
+// downloads and hashes the additional files at url when given.
 func (p *player) registerContainer(ctx context.Context, u *user, c, additional string) (int64, error) {
 	cfg, hash, err := p.rt.config(c)
 	if err != nil {
@@ -39,34 +37,15 @@ func (p *player) registerContainer(ctx context.Context, u *user, c, additional s
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, &medperf.Error{Code: medperf.CodeForbidden, Message: "cannot create " + dir, Err: err}
 	}
-	cfgFile := filepath.Join(dir, "container_config.yaml")
-	params := Parameters(c)
+	cfgFile, paramsFile := filepath.Join(dir, "container_config.yaml"), filepath.Join(dir, "parameters.yaml")
 	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
 		return 0, &medperf.Error{Code: medperf.CodeForbidden, Message: "cannot write " + cfgFile, Err: err}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "parameters.yaml"), params, 0o600); err != nil { // JSON is YAML
+	if err := os.WriteFile(paramsFile, Parameters(c), 0o600); err != nil { // JSON is YAML
 		return 0, &medperf.Error{Code: medperf.CodeForbidden, Message: "cannot write the parameters", Err: err}
 	}
-	if _, err := cube.ReadConfig(cfgFile); err != nil {
-		return 0, err
-	}
-	var asMap map[string]any
-	if err := yaml.Unmarshal(cfg, &asMap); err != nil {
-		return 0, &medperf.Error{Code: medperf.CodeInternal, Err: err}
-	}
-	cfgJSON, err := json.Marshal(asMap)
-	if err != nil {
-		return 0, &medperf.Error{Code: medperf.CodeInternal, Err: err}
-	}
-	in := medperf.ContainerInput{Name: c, Config: cfgJSON, Parameters: params, ImageHash: hash, State: medperf.StateOperation}
-	if additional != "" {
-		_, sum, err := cube.FetchFile(ctx, nil, additional, "", filepath.Join(u.home, "cache", "submit"), "additional files tarball")
-		if err != nil {
-			return 0, err
-		}
-		in.AdditionalFilesURL, in.AdditionalFilesHash = additional, sum
-	}
-	ct, err := u.cl.CreateContainer(ctx, in)
+	ct, err := u.site.SubmitContainer(ctx, site.ContainerSubmission{Name: c, ConfigFile: cfgFile, ParametersFile: paramsFile,
+		ImageHash: hash, AdditionalFilesURL: additional})
 	if err != nil {
 		return 0, stepError("registering "+c, err)
 	}
@@ -75,7 +54,7 @@ func (p *player) registerContainer(ctx context.Context, u *user, c, additional s
 	p.mu.Unlock()
 	extra := ""
 	if additional != "" {
-		extra = fmt.Sprintf(", additional files %s (sha256 %.12s...)", filepath.Base(additional), in.AdditionalFilesHash)
+		extra = fmt.Sprintf(", additional files %s (sha256 %.12s...)", filepath.Base(additional), ct.AdditionalFilesHash)
 	}
 	p.step(u.role, "registered %s as container %d%s", c, ct.ID, extra)
 	return ct.ID, nil
