@@ -66,9 +66,7 @@ func runTestArgs(dir string, extra ...string) []string {
 }
 
 func TestContainerRunTestLocal(t *testing.T) {
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		t.Skip("bwrap is not installed")
-	}
+	medperftest.Require(t, medperftest.Bwrap)
 	dir := MustCubeDir(t, "")
 	for _, group := range []string{"container", "mlcube"} {
 		t.Run("medperf "+group+" run-test runs the task in the sandbox", func(t *testing.T) {

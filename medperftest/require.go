@@ -2,6 +2,7 @@ package medperftest
 
 import (
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ const (
 	Docker   = "docker"
 	Postgres = "postgres"
 	Chromium = "chromium"
+	Bwrap    = "bwrap"
 )
 
 // RequireEnv is the environment variable that lists, comma-separated, the
@@ -23,7 +25,8 @@ const RequireEnv = "MEDPERF_TEST_REQUIRE"
 //   - Docker: the engine's host address, after a successful ping;
 //   - Postgres: the DSN of a new, empty database that is dropped when the
 //     test ends (the server comes from MEDPERF_TEST_POSTGRES_DSN);
-//   - Chromium: the path of the browser executable.
+//   - Chromium: the path of the browser executable;
+//   - Bwrap: the path of bubblewrap, the local runtime's sandbox.
 func Require(tb testing.TB, dep string) string {
 	tb.Helper()
 	var (
@@ -37,8 +40,10 @@ func Require(tb testing.TB, dep string) string {
 		v, reason = postgresDB(tb)
 	case Chromium:
 		v, reason = chromiumPath()
+	case Bwrap:
+		v, reason = bwrapPath()
 	default:
-		tb.Fatalf("medperftest.Require: unknown dependency %q (want %s, %s or %s)", dep, Docker, Postgres, Chromium)
+		tb.Fatalf("medperftest.Require: unknown dependency %q (want %s, %s, %s or %s)", dep, Docker, Postgres, Chromium, Bwrap)
 	}
 	if reason == "" {
 		return v
@@ -57,4 +62,12 @@ func required(dep string) bool {
 		names[i] = strings.TrimSpace(names[i])
 	}
 	return slices.Contains(names, dep)
+}
+
+func bwrapPath() (string, string) {
+	p, err := exec.LookPath("bwrap")
+	if err != nil {
+		return "", "bwrap is not in PATH (install Debian's bubblewrap)"
+	}
+	return p, ""
 }

@@ -31,7 +31,8 @@ func TestRequireMissingDependency(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	t.Setenv(PostgresEnv, "")
 	t.Setenv(ChromiumEnv, "/nonexistent/chromium")
-	for _, dep := range []string{Docker, Postgres, Chromium} {
+	t.Setenv("PATH", t.TempDir()) // no bwrap
+	for _, dep := range []string{Docker, Postgres, Chromium, Bwrap} {
 		t.Run(dep+" skips when not required", func(t *testing.T) {
 			t.Setenv(RequireEnv, "")
 			r := &recordingTB{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/medperftest"
 )
 
 // MustBuildProbe compiles the probe program and returns its path.
@@ -31,12 +32,11 @@ func MustBuildProbe(tb testing.TB) string {
 	return bin
 }
 
-// requireBwrap skips when bubblewrap is missing.
+// requireBwrap skips when bubblewrap is missing (fails when
+// MEDPERF_TEST_REQUIRE names bwrap, as in CI).
 func requireBwrap(tb testing.TB) {
 	tb.Helper()
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		tb.Skip("bwrap is not installed (apt-get install bubblewrap)")
-	}
+	medperftest.Require(tb, medperftest.Bwrap)
 }
 
 type run struct {
