@@ -86,12 +86,8 @@ func listContainers(e *env, model bool) *cobra.Command {
 		if model {
 			f.IsModel = ptr(true)
 		}
-		if *mine {
-			me, err := cl.Me(c.Context())
-			if err != nil {
-				return err
-			}
-			f.Owner = me.ID
+		if f.Owner, err = ownerFilter(c.Context(), cl, *mine); err != nil {
+			return err
 		}
 		l, err := cl.ListContainers(c.Context(), f)
 		if err != nil {
@@ -114,4 +110,17 @@ func viewContainer(e *env) *cobra.Command {
 	return viewCmd(e, "container", func(ctx context.Context, cl *mpclient.Client, n int64) (any, error) {
 		return cl.GetContainer(ctx, n)
 	})
+}
+
+// ownerFilter returns the caller's id for the --mine flag of list commands,
+// and 0 (any owner) without it.
+func ownerFilter(ctx context.Context, cl *mpclient.Client, mine bool) (int64, error) {
+	if !mine {
+		return 0, nil
+	}
+	me, err := cl.Me(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return me.ID, nil
 }

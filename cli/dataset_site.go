@@ -133,12 +133,8 @@ func newDatasetLsCmd(e *env) *cobra.Command {
 			return err
 		}
 		f := medperf.DatasetFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}}
-		if *mine {
-			me, err := cl.Me(c.Context())
-			if err != nil {
-				return err
-			}
-			f.Owner = me.ID
+		if f.Owner, err = ownerFilter(c.Context(), cl, *mine); err != nil {
+			return err
 		}
 		l, err := cl.ListDatasets(c.Context(), f)
 		if err != nil {

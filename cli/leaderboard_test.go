@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,4 +134,41 @@ func TestResultLsCSV(t *testing.T) {
 			t.Fatalf("exit %d", code)
 		}
 	})
+}
+
+func TestListMineKeepsOnlyTheCallersEntities(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	for _, c := range []struct {
+		name  string
+		token string
+		args  []string
+		want  int64 // an id the list must hold, or 0 for an empty list
+	}{
+		{"the data owner sees their dataset", w.DataOwner.Token, []string{"dataset", "ls", "--mine"}, w.Dataset.ID},
+		{"a stranger has no datasets", w.Stranger.Token, []string{"dataset", "ls", "--mine"}, 0},
+		{"the model owner sees their model", w.ModelOwner.Token, []string{"model", "ls", "--mine"}, w.Model.ID},
+		{"a stranger has no containers", w.Stranger.Token, []string{"container", "ls", "--mine"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			loggedInAs(t, ts, c.token)
+			code, out, errOut := runCLI(t, append(c.args, "-o", "json")...)
+			var items []struct {
+				ID int64 `json:"id"`
+			}
+			ids := func() []int64 {
+				var v []int64
+				for _, it := range items {
+					v = append(v, it.ID)
+				}
+				return v
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &items) != nil {
+				t.Fatalf("exit %d: %s %s", code, out, errOut)
+			}
+			if got := ids(); c.want == 0 && len(got) != 0 || c.want != 0 && !slices.Contains(got, c.want) {
+				t.Fatalf("got %s, want id %d", out, c.want)
+			}
+		})
+	}
 }
