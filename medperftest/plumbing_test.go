@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,41 @@ func TestChromiumReadsPageTitle(t *testing.T) {
 	}
 	if title != "medperf plumbing" {
 		t.Errorf("title %q", title)
+	}
+}
+
+func TestPodmanAnswersAsPodman(t *testing.T) {
+	host := Require(t, Podman)
+	if !strings.HasPrefix(host, "unix://") {
+		t.Fatalf("podman host %q is not a unix socket", host)
+	}
+}
+
+func TestHAProxyBalancesOverBackends(t *testing.T) {
+	var hits [2]int
+	var mu sync.Mutex
+	var addrs []string
+	for i := range hits {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits[i]++
+			mu.Unlock()
+			fmt.Fprint(w, i)
+		}))
+		t.Cleanup(s.Close)
+		addrs = append(addrs, strings.TrimPrefix(s.URL, "http://"))
+	}
+	url := StartHAProxy(t, "", addrs...)
+	for range 4 {
+		resp, err := http.Get(url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits[0] == 0 || hits[1] == 0 {
+		t.Fatalf("requests per backend %v: want both used", hits)
 	}
 }

@@ -14,7 +14,12 @@ const (
 	Postgres = "postgres"
 	Chromium = "chromium"
 	Bwrap    = "bwrap"
+	Podman   = "podman"
+	HAProxy  = "haproxy"
 )
+
+// Dependencies lists every dependency Require knows.
+var Dependencies = []string{Docker, Postgres, Chromium, Bwrap, Podman, HAProxy}
 
 // RequireEnv is the environment variable that lists, comma-separated, the
 // dependencies whose absence fails a test instead of skipping it.
@@ -26,7 +31,10 @@ const RequireEnv = "MEDPERF_TEST_REQUIRE"
 //   - Postgres: the DSN of a new, empty database that is dropped when the
 //     test ends (the server comes from MEDPERF_TEST_POSTGRES_DSN);
 //   - Chromium: the path of the browser executable;
-//   - Bwrap: the path of bubblewrap, the local runtime's sandbox.
+//   - Bwrap: the path of bubblewrap, the local runtime's sandbox;
+//   - Podman: the unix:// address of Podman's Docker-compatible service,
+//     after a ping that Podman answered;
+//   - HAProxy: the path of the haproxy executable.
 func Require(tb testing.TB, dep string) string {
 	tb.Helper()
 	var (
@@ -42,8 +50,12 @@ func Require(tb testing.TB, dep string) string {
 		v, reason = chromiumPath()
 	case Bwrap:
 		v, reason = bwrapPath()
+	case Podman:
+		v, reason = podmanHost()
+	case HAProxy:
+		v, reason = haproxyPath()
 	default:
-		tb.Fatalf("medperftest.Require: unknown dependency %q (want %s, %s, %s or %s)", dep, Docker, Postgres, Chromium, Bwrap)
+		tb.Fatalf("medperftest.Require: unknown dependency %q (want one of %s)", dep, strings.Join(Dependencies, ", "))
 	}
 	if reason == "" {
 		return v

@@ -31,8 +31,9 @@ func TestRequireMissingDependency(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	t.Setenv(PostgresEnv, "")
 	t.Setenv(ChromiumEnv, "/nonexistent/chromium")
-	t.Setenv("PATH", t.TempDir()) // no bwrap
-	for _, dep := range []string{Docker, Postgres, Chromium, Bwrap} {
+	t.Setenv("PATH", t.TempDir()) // no bwrap, no haproxy
+	t.Setenv(PodmanHostEnv, "unix:///nonexistent/podman.sock")
+	for _, dep := range Dependencies {
 		t.Run(dep+" skips when not required", func(t *testing.T) {
 			t.Setenv(RequireEnv, "")
 			r := &recordingTB{}
