@@ -138,7 +138,8 @@ func (e *ParseError) Error() string {
 
 func parseErr(file string, line int, key, format string, args ...any) error {
 	pe := &ParseError{File: file, Line: line, Key: key, Problem: fmt.Sprintf(format, args...)}
-	return &medperf.Error{Code: medperf.CodeInvalid, Field: key, Message: pe.Error(), Err: pe}
+	// The message already names the key; Field stays empty so it is not repeated.
+	return &medperf.Error{Code: medperf.CodeInvalid, Message: pe.Error(), Err: pe}
 }
 
 // Load reads the policy file at path. A missing file is CodeNotFound (for

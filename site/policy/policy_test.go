@@ -129,7 +129,7 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 			if pe.Key != c.key || pe.File != "policy.yaml" || (c.line > 0 && pe.Line < c.line) {
 				t.Fatalf("ParseError = %+v, want key %s at line >= %d", pe, c.key, c.line)
 			}
-			if !strings.HasPrefix(err.Error(), c.key+": policy.yaml:") {
+			if !strings.HasPrefix(err.Error(), "policy.yaml:") || !strings.Contains(err.Error(), ": "+c.key+": ") {
 				t.Fatalf("message %q does not start with the key and file:line", err)
 			}
 		})
