@@ -217,3 +217,30 @@ func TestParsePublicKeyRefuses(t *testing.T) {
 	_, err = IdentityFromSeed([]byte{1})
 	wantCode(t, err, medperf.CodeInvalid)
 }
+
+// TestInteropPEMFromSSHLine runs docs/trust.md's conversion of a registered
+// key line to the PEM openssl reads.
+func TestInteropPEMFromSSHLine(t *testing.T) {
+	needTool(t, "openssl")
+	bash := needTool(t, "bash")
+	dir := t.TempDir()
+	id := MustIdentity(t)
+	if err := os.WriteFile(filepath.Join(dir, "site.pub"), []byte(id.Public().AuthorizedKey()+" site\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `awk '{print $2}' site.pub | base64 -d | tail -c 32 > raw.key
+{ printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; cat raw.key; } |
+  openssl pkey -pubin -inform DER -out site.pem`
+	cmd := exec.Command(bash, "-e", "-c", script)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("conversion failed: %v\n%s", err, out)
+	}
+	pem, err := os.ReadFile(filepath.Join(dir, "site.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pem) != id.Public().PEM() {
+		t.Fatalf("converted PEM =\n%s\nwant\n%s", pem, id.Public().PEM())
+	}
+}

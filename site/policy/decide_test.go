@@ -103,10 +103,6 @@ func TestDecideRefusals(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/10)) + string(rune('0'+n%10)))
-}
-
 func TestDecideImageRules(t *testing.T) {
 	p := MustParse(t, "images:\n  - "+digestA+"\n  - ghcr.io/org\n")
 	for name, c := range map[string]struct {
