@@ -58,7 +58,8 @@ type Container struct {
 
 // Submission is a result about to be sent.
 type Submission struct {
-	// Metrics are the names of the metrics that would leave the site.
+	// Metrics are the names of the metrics that would leave the site; the
+	// caller names nested metrics by their dotted path ("dice.mean").
 	Metrics []string
 	// Cases is the number of cases the result covers; negative if unknown.
 	Cases int64
