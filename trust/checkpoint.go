@@ -98,6 +98,9 @@ type CheckpointSigner struct {
 // NewCheckpointSigner returns the signer of the log named origin. The
 // server makes one at start from its log key.
 func NewCheckpointSigner(origin string, id *Identity) (*CheckpointSigner, error) {
+	if id == nil {
+		return nil, medperf.FieldError("identity", "is missing: the log needs a signing key")
+	}
 	if err := checkOrigin(origin); err != nil {
 		return nil, err
 	}

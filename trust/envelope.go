@@ -49,7 +49,7 @@ func (k dsseKey) Public() crypto.PublicKey { return k.pub.key }
 // fingerprint. The CLI calls it before submitting a result.
 func SignStatement(ctx context.Context, st *Statement, id *Identity) (*Envelope, error) {
 	if st == nil || id == nil {
-		return nil, medperf.Errorf(medperf.CodeInternal, "internal error")
+		return nil, medperf.FieldError("envelope", "needs a statement and a key to sign with")
 	}
 	body, err := marshalCanonical(st)
 	if err != nil {

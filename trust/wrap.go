@@ -91,6 +91,9 @@ func ageRecipient(k PublicKey) (age.Recipient, error) {
 // an age file or was altered, CodeTooLarge when it holds more than
 // MaxSecretSize bytes.
 func UnwrapSecret(wrapped []byte, id *Identity) ([]byte, error) {
+	if id == nil {
+		return nil, medperf.FieldError("identity", "is missing: load your key first")
+	}
 	if len(wrapped) > maxWrapped {
 		return nil, medperf.Errorf(medperf.CodeTooLarge, "the wrapped key is %d bytes; the limit is %d", len(wrapped), maxWrapped)
 	}

@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"context"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -106,4 +107,13 @@ func TestInteropAgeTool(t *testing.T) {
 	if got, err := UnwrapSecret(binary, id); err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("UnwrapSecret(binary age output) = %q, %v", got, err)
 	}
+}
+
+func TestNilIdentityRefused(t *testing.T) {
+	_, err := UnwrapSecret([]byte("x"), nil)
+	wantCode(t, err, medperf.CodeInvalid)
+	_, err = NewCheckpointSigner("log.example", nil)
+	wantCode(t, err, medperf.CodeInvalid)
+	_, err = SignStatement(context.Background(), nil, nil)
+	wantCode(t, err, medperf.CodeInvalid)
 }

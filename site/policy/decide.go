@@ -154,6 +154,9 @@ func (p *Policy) Decide(a Action) Decision {
 // allowed or refused and why for what a touches, and for the rest what the
 // rule would allow (Outcome NotChecked). `medperf policy check` prints it.
 func (p *Policy) Explain(a Action) []Verdict {
+	if p == nil {
+		p = Default()
+	}
 	var out []Verdict
 	for _, rule := range Rules {
 		vs := checks[rule](p, a)

@@ -200,3 +200,14 @@ func TestExplain(t *testing.T) {
 		}
 	})
 }
+
+func TestNilPolicyIsDefault(t *testing.T) {
+	var p *Policy
+	a := Action{Containers: []Container{{Name: "m", Image: "ubuntu", Runtime: "docker", GPUs: -1}}, PrivateURLs: []string{"http://10.0.0.1"}}
+	if d := p.Decide(a); !d.Allowed() {
+		t.Fatalf("nil policy refused: %v", d.Err())
+	}
+	if d := (&Policy{}).Decide(a); d.Allowed() {
+		t.Fatal("the zero Policy allowed all GPUs and a private URL")
+	}
+}

@@ -58,8 +58,10 @@ const MaxFileSize = 1 << 20
 //	min_cases: 0
 //	unsigned_containers: true
 //
-// The zero Policy is the default policy. Policies are immutable once parsed
-// and safe for concurrent use.
+// Use Default() for a site without a policy: the zero Policy is stricter
+// (no GPUs, no private URLs, no unsigned containers). A nil *Policy decides
+// as Default(). Policies are immutable once parsed and safe for concurrent
+// use.
 type Policy struct {
 	// File is the path the policy was read from ("" for the default).
 	File string
