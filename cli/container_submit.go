@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 
-	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
 	mpclient "github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/cube/docker"
 	"github.com/medperf/medperf/site"
 )
 
@@ -58,15 +58,15 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 	return c
 }
 
-// imageID reads an image's id from the local Docker engine (DOCKER_HOST).
+// imageID reads an image's id from the local Docker engine (DOCKER_HOST),
+// with the error codes of docker.Dial and (*docker.Runtime).ImageID.
 func imageID(ctx context.Context, ref string) (string, error) {
-	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	dc, err := docker.Dial(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer dc.Close()
-	info, err := dc.ImageInspect(ctx, ref)
-	return info.ID, err
+	return dc.ImageID(ctx, ref)
 }
 
 func listContainers(e *env, model bool) *cobra.Command {
