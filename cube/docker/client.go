@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -52,8 +53,8 @@ func (r *Runtime) ImageID(ctx context.Context, ref string) (string, error) {
 
 // BuildImage builds an image from buildContext (a tar stream holding a
 // Dockerfile), tags it tag and returns its id. Intermediate containers are
-// removed. A failed build is CodeInvalid with the engine's explanation; an
-// engine that does not answer is CodeUnavailable; a canceled ctx is
+// removed. A failed build, or an engine that does not answer, is
+// CodeUnavailable with the engine's explanation; a canceled ctx is
 // CodeCanceled.
 func (r *Runtime) BuildImage(ctx context.Context, tag string, buildContext io.Reader) (string, error) {
 	resp, err := r.client.ImageBuild(ctx, buildContext, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
@@ -65,7 +66,7 @@ func (r *Runtime) BuildImage(ctx context.Context, tag string, buildContext io.Re
 		if ctx.Err() != nil {
 			return "", engineError(ctx, "build image "+tag, err)
 		}
-		return "", medperf.Errorf(medperf.CodeInvalid, "the container engine failed to build %s: %v", tag, err)
+		return "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("the container engine failed to build %s: %s", tag, medperf.ErrorMessage(err)), Err: err}
 	}
 	return r.ImageID(ctx, tag)
 }
