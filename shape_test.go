@@ -99,6 +99,22 @@ func TestImportRules(t *testing.T) {
 		}
 	})
 
+	// The Docker client is one outside system with one adapter: the error
+	// classification, the engine address (DOCKER_HOST, Podman's socket) and
+	// the image checks live in cube/docker, so that no other package dials
+	// an engine its own way or reads its answers differently. medperftest
+	// builds probe images for tests.
+	t.Run("only cube/docker and medperftest import the Docker client", func(t *testing.T) {
+		allowed := map[string]bool{module + "/cube/docker": true, module + "/medperftest": true}
+		for path, p := range byPath {
+			for _, imp := range p.Imports {
+				if strings.HasPrefix(imp, "github.com/docker/docker/") && !allowed[path] {
+					t.Errorf("%s imports %s; use the API of cube/docker (client.go)", path, imp)
+				}
+			}
+		}
+	})
+
 	t.Run("no grab-bag package names", func(t *testing.T) {
 		for path := range byPath {
 			base := filepath.Base(path)

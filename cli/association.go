@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/client"
 )
 
 func newAssociationCmd(e *env) *cobra.Command {
@@ -46,53 +48,86 @@ func newAssociationLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls [-b BENCHMARK] [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair (of every benchmark without -b)", Args: cobra.NoArgs}
 	p := addPairFlags(c)
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
-	out := outputFlag(c)
-	c.RunE = func(c *cobra.Command, _ []string) error {
+	c.PreRunE = func(*cobra.Command, []string) error {
 		if p.dataset > 0 && p.model > 0 {
 			return medperf.FieldError("-d/-m", "give either a dataset (-d) or a model (-m), not both")
 		}
-		cl, err := e.registry()
-		if err != nil {
-			return err
-		}
-		benchmarks := []int64{p.benchmark}
-		if p.benchmark == 0 {
-			l, err := cl.ListBenchmarks(c.Context(), medperf.BenchmarkFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}})
-			if err != nil {
-				return err
-			}
-			benchmarks = benchmarks[:0]
-			for _, b := range l.Items {
-				benchmarks = append(benchmarks, b.ID)
-			}
-		}
-		all := []medperf.Association{}
-		for _, b := range benchmarks {
-			for _, k := range []struct {
-				kind medperf.ComponentKind
-				id   int64
-				skip bool
-			}{{medperf.KindDataset, p.dataset, p.model > 0}, {medperf.KindModel, p.model, p.dataset > 0}} {
-				if k.skip {
-					continue
-				}
-				l, err := cl.ListAssociations(c.Context(), medperf.AssociationFilter{BenchmarkID: b, Kind: k.kind, ComponentID: k.id,
-					ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Page: medperf.Page{Limit: medperf.MaxPageSize}})
-				if err != nil {
-					return err
-				}
-				all = append(all, l.Items...)
-			}
-		}
-		return render(e.stdout, *out, all, func() table {
-			t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
-			for _, a := range all {
-				t.rows = append(t.rows, []string{id(a.BenchmarkID), string(a.Kind), id(a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), id(a.InitiatedBy)})
-			}
-			return t
-		})
+		return nil
 	}
+	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Association, int, error) {
+		filters, err := associationFilters(ctx, cl, p, medperf.ApprovalStatus(strings.ToUpper(*status)))
+		if err != nil {
+			return nil, 0, err
+		}
+		return collectAssociations(ctx, cl, filters, limit)
+	}, func(as []medperf.Association) table {
+		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
+		for _, a := range as {
+			t.rows = append(t.rows, []string{id(a.BenchmarkID), string(a.Kind), id(a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), id(a.InitiatedBy)})
+		}
+		return t
+	})
 	return c
+}
+
+// associationFilters returns the lists `association ls` shows, in order: for
+// each benchmark (-b, else every benchmark), its datasets' then its models'
+// associations, leaving out the kind the other of -d / -m excludes.
+func associationFilters(ctx context.Context, cl *client.Client, p *pairFlags, status medperf.ApprovalStatus) ([]medperf.AssociationFilter, error) {
+	benchmarks := []int64{p.benchmark}
+	if p.benchmark == 0 {
+		all, err := client.All(ctx, func(ctx context.Context, pg medperf.Page) (*medperf.List[medperf.Benchmark], error) {
+			return cl.ListBenchmarks(ctx, medperf.BenchmarkFilter{Page: pg})
+		})
+		if err != nil {
+			return nil, err
+		}
+		benchmarks = benchmarks[:0]
+		for _, b := range all {
+			benchmarks = append(benchmarks, b.ID)
+		}
+	}
+	var filters []medperf.AssociationFilter
+	for _, b := range benchmarks {
+		if p.model == 0 {
+			filters = append(filters, medperf.AssociationFilter{BenchmarkID: b, Kind: medperf.KindDataset, ComponentID: p.dataset, ApprovalStatus: status})
+		}
+		if p.dataset == 0 {
+			filters = append(filters, medperf.AssociationFilter{BenchmarkID: b, Kind: medperf.KindModel, ComponentID: p.model, ApprovalStatus: status})
+		}
+	}
+	return filters, nil
+}
+
+// collectAssociations returns the first limit associations of the lists
+// filters name, one after the other (every one when limit is 0), and how
+// many they hold in all; a list past the limit is only counted.
+func collectAssociations(ctx context.Context, cl *client.Client, filters []medperf.AssociationFilter, limit int) ([]medperf.Association, int, error) {
+	items, total := []medperf.Association{}, 0
+	for _, f := range filters {
+		list := func(ctx context.Context, pg medperf.Page) (*medperf.List[medperf.Association], error) {
+			f.Page = pg
+			return cl.ListAssociations(ctx, f)
+		}
+		if limit > 0 && len(items) >= limit {
+			l, err := list(ctx, medperf.Page{Limit: 1})
+			if err != nil {
+				return nil, 0, err
+			}
+			total += l.Total
+			continue
+		}
+		rest := 0
+		if limit > 0 {
+			rest = limit - len(items)
+		}
+		got, n, err := client.Collect(ctx, rest, list)
+		if err != nil {
+			return nil, 0, err
+		}
+		items, total = append(items, got...), total+n
+	}
+	return items, total, nil
 }
 
 func newAssociationDecisionCmd(e *env, verb string, to medperf.ApprovalStatus) *cobra.Command {

@@ -98,25 +98,20 @@ func readMetrics(file string) (json.RawMessage, error) {
 func newBenchmarkLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls", Short: "List benchmarks", Args: cobra.NoArgs}
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
-	out := outputFlag(c)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cl, err := e.registry()
-		if err != nil {
-			return err
-		}
-		l, err := cl.ListBenchmarks(c.Context(), medperf.BenchmarkFilter{ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Page: medperf.Page{Limit: medperf.MaxPageSize}})
-		if err != nil {
-			return err
-		}
-		return render(e.stdout, *out, l.Items, func() table {
-			t := table{header: []string{"ID", "NAME", "STATUS", "STATE", "PREPARATOR", "REFERENCE", "EVALUATOR", "OWNER"}}
-			for _, b := range l.Items {
-				t.rows = append(t.rows, []string{id(b.ID), b.Name, string(b.ApprovalStatus), string(b.State),
-					id(b.DataPreparationContainer), id(b.ReferenceModelContainer), id(b.DataEvaluatorContainer), id(b.Owner)})
-			}
-			return t
+	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Benchmark, int, error) {
+		f := medperf.BenchmarkFilter{ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status))}
+		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Benchmark], error) {
+			f.Page = p
+			return cl.ListBenchmarks(ctx, f)
 		})
-	}
+	}, func(bs []medperf.Benchmark) table {
+		t := table{header: []string{"ID", "NAME", "STATUS", "STATE", "PREPARATOR", "REFERENCE", "EVALUATOR", "OWNER"}}
+		for _, b := range bs {
+			t.rows = append(t.rows, []string{id(b.ID), b.Name, string(b.ApprovalStatus), string(b.State),
+				id(b.DataPreparationContainer), id(b.ReferenceModelContainer), id(b.DataEvaluatorContainer), id(b.Owner)})
+		}
+		return t
+	})
 	return c
 }
 

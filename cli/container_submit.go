@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 
-	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
 	mpclient "github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/cube/docker"
 	"github.com/medperf/medperf/site"
 )
 
@@ -58,15 +58,15 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 	return c
 }
 
-// imageID reads an image's id from the local Docker engine (DOCKER_HOST).
+// imageID reads an image's id from the local Docker engine (DOCKER_HOST),
+// with the error codes of docker.Dial and (*docker.Runtime).ImageID.
 func imageID(ctx context.Context, ref string) (string, error) {
-	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	dc, err := docker.Dial(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer dc.Close()
-	info, err := dc.ImageInspect(ctx, ref)
-	return info.ID, err
+	return dc.ImageID(ctx, ref)
 }
 
 func listContainers(e *env, model bool) *cobra.Command {
@@ -76,31 +76,26 @@ func listContainers(e *env, model bool) *cobra.Command {
 	}
 	c := &cobra.Command{Use: "ls", Short: summary, Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
-	out := outputFlag(c)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cl, err := e.registry()
-		if err != nil {
-			return err
-		}
-		f := medperf.ContainerFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}}
+	listCmd(e, c, func(ctx context.Context, cl *mpclient.Client, limit int) ([]medperf.Container, int, error) {
+		var f medperf.ContainerFilter
 		if model {
 			f.IsModel = ptr(true)
 		}
-		if f.Owner, err = ownerFilter(c.Context(), cl, *mine); err != nil {
-			return err
+		var err error
+		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+			return nil, 0, err
 		}
-		l, err := cl.ListContainers(c.Context(), f)
-		if err != nil {
-			return err
-		}
-		return render(e.stdout, *out, l.Items, func() table {
-			t := table{header: []string{"ID", "NAME", "STATE", "MODEL", "OWNER", "IMAGE HASH"}}
-			for _, x := range l.Items {
-				t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), id(x.Owner), short(x.ImageHash)})
-			}
-			return t
+		return mpclient.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Container], error) {
+			f.Page = p
+			return cl.ListContainers(ctx, f)
 		})
-	}
+	}, func(cs []medperf.Container) table {
+		t := table{header: []string{"ID", "NAME", "STATE", "MODEL", "OWNER", "IMAGE HASH"}}
+		for _, x := range cs {
+			t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), id(x.Owner), short(x.ImageHash)})
+		}
+		return t
+	})
 	return c
 }
 

@@ -126,27 +126,22 @@ func newDatasetAssociateCmd(e *env) *cobra.Command {
 func newDatasetLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls", Short: "List datasets", Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
-	out := outputFlag(c)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cl, err := e.registry()
-		if err != nil {
-			return err
+	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Dataset, int, error) {
+		var f medperf.DatasetFilter
+		var err error
+		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+			return nil, 0, err
 		}
-		f := medperf.DatasetFilter{Page: medperf.Page{Limit: medperf.MaxPageSize}}
-		if f.Owner, err = ownerFilter(c.Context(), cl, *mine); err != nil {
-			return err
-		}
-		l, err := cl.ListDatasets(c.Context(), f)
-		if err != nil {
-			return err
-		}
-		return render(e.stdout, *out, l.Items, func() table {
-			t := table{header: []string{"ID", "NAME", "STATE", "PREPARATOR", "OWNER", "GENERATED UID"}}
-			for _, d := range l.Items {
-				t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), id(d.DataPreparationContainer), id(d.Owner), short(d.GeneratedUID)})
-			}
-			return t
+		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Dataset], error) {
+			f.Page = p
+			return cl.ListDatasets(ctx, f)
 		})
-	}
+	}, func(ds []medperf.Dataset) table {
+		t := table{header: []string{"ID", "NAME", "STATE", "PREPARATOR", "OWNER", "GENERATED UID"}}
+		for _, d := range ds {
+			t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), id(d.DataPreparationContainer), id(d.Owner), short(d.GeneratedUID)})
+		}
+		return t
+	})
 	return c
 }

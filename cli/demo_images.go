@@ -5,10 +5,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube/docker"
 	"github.com/medperf/medperf/demo/images"
 )
 
@@ -26,14 +26,11 @@ func newDemoImagesCmd(e *env) *cobra.Command {
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, cancel := context.WithTimeout(c.Context(), 10*time.Minute)
 		defer cancel()
-		dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+		dc, err := docker.Dial(ctx)
 		if err != nil {
-			return &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot set up a Docker client: check DOCKER_HOST", Err: err}
+			return err
 		}
 		defer dc.Close()
-		if _, err := dc.Ping(ctx); err != nil {
-			return &medperf.Error{Code: medperf.CodeUnavailable, Message: "no Docker engine answers at " + dc.DaemonHost() + ": start one, or set DOCKER_HOST", Err: err}
-		}
 		dir, err := os.MkdirTemp("", "medperf-images-")
 		if err != nil {
 			return &medperf.Error{Code: medperf.CodeInternal, Err: err}

@@ -96,51 +96,57 @@ func newResultLsCmd(e *env) *cobra.Command {
 	c.Flags().Int64VarP(&q.BenchmarkID, "benchmark", "b", 0, "benchmark id")
 	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
 	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
-	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not)")
-	out := outputFlag(c, formatCSV)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		if *out == formatCSV {
+	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not; --limit and --all do not apply)")
+	out := listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Result, int, error) {
+		f := medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID}
+		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Result], error) {
+			f.Page = p
+			return cl.ListResults(ctx, f)
+		})
+	}, func(items []medperf.Result) table {
+		rs := make([]*medperf.Result, len(items))
+		for i := range items {
+			rs[i] = &items[i]
+		}
+		return resultsTable(rs)
+	}, formatCSV)
+	registry := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		switch {
+		case *out == formatCSV:
 			return writeResultsCSV(c.Context(), e, q, *local)
+		case *local:
+			return listLocalResults(c.Context(), e, q, *out)
 		}
-		if *local {
-			s, err := e.openSite(c.Context(), &siteFlags{}, *out)
-			if err != nil {
-				return err
-			}
-			rs, err := s.LocalResults(q)
-			if err != nil {
-				return err
-			}
-			if rs == nil {
-				rs = []site.LocalResult{}
-			}
-			return render(e.stdout, *out, rs, func() table {
-				t := table{header: []string{"LOCAL RESULT", "SUBMITTED AS", "COMPUTED", "RESULTS"}}
-				for _, r := range rs {
-					sub := ""
-					if r.Submitted != nil {
-						sub = id(r.Submitted.ID)
-					}
-					t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), string(r.Metrics)})
-				}
-				return t
-			})
-		}
-		cl, err := e.registry()
-		if err != nil {
-			return err
-		}
-		l, err := cl.ListResults(c.Context(), medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID, Page: medperf.Page{Limit: medperf.MaxPageSize}})
-		if err != nil {
-			return err
-		}
-		rs := make([]*medperf.Result, len(l.Items))
-		for i := range l.Items {
-			rs[i] = &l.Items[i]
-		}
-		return render(e.stdout, *out, l.Items, func() table { return resultsTable(rs) })
+		return registry(c, args)
 	}
 	return c
+}
+
+// listLocalResults prints the results kept on this machine that match q.
+func listLocalResults(ctx context.Context, e *env, q site.ResultQuery, out string) error {
+	s, err := e.openSite(ctx, &siteFlags{}, out)
+	if err != nil {
+		return err
+	}
+	rs, err := s.LocalResults(q)
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []site.LocalResult{}
+	}
+	return render(e.stdout, out, rs, func() table {
+		t := table{header: []string{"LOCAL RESULT", "SUBMITTED AS", "COMPUTED", "RESULTS"}}
+		for _, r := range rs {
+			sub := ""
+			if r.Submitted != nil {
+				sub = id(r.Submitted.ID)
+			}
+			t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), string(r.Metrics)})
+		}
+		return t
+	})
 }
 
 // writeResultsCSV exports every result of the server matching q that the

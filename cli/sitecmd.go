@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
@@ -154,9 +153,9 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 		}
 		rt.Podman = name == "podman"
 		if name == "" {
-			if err := pingDocker(ctx); err != nil {
+			if err := rt.Ping(ctx); err != nil {
 				rt.Close()
-				return nil, nil, medperf.Errorf(medperf.CodeUnavailable, "no container engine answers: start Docker, or choose another runtime with --runtime podman|apptainer|local (or 'medperf profile set --runtime ...')")
+				return nil, nil, &medperf.Error{Code: medperf.CodeUnavailable, Message: "no container engine answers: start Docker, or choose another runtime with --runtime podman|apptainer|local (or 'medperf profile set --runtime ...')", Err: err}
 			}
 		}
 		return rt, func() { rt.Close() }, nil
@@ -166,18 +165,6 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 		return &local.Runtime{}, func() {}, nil
 	}
 	return nil, nil, medperf.FieldError("--runtime", "%q is not a runtime; use docker, podman, apptainer or local", name)
-}
-
-func pingDocker(ctx context.Context) error {
-	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return err
-	}
-	defer dc.Close()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_, err = dc.Ping(ctx)
-	return err
 }
 
 // confirmer prints the payload to stderr and, without -y, asks on stdin.

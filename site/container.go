@@ -3,6 +3,7 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -106,6 +107,35 @@ func YAMLFileJSON(file, flag string) (json.RawMessage, error) {
 	return out, nil
 }
 
+// engineImageID returns the 64 hex digits of the local engine's id of image,
+// or "" when there is no engine (ImageID nil) or the engine has no such
+// image (CodeNotFound): a registry image need not be pulled to be
+// registered with a given hash. Any other failure of the engine is returned,
+// so that an engine that cannot answer never passes for one without the
+// image.
+func (s *Site) engineImageID(ctx context.Context, image string) (string, error) {
+	if s.ImageID == nil {
+		return "", nil
+	}
+	id, err := s.ImageID(ctx, image)
+	switch code := medperf.ErrorCode(err); code {
+	case "":
+	case medperf.CodeNotFound:
+		return "", nil
+	default:
+		if code == medperf.CodeInternal { // an engine error that says nothing more
+			code = medperf.CodeUnavailable
+		}
+		return "", &medperf.Error{Code: code,
+			Message: fmt.Sprintf("cannot read the id of image %s from the local container engine: %s; start the engine (or set DOCKER_HOST), then submit again", image, medperf.ErrorMessage(err)), Err: err}
+	}
+	n, err := cube.NormalizeHash(id)
+	if err != nil {
+		return "", medperf.Errorf(medperf.CodeUnavailable, "the local container engine gave image %s the id %q, which is not a sha256", image, id)
+	}
+	return n, nil
+}
+
 // imageHash computes the image identity and checks it against want.
 func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (string, error) {
 	if want != "" {
@@ -117,18 +147,17 @@ func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (st
 	}
 	var got string
 	if cfg.Type == cube.DockerImage {
-		if s.ImageID != nil {
-			id, err := s.ImageID(ctx, cfg.Image)
-			if err == nil {
-				got, _ = cube.NormalizeHash(id)
-			}
+		id, err := s.engineImageID(ctx, cfg.Image)
+		if err != nil {
+			return "", err
 		}
-		if got == "" {
+		if id == "" {
 			if want != "" {
 				return "sha256:" + want, nil // the runtime checks it before every run
 			}
-			return "", medperf.Errorf(medperf.CodeUnavailable, "cannot read the id of image %s from the local engine: build or load the image, or give --image-hash", cfg.Image)
+			return "", medperf.Errorf(medperf.CodeUnavailable, "cannot read the id of image %s: it is not in the local container engine (or none is used) and no --image-hash is given; build, pull or load the image, or give --image-hash", cfg.Image)
 		}
+		got = id
 	} else {
 		src := cfg.Image
 		if !filepath.IsAbs(src) && !cube.IsURL(src) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/client"
 )
 
 // RunOptions tune a benchmark run.
@@ -34,17 +35,12 @@ type ModelOutcome struct {
 // by priority (higher first, then by id), then the reference model. When
 // only is given, each must be approved or the reference model.
 func (s *Site) RunModels(ctx context.Context, b *medperf.Benchmark, only []int64) ([]int64, error) {
-	var approved []medperf.Association
-	for off := 0; ; off += medperf.MaxPageSize {
-		l, err := s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: medperf.KindModel,
-			ApprovalStatus: medperf.StatusApproved, Page: medperf.Page{Limit: medperf.MaxPageSize, Offset: off}})
-		if err != nil {
-			return nil, err
-		}
-		approved = append(approved, l.Items...)
-		if len(l.Items) < medperf.MaxPageSize {
-			break
-		}
+	approved, err := client.All(ctx, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Association], error) {
+		return s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: medperf.KindModel,
+			ApprovalStatus: medperf.StatusApproved, Page: p})
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(approved, func(a, c medperf.Association) int {
 		if a.Priority != c.Priority {

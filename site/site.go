@@ -36,7 +36,9 @@ type Site struct {
 	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
 	HTTP *http.Client
 	// ImageID returns the local engine's id of a DockerImage reference
-	// (sha256:...), for SubmitContainer; nil means no engine.
+	// (sha256:...), for SubmitContainer; nil means no engine. It returns
+	// CodeNotFound when the engine has no such image; any other error fails
+	// the submission.
 	ImageID func(ctx context.Context, image string) (string, error)
 	Options Options
 }

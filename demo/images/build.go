@@ -4,15 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/client"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/demo/cubes"
@@ -21,6 +17,13 @@ import (
 // BaseImage is the image holding only the medperf binary, the base of every
 // cube image.
 const BaseImage = "medperf-demo/medperf:latest"
+
+// Builder builds an image from a tar build context, tags it and returns its
+// id; *docker.Runtime is one (package cube/docker is the only one that
+// talks to the Docker engine).
+type Builder interface {
+	BuildImage(ctx context.Context, tag string, buildContext io.Reader) (string, error)
+}
 
 // Built is one image Build made.
 type Built struct {
@@ -31,9 +34,9 @@ type Built struct {
 
 // Build builds BaseImage from the static medperf binary at binary, then one
 // image per cube (cubes.Image) with its entrypoint, and returns them in
-// cubes.Cubes order. A failure says which image and why, with CodeUnavailable
-// when the engine does not answer.
-func Build(ctx context.Context, c *client.Client, binary string) ([]Built, error) {
+// cubes.Cubes order. A failure says which image and why, with the Builder's
+// error code (CodeUnavailable when the engine does not answer).
+func Build(ctx context.Context, c Builder, binary string) ([]Built, error) {
 	bin, err := os.ReadFile(binary)
 	if err != nil {
 		return nil, &medperf.Error{Code: medperf.CodeInternal, Err: err}
@@ -63,7 +66,7 @@ func jsonList(xs []string) string {
 }
 
 // buildImage builds one image from a context of files and returns its id.
-func buildImage(ctx context.Context, c *client.Client, tag string, files map[string][]byte) (string, error) {
+func buildImage(ctx context.Context, c Builder, tag string, files map[string][]byte) (string, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for name, data := range files {
@@ -78,44 +81,5 @@ func buildImage(ctx context.Context, c *client.Client, tag string, files map[str
 	if err := tw.Close(); err != nil {
 		return "", &medperf.Error{Code: medperf.CodeInternal, Err: err}
 	}
-	resp, err := c.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
-		return "", engineError(ctx, "building "+tag, err)
-	}
-	defer resp.Body.Close()
-	if msg := buildFailure(resp.Body); msg != "" {
-		return "", medperf.Errorf(medperf.CodeUnavailable, "the Docker engine failed to build %s: %s", tag, msg)
-	}
-	inspect, err := c.ImageInspect(ctx, tag)
-	if err != nil {
-		return "", engineError(ctx, "inspecting "+tag, err)
-	}
-	return inspect.ID, nil
-}
-
-// engineError classifies a failure to talk to the engine.
-func engineError(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return &medperf.Error{Code: medperf.CodeCanceled, Message: what + " was interrupted", Err: err}
-	}
-	return &medperf.Error{Code: medperf.CodeUnavailable, Message: what + ": the Docker engine did not answer; is it running?", Err: err}
-}
-
-// buildFailure reads a build's JSON message stream to its end and returns
-// the error it reports, or "".
-func buildFailure(r io.Reader) string {
-	dec := json.NewDecoder(r)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			return ""
-		} else if err != nil {
-			return "unreadable build output"
-		}
-		if msg.Error != "" {
-			return strings.TrimSpace(msg.Error)
-		}
-	}
+	return c.BuildImage(ctx, tag, &buf)
 }

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/docker/docker/client"
-
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
 	"github.com/medperf/medperf/cube/docker"
@@ -32,7 +30,7 @@ type runtime struct {
 // answers and the local runtime otherwise.
 func (p *player) chooseRuntime(ctx context.Context) (*runtime, error) {
 	name := p.o.Runtime
-	dc, pingErr := pingDocker(ctx)
+	dc, pingErr := docker.Dial(ctx)
 	if name == "" {
 		name = RuntimeLocal
 		if pingErr == nil {
@@ -66,26 +64,12 @@ func describe(name string, sandboxed bool) string {
 	return "local (the medperf binary on this host, NOT sandboxed)"
 }
 
-func pingDocker(ctx context.Context) (*client.Client, error) {
-	dc, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := dc.Ping(ctx); err != nil {
-		dc.Close()
-		return nil, err
-	}
-	return dc, nil
-}
-
 // dockerRuntime builds the cubes' images from the medperf binary and
 // returns the Docker runtime; every config names its image by a tag of its
 // own (Options.ImageTag, else one derived from the binary's hash, so that
 // another build of the images, which moves the "latest" tags, cannot pull
 // the images from under a running demo) and its hash is the image's id.
-func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime, error) {
+func (p *player) dockerRuntime(ctx context.Context, dc *docker.Runtime) (*runtime, error) {
 	bin := p.o.Binary
 	if bin != "" {
 		if ok, err := images.IsStaticLinux(bin); err != nil || !ok {
@@ -125,21 +109,21 @@ func (p *player) dockerRuntime(ctx context.Context, dc *client.Client) (*runtime
 	ids, refs := map[string]string{}, map[string]string{}
 	for _, b := range built {
 		ref := "medperf-demo/" + b.Cube + ":" + tag
-		if err := dc.ImageTag(ctx, b.ID, ref); err != nil {
+		if err := dc.TagImage(ctx, b.ID, ref); err != nil {
 			dc.Close()
-			return nil, &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot tag image " + ref, Err: err}
+			return nil, err
 		}
 		ids[b.Cube], refs[b.Cube] = b.ID, ref
 		p.images = append(p.images, ref)
 	}
 	p.step("", "built %d images in %s", len(built)+1, time.Since(start).Round(10*time.Millisecond))
-	rt := docker.NewWithClient(dc, filepath.Join(p.dir, "runtime-cache"))
+	dc.CacheDir = filepath.Join(p.dir, "runtime-cache")
 	return &runtime{
-		name: RuntimeDocker, runtime: rt,
+		name: RuntimeDocker, runtime: dc,
 		config: func(c string) ([]byte, string, error) {
 			return cubes.ContainerConfig(c, refs[c]), ids[c], nil
 		},
-		close: func() { rt.Close() },
+		close: func() { dc.Close() },
 	}, nil
 }
 
