@@ -1,5 +1,5 @@
 // Package api is the registry's REST API under /api/v1: JSON in and out,
-// bearer tokens, one table from error codes to HTTP statuses (see Status),
+// bearer tokens, the one table from error codes to HTTP statuses (package wire),
 // request bodies with a size limit and no unknown fields, paginated and
 // filtered lists, and an OpenAPI 3 document at /api/v1/openapi.json. The
 // handlers only translate HTTP to calls of medperf.Service, which enforces

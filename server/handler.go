@@ -9,6 +9,7 @@ import (
 
 	"github.com/medperf/medperf/api"
 	"github.com/medperf/medperf/web"
+	"github.com/medperf/medperf/wire"
 )
 
 // handler builds the mux: the API under /api/v1, operations endpoints, and
@@ -73,7 +74,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(wire.RequestIDHeader, id)
 		info := &api.RequestInfo{ID: id}
 		r = r.WithContext(api.WithRequestInfo(r.Context(), info))
 		rec := &statusRecorder{ResponseWriter: w}
