@@ -149,9 +149,14 @@ func (s *Server) listen() error {
 		s.cfg.Logger.Warn("serving plain HTTP on a non-loopback address: tokens cross the network in clear; use --tls-cert and --tls-key or a TLS proxy",
 			"addr", ln.Addr().String())
 	}
+	handler, err := s.handler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	s.http = &http.Server{
-		Handler:           s.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      5 * time.Minute,
