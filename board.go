@@ -63,12 +63,21 @@ func LeaderboardScopeFor(caller *User, b Benchmark) LeaderboardScope {
 	return ScopeVisible
 }
 
-// LeaderboardService reads what leaderboards are built from. It is not
-// part of Service: the registry's store implements it, clients use the
-// leaderboard route of the API instead.
+// LeaderboardService reads what leaderboards are built from. It is the
+// whole, deliberately narrow interface between the store and package
+// leaderboard, which builds, publishes and exports leaderboards from it:
+// the store answers "which results, models and datasets of this benchmark
+// may the caller see", and nothing about ranking or display. A store may
+// keep or precompute this data however it likes (package sqldb reads it
+// with plain queries today) as long as it honours this contract. It is
+// not part of Service: clients use the leaderboard route of the API
+// instead.
 type LeaderboardService interface {
 	// LeaderboardData returns the data of the caller's leaderboard of a
-	// benchmark (any signed-in user; CodeNotFound for an unknown
-	// benchmark).
+	// benchmark: the benchmark, the caller's scope (LeaderboardScopeFor),
+	// the finalized valid results of that scope by ascending ID, and for
+	// ScopeAll the approved participants by ascending ID; the slices are
+	// never nil. Any signed-in user may call it: CodeUnauthorized without
+	// a caller, CodeNotFound for an unknown benchmark.
 	LeaderboardData(ctx context.Context, benchmarkID int64) (*LeaderboardData, error)
 }

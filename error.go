@@ -10,7 +10,7 @@ import (
 // code, never on the message.
 type Code string
 
-// The error codes. Each maps to one HTTP status (see package api) and one CLI
+// The error codes. Each maps to one HTTP status (see package wire) and one CLI
 // exit status (see package cli).
 const (
 	// CodeInvalid means the input was malformed or broke a rule; the message

@@ -137,7 +137,12 @@ type ResultViewers struct {
 }
 
 // CanSeeResult reports whether caller may read a result: the admin, the
-// benchmark's owner, the dataset's owner and the model's owner; nobody else.
+// benchmark's owner, the dataset's owner and the model's owner; nobody else
+// (whether the result is a draft, finalized or invalid, and who submitted
+// it, do not matter). The store enforces the same rule in SQL, for
+// GetResult, ListResults and leaderboards; sqldb's
+// TestResultVisibilityConformsToCanSeeResult runs the whole permission
+// matrix against both, on SQLite and PostgreSQL.
 func CanSeeResult(caller *User, v ResultViewers) bool {
 	if caller == nil {
 		return false

@@ -1,5 +1,5 @@
 // Package api is the registry's REST API under /api/v1: JSON in and out,
-// bearer tokens, one table from error codes to HTTP statuses (see Status),
+// bearer tokens, the one table from error codes to HTTP statuses (package wire),
 // request bodies with a size limit and no unknown fields, paginated and
 // filtered lists, and an OpenAPI 3 document at /api/v1/openapi.json. The
 // handlers only translate HTTP to calls of medperf.Service, which enforces
@@ -13,6 +13,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/auth"
+	"github.com/medperf/medperf/leaderboard"
 )
 
 // Prefix is where the API lives.
@@ -31,9 +32,8 @@ type Config struct {
 	Version string
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// Leaderboards computes leaderboards; nil means Service, when it
-	// implements medperf.LeaderboardService (the store does).
-	Leaderboards medperf.LeaderboardService
+	// Leaderboards builds leaderboards and result exports. Required.
+	Leaderboards *leaderboard.Service
 }
 
 // Handler serves the API. Create it with New.
@@ -42,8 +42,15 @@ type Handler struct {
 	mux *http.ServeMux
 }
 
-// New returns the API handler for cfg.
-func New(cfg Config) *Handler {
+// New returns the API handler for cfg, or a CodeInternal error naming the
+// first required field that is missing (a wiring mistake).
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Service == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "api: Config.Service is required")
+	case cfg.Leaderboards == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "api: Config.Leaderboards is required")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -57,7 +64,7 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, medperf.Errorf(medperf.CodeNotFound, "no API route %s %s (see %s/openapi.json)", r.Method, r.URL.Path, Prefix))
 	})
-	return h
+	return h, nil
 }
 
 // ServeHTTP routes the request.
@@ -83,10 +90,10 @@ type Route struct {
 	Method, Path string
 }
 
-// Routes lists every route the handler serves, for documentation and tests.
-func (h *Handler) Routes() []Route {
+// Routes lists every route the API serves, for documentation and tests.
+func Routes() []Route {
 	var out []Route
-	for _, r := range h.routes() {
+	for _, r := range (&Handler{}).routes() {
 		out = append(out, Route{r.method, r.path})
 	}
 	return out

@@ -2,61 +2,19 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/wire"
 )
-
-// statusOf is the one table from error codes to HTTP statuses.
-var statusOf = map[medperf.Code]int{
-	medperf.CodeInvalid:      http.StatusBadRequest,
-	medperf.CodeUnauthorized: http.StatusUnauthorized,
-	medperf.CodeForbidden:    http.StatusForbidden,
-	medperf.CodeNotFound:     http.StatusNotFound,
-	medperf.CodeConflict:     http.StatusConflict,
-	medperf.CodeTooLarge:     http.StatusRequestEntityTooLarge,
-	medperf.CodeUnavailable:  http.StatusServiceUnavailable,
-	medperf.CodeCanceled:     http.StatusRequestTimeout,
-	medperf.CodeInternal:     http.StatusInternalServerError,
-}
-
-// Status returns the HTTP status of an error code.
-func Status(c medperf.Code) int {
-	if s, ok := statusOf[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// CodeOf returns the error code of an HTTP error status, the reverse of
-// Status; an unknown status gives CodeInternal.
-func CodeOf(status int) medperf.Code {
-	for c, s := range statusOf {
-		if s == status {
-			return c
-		}
-	}
-	return medperf.CodeInternal
-}
-
-// ErrorBody is the JSON of every error response.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail says what went wrong: a code of medperf.Codes, a message safe
-// to show, and the field at fault when there is one.
-type ErrorDetail struct {
-	Code    medperf.Code `json:"code"`
-	Message string       `json:"message"`
-	Field   string       `json:"field,omitempty"`
-}
 
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := medperf.ErrorCode(err)
-	detail := ErrorDetail{Code: code, Message: medperf.ErrorMessage(err)}
-	if e, ok := err.(*medperf.Error); ok {
+	detail := wire.ErrorDetail{Code: code, Message: medperf.ErrorMessage(err)}
+	var e *medperf.Error
+	if errors.As(err, &e) {
 		detail.Field = e.Field
 	}
 	if code == medperf.CodeInternal || code == medperf.CodeUnavailable {
@@ -67,11 +25,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if code == medperf.CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="medperf"`)
 	}
-	writeJSON(w, Status(code), ErrorBody{Error: detail})
+	writeJSON(w, wire.Status(code), wire.ErrorBody{Error: detail})
 }
 
 func causeOf(err error) string {
-	if e, ok := err.(*medperf.Error); ok && e.Err != nil {
+	var e *medperf.Error
+	if errors.As(err, &e) && e.Err != nil {
 		return e.Err.Error()
 	}
 	return ""

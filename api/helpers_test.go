@@ -7,14 +7,14 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/wire"
 )
 
 // response is what call returns: the status and the decoded error body.
 type response struct {
 	status int
 	body   []byte
-	err    api.ErrorDetail
+	err    wire.ErrorDetail
 }
 
 // call sends one request with token ("" for none) and body (nil for none;
@@ -51,7 +51,7 @@ func call(t testing.TB, method, url, token string, body any) response {
 	out := response{status: resp.StatusCode}
 	out.body, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode >= 400 {
-		var eb api.ErrorBody
+		var eb wire.ErrorBody
 		if err := json.Unmarshal(out.body, &eb); err != nil {
 			t.Fatalf("%s %s: error body is not the API's error JSON: %s", method, url, out.body)
 		}
@@ -73,7 +73,7 @@ func callWithType(t testing.TB, url, token, contentType string, body []byte) res
 	defer resp.Body.Close()
 	out := response{status: resp.StatusCode}
 	out.body, _ = io.ReadAll(resp.Body)
-	var eb api.ErrorBody
+	var eb wire.ErrorBody
 	json.Unmarshal(out.body, &eb)
 	out.err = eb.Error
 	return out

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 
@@ -41,18 +40,6 @@ func (q *query) format() string {
 	return q.str("format", func(s string) bool { return s == "json" || s == "csv" })
 }
 
-// leaderboardSource returns l, or svc when l is nil and svc computes
-// leaderboards (the store does).
-func leaderboardSource(svc medperf.Service, l medperf.LeaderboardService) (medperf.LeaderboardService, error) {
-	if l != nil {
-		return l, nil
-	}
-	if l, ok := svc.(medperf.LeaderboardService); ok {
-		return l, nil
-	}
-	return nil, medperf.Errorf(medperf.CodeUnavailable, "this server does not compute leaderboards")
-}
-
 func (h *Handler) leaderboard(r *http.Request) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -63,7 +50,7 @@ func (h *Handler) leaderboard(r *http.Request) (int, any, error) {
 	if q.err != nil {
 		return 0, nil, q.err
 	}
-	lb, err := Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, id, metric)
+	lb, err := h.cfg.Leaderboards.Leaderboard(r.Context(), id, metric)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -73,78 +60,10 @@ func (h *Handler) leaderboard(r *http.Request) (int, any, error) {
 	return http.StatusOK, lb, nil
 }
 
-// Leaderboard returns the caller's leaderboard of a benchmark (see
-// medperf.LeaderboardScope), from l, or from svc when l is nil and svc
-// implements medperf.LeaderboardService. The dashboard uses it too.
-func Leaderboard(ctx context.Context, svc medperf.Service, l medperf.LeaderboardService, benchmarkID int64, metric string) (*leaderboard.Leaderboard, error) {
-	src, err := leaderboardSource(svc, l)
-	if err != nil {
-		return nil, err
-	}
-	data, err := src.LeaderboardData(ctx, benchmarkID)
-	if err != nil {
-		return nil, err
-	}
-	return leaderboard.FromData(data, metric)
-}
-
-// ExportResults returns every result matching f that the caller may see,
-// with the names of their models and datasets, for a CSV export.
-func ExportResults(ctx context.Context, svc medperf.Service, f medperf.ResultFilter) ([]leaderboard.Result, error) {
-	models, datasets := map[int64]leaderboard.Entity{}, map[int64]leaderboard.Entity{}
-	var out []leaderboard.Result
-	f.Page = medperf.Page{Limit: medperf.MaxPageSize}
-	for {
-		page, err := svc.ListResults(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page.Items {
-			m, err := entityName(models, r.ModelID, func(id int64) (string, error) {
-				c, err := svc.GetContainer(ctx, id)
-				if err != nil {
-					return "", err
-				}
-				return c.Name, nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			d, err := entityName(datasets, r.DatasetID, func(id int64) (string, error) {
-				ds, err := svc.GetDataset(ctx, id)
-				if err != nil {
-					return "", err
-				}
-				return ds.Name, nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, leaderboard.ResultOf(r, m, d))
-		}
-		f.Offset += len(page.Items)
-		if len(page.Items) == 0 || f.Offset >= page.Total {
-			return out, nil
-		}
-	}
-}
-
-func entityName(cache map[int64]leaderboard.Entity, id int64, name func(int64) (string, error)) (leaderboard.Entity, error) {
-	if e, ok := cache[id]; ok {
-		return e, nil
-	}
-	n, err := name(id)
-	if err != nil {
-		return leaderboard.Entity{}, err
-	}
-	cache[id] = leaderboard.Entity{ID: id, Name: n}
-	return cache[id], nil
-}
-
 // resultsCSV answers a results list asked for with format=csv: every
 // matching result, not one page.
 func (h *Handler) resultsCSV(r *http.Request, f medperf.ResultFilter) (int, any, error) {
-	results, err := ExportResults(r.Context(), h.cfg.Service, f)
+	results, err := h.cfg.Leaderboards.Results(r.Context(), f)
 	if err != nil {
 		return 0, nil, err
 	}

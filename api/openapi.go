@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
+	"github.com/medperf/medperf/wire"
 )
 
 // operation documents one route for the OpenAPI document.
@@ -94,7 +95,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 // Document returns the OpenAPI 3 document of the API.
 func Document(version string) map[string]any {
-	schemas := map[string]any{"Error": schemaOf(reflect.TypeOf(ErrorBody{}), nil)}
+	schemas := map[string]any{"Error": schemaOf(reflect.TypeOf(wire.ErrorBody{}), nil)}
 	paths := map[string]map[string]any{}
 	for k, op := range operations {
 		method, path, _ := strings.Cut(k, " ")

@@ -29,12 +29,12 @@ func newServerCmd(e *env) *cobra.Command {
 		Args: cobra.NoArgs,
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.Addr, "addr", "127.0.0.1:8000", "address to listen on (env MEDPERF_ADDR)")
+	fl.StringVar(&f.Addr, "addr", config.DefaultServerAddr, "address to listen on (env MEDPERF_ADDR)")
 	fl.StringVar(&f.DataDir, "data-dir", "", "data directory (default $MEDPERF_HOME/server; env MEDPERF_DATA_DIR)")
 	fl.StringVar(&f.DB, "db", "", "SQLite file or postgres:// URL (default <data-dir>/registry.db; env MEDPERF_DB)")
 	fl.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate PEM file (env MEDPERF_TLS_CERT)")
 	fl.StringVar(&f.TLSKey, "tls-key", "", "TLS private key PEM file (env MEDPERF_TLS_KEY)")
-	fl.StringVar(&f.AdminEmail, "admin-email", "admin@localhost", "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
+	fl.StringVar(&f.AdminEmail, "admin-email", config.DefaultAdminEmail, "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
 	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -67,10 +67,8 @@ func newLogger(e *env, format string) (*slog.Logger, error) {
 func runServer(e *env, cfg config.Server, logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s, err := server.Open(ctx, server.Config{
-		Addr: cfg.Addr, DataDir: cfg.DataDir, DB: cfg.DB, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey,
-		AdminEmail: cfg.AdminEmail, AdminToken: cfg.AdminToken, Logger: logger, Version: buildVersion().Version,
-	})
+	cfg.Logger, cfg.Version = logger, buildVersion().Version
+	s, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

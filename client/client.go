@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/wire"
 )
 
 // Client calls one registry server with one token. Its methods are safe for
@@ -47,15 +48,6 @@ func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
 
 // URL returns the server's base URL.
 func (c *Client) URL() string { return c.base.String() }
-
-// errorBody is the server's error JSON.
-type errorBody struct {
-	Error struct {
-		Code    medperf.Code `json:"code"`
-		Message string       `json:"message"`
-		Field   string       `json:"field"`
-	} `json:"error"`
-}
 
 // do sends a request to the API path (under /api/v1) and decodes the JSON
 // answer into out (when not nil; a *[]byte receives the body as is, for
@@ -110,41 +102,20 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	return resp.StatusCode, nil
 }
 
-// responseError rebuilds the server's error, or one from the status when the
-// body is not the API's error JSON (e.g. a proxy's page).
+// responseError rebuilds the server's error (the body package wire
+// describes), or one from the status when the body is not the API's error
+// JSON (e.g. a proxy's page).
 func responseError(status int, raw []byte) error {
-	var eb errorBody
-	if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" && knownCode(eb.Error.Code) {
+	var eb wire.ErrorBody
+	if json.Unmarshal(raw, &eb) == nil && wire.Known(eb.Error.Code) {
 		msg := eb.Error.Message
 		if eb.Error.Field != "" {
 			msg = strings.TrimPrefix(msg, eb.Error.Field+": ")
 		}
 		return &medperf.Error{Code: eb.Error.Code, Message: msg, Field: eb.Error.Field}
 	}
-	code := codeOfStatus[status]
-	if code == "" {
-		code = medperf.CodeInternal
-	}
-	return &medperf.Error{Code: code, Message: fmt.Sprintf("the server answered %d %s", status, http.StatusText(status)),
+	return &medperf.Error{Code: wire.CodeOf(status), Message: fmt.Sprintf("the server answered %d %s", status, http.StatusText(status)),
 		Err: errors.New(string(raw))}
-}
-
-func knownCode(c medperf.Code) bool {
-	for _, k := range medperf.Codes {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
-
-// codeOfStatus reads a status without an error body (the server always
-// sends one; proxies may not).
-var codeOfStatus = map[int]medperf.Code{
-	400: medperf.CodeInvalid, 401: medperf.CodeUnauthorized, 403: medperf.CodeForbidden,
-	404: medperf.CodeNotFound, 409: medperf.CodeConflict, 413: medperf.CodeTooLarge,
-	502: medperf.CodeUnavailable, 503: medperf.CodeUnavailable, 504: medperf.CodeUnavailable,
-	408: medperf.CodeCanceled,
 }
 
 func get[T any](ctx context.Context, c *Client, path string, q url.Values) (T, error) {

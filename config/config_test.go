@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/medperf/medperf"
@@ -22,7 +23,7 @@ func TestServerPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Server{Addr: "0.0.0.0:9000", DataDir: filepath.Join(home, "server"), DB: "/env.db", AdminEmail: "flag@x.org", AdminToken: "tok"}
-	if s != want {
+	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got %+v\nwant %+v", s, want)
 	}
 	t.Run("a flag given empty still wins", func(t *testing.T) {

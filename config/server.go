@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -12,27 +14,91 @@ import (
 	"github.com/medperf/medperf"
 )
 
-// Server is the configuration of `medperf server`.
+// The defaults of the server's settings, in one place: LoadServer, the
+// flags of `medperf server` and Server.WithDefaults all read them.
+const (
+	// DefaultServerAddr is where the server listens: loopback only, so a
+	// server started without thought is not reachable from the network.
+	DefaultServerAddr = "127.0.0.1:8000"
+	// DefaultAdminEmail is the email of the admin created on an empty
+	// database.
+	DefaultAdminEmail = "admin@localhost"
+	// DefaultDBFile is the SQLite file, in the data directory, used when
+	// no database is given.
+	DefaultDBFile = "registry.db"
+)
+
+// Server is the configuration of the registry server: the one type that
+// `medperf server` (through LoadServer), `medperf demo` and tests give to
+// server.Open (server.Config is this type). Empty fields take the defaults
+// WithDefaults gives them. The first fields are the user's settings, read
+// from the file, the environment and the flags (see LoadServer and
+// docs/server.md); the fields after AdminToken are set by the program that
+// embeds the server and are never read from a file.
 type Server struct {
-	// Addr is the listen address. Default 127.0.0.1:8000; env MEDPERF_ADDR;
-	// flag --addr; file key addr.
+	// Addr is the TCP address to listen on, host:port; ":0" or
+	// "127.0.0.1:0" picks a free port. Default DefaultServerAddr; env
+	// MEDPERF_ADDR; flag --addr; file key addr.
 	Addr string `yaml:"addr"`
-	// DataDir holds the SQLite file and admin.token. Default
-	// $MEDPERF_HOME/server; env MEDPERF_DATA_DIR; flag --data-dir.
+	// DataDir is the directory holding the SQLite database and
+	// admin.token, created with mode 0700. Required by server.Open;
+	// LoadServer defaults it to $MEDPERF_HOME/server. Env
+	// MEDPERF_DATA_DIR; flag --data-dir; file key data_dir.
 	DataDir string `yaml:"data_dir"`
-	// DB is a SQLite path or a postgres:// URL. Default
-	// <data-dir>/registry.db; env MEDPERF_DB; flag --db.
+	// DB is a SQLite file path or a postgres:// URL. Default
+	// <DataDir>/registry.db (DefaultDBFile); env MEDPERF_DB; flag --db;
+	// file key db.
 	DB string `yaml:"db"`
-	// TLSCert and TLSKey are PEM files (both or neither). Env
-	// MEDPERF_TLS_CERT, MEDPERF_TLS_KEY; flags --tls-cert, --tls-key.
+	// TLSCert and TLSKey are PEM files, both or neither; with them the
+	// server speaks HTTPS. Env MEDPERF_TLS_CERT, MEDPERF_TLS_KEY; flags
+	// --tls-cert, --tls-key; file keys tls_cert, tls_key.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
-	// AdminEmail is the first admin's email. Default admin@localhost; env
-	// MEDPERF_ADMIN_EMAIL; flag --admin-email.
+	// AdminEmail is the email of the admin created on an empty database.
+	// Default DefaultAdminEmail; env MEDPERF_ADMIN_EMAIL; flag
+	// --admin-email; file key admin_email.
 	AdminEmail string `yaml:"admin_email"`
-	// AdminToken is the first admin's token, from MEDPERF_ADMIN_TOKEN only
-	// (never from a file or a flag, which other users could read).
+	// AdminToken, when set, is the first admin's token instead of a fresh
+	// one, and no admin.token file is written. From MEDPERF_ADMIN_TOKEN
+	// only (never from a file or a flag, which other users could read).
 	AdminToken string `yaml:"-"`
+
+	// Logger receives structured logs. Default: text logs on stderr.
+	Logger *slog.Logger `yaml:"-"`
+	// Version is what GET /api/v1/version reports.
+	Version string `yaml:"-"`
+	// MaxBodyBytes limits request bodies, in bytes. 0 means the API's
+	// default, 1 MiB (api.DefaultMaxBodyBytes).
+	MaxBodyBytes int64 `yaml:"-"`
+	// Root, when set, builds the handler served at "/" instead of the
+	// dashboard of package web, over the same service as the API (the
+	// demo's player page uses it).
+	Root func(svc medperf.Service) http.Handler `yaml:"-"`
+}
+
+// WithDefaults returns s with every empty field that has a default set to
+// it, or a CodeInvalid error naming the field at fault: DataDir is
+// required, and TLSCert and TLSKey go together.
+func (s Server) WithDefaults() (Server, error) {
+	if s.DataDir == "" {
+		return s, medperf.FieldError("data-dir", "is required")
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return s, medperf.FieldError("tls-key", "--tls-cert and --tls-key go together: give both or neither")
+	}
+	if s.Addr == "" {
+		s.Addr = DefaultServerAddr
+	}
+	if s.DB == "" {
+		s.DB = filepath.Join(s.DataDir, DefaultDBFile)
+	}
+	if s.AdminEmail == "" {
+		s.AdminEmail = DefaultAdminEmail
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return s, nil
 }
 
 // ServerFile is the server's configuration file in the home directory.
@@ -47,7 +113,12 @@ type ServerFlags struct {
 	ConfigFile string
 }
 
-// LoadServer resolves the server's configuration.
+// LoadServer resolves the user's settings of the server (the fields of
+// Server up to AdminToken) with the precedence defaults < file (<home>/
+// server.yaml, or flags.ConfigFile, which must then exist) < MEDPERF_*
+// environment < flags. The program's fields are left empty, and so is DB
+// unless given (Server.WithDefaults fills it from DataDir). A file that
+// cannot be read or holds an unknown key is CodeInvalid on "config".
 func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 	home, err := Home(getenv)
 	if err != nil {
@@ -63,12 +134,12 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 	}
 	var s Server
 	resolve(getenv, []setting{
-		{&s.Addr, "127.0.0.1:8000", file.Addr, "MEDPERF_ADDR", flags.Addr, flags.Set["addr"]},
+		{&s.Addr, DefaultServerAddr, file.Addr, "MEDPERF_ADDR", flags.Addr, flags.Set["addr"]},
 		{&s.DataDir, filepath.Join(home, "server"), file.DataDir, "MEDPERF_DATA_DIR", flags.DataDir, flags.Set["data-dir"]},
 		{&s.DB, "", file.DB, "MEDPERF_DB", flags.DB, flags.Set["db"]},
 		{&s.TLSCert, "", file.TLSCert, "MEDPERF_TLS_CERT", flags.TLSCert, flags.Set["tls-cert"]},
 		{&s.TLSKey, "", file.TLSKey, "MEDPERF_TLS_KEY", flags.TLSKey, flags.Set["tls-key"]},
-		{&s.AdminEmail, "admin@localhost", file.AdminEmail, "MEDPERF_ADMIN_EMAIL", flags.AdminEmail, flags.Set["admin-email"]},
+		{&s.AdminEmail, DefaultAdminEmail, file.AdminEmail, "MEDPERF_ADMIN_EMAIL", flags.AdminEmail, flags.Set["admin-email"]},
 		{&s.AdminToken, "", "", "MEDPERF_ADMIN_TOKEN", "", false},
 	})
 	return s, nil

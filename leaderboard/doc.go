@@ -4,7 +4,12 @@
 // rank across datasets and the number of sites, with rows sorted by the
 // primary metric. It also writes results and leaderboards as CSV.
 //
-// Everything here is a pure function over results the caller has already
-// filtered by what the viewer may see; nothing here reads a store or checks
-// a permission. Package chart draws leaderboards as SVG.
+// It owns the whole leaderboard job: Service fetches a caller's data from
+// the store (medperf.LeaderboardService, the narrow interface the store
+// implements, already filtered by what the caller may see) and builds the
+// leaderboard, its published form and its exports; the API and the
+// dashboard both call it and never each other. Build, Published, ByMetric
+// and the CSV writers are pure functions: nothing but Service reads a
+// store, and nothing here checks a permission. Package chart draws
+// leaderboards as SVG.
 package leaderboard

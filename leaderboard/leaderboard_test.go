@@ -1,7 +1,9 @@
 package leaderboard_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -409,5 +411,52 @@ func TestPublishedKeepsOnlyAggregates(t *testing.T) {
 	b, err := json.Marshal(pub)
 	if err != nil || strings.Contains(string(b), "hospital") {
 		t.Errorf("published JSON names a dataset (%v): %s", err, b)
+	}
+}
+
+func TestByMetricEqualsBuildingForThatMetric(t *testing.T) {
+	opts := leaderboard.Options{Models: []leaderboard.Entity{modelD}}
+	free := []leaderboard.Result{
+		result(1, modelC, site1, map[string]float64{"b": 1, "a": 2, "n_cases": 5}),
+		result(2, modelA, site1, map[string]float64{"a": 3}),
+	}
+	for _, tt := range []struct {
+		name    string
+		decl    medperf.MetricSet
+		results []leaderboard.Result
+	}{
+		{"declared metrics", declared, handMade()},
+		{"free-form metrics", medperf.MetricSet{}, free},
+		{"no results", declared, nil},
+	} {
+		full := MustBuild(t, tt.decl, tt.results, opts)
+		before, _ := json.Marshal(full)
+		for _, b := range full.Boards {
+			t.Run(tt.name+": "+b.Metric, func(t *testing.T) {
+				want := MustBuild(t, tt.decl, tt.results, leaderboard.Options{Models: opts.Models, Metric: b.Metric})
+				got, err := full.ByMetric(b.Metric)
+				if err != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("ByMetric(%s) = %+v, %v\nwant %+v", b.Metric, got, err, want)
+				}
+				gotPub, err := full.Published().ByMetric(b.Metric)
+				if err != nil || !reflect.DeepEqual(gotPub, want.Published()) {
+					t.Fatalf("Published().ByMetric(%s) = %+v, %v\nwant %+v", b.Metric, gotPub, err, want.Published())
+				}
+			})
+		}
+		if after, _ := json.Marshal(full); !bytes.Equal(before, after) {
+			t.Errorf("%s: ByMetric changed the leaderboard it was called on", tt.name)
+		}
+	}
+}
+
+func TestByMetricRefusesAnUnknownMetric(t *testing.T) {
+	full := MustBuild(t, declared, handMade(), leaderboard.Options{})
+	for _, lb := range []*leaderboard.Leaderboard{full, full.Published()} {
+		_, err := lb.ByMetric("dice")
+		var e *medperf.Error
+		if !errors.As(err, &e) || e.Code != medperf.CodeInvalid || e.Field != "metric" {
+			t.Errorf("error %v, want CodeInvalid on metric", err)
+		}
 	}
 }

@@ -39,7 +39,9 @@ func (lb *Leaderboard) sortRows(metric string) {
 	lb.Models = permute(lb.Models, order)
 	for i := range lb.Boards {
 		b := &lb.Boards[i]
-		b.Cells = permute(b.Cells, order)
+		if len(b.Cells) == len(order) { // a published leaderboard has no cells
+			b.Cells = permute(b.Cells, order)
+		}
 		b.Rows = permute(b.Rows, order)
 		for p := range b.Rows {
 			b.Rows[p].Position = p + 1
@@ -80,4 +82,28 @@ func permute[T any](s []T, order []int) []T {
 		out[i] = s[o]
 	}
 	return out
+}
+
+// ByMetric returns the leaderboard holding only metric's board, with rows
+// sorted by it: what Build gives with Options.Metric, and for a published
+// leaderboard what Published gives of that, re-sorted in memory from lb
+// without reading or computing anything again. lb is not changed. It fails
+// with CodeInvalid on "metric" when lb has no board of metric.
+func (lb *Leaderboard) ByMetric(metric string) (*Leaderboard, error) {
+	var board *Board
+	names := make([]medperf.MetricSpec, len(lb.Boards))
+	for i := range lb.Boards {
+		names[i] = medperf.MetricSpec{Name: lb.Boards[i].Metric}
+		if lb.Boards[i].Metric == metric {
+			board = &lb.Boards[i]
+		}
+	}
+	if board == nil {
+		return nil, medperf.FieldError("metric", "no metric %q in this leaderboard; metrics: %s", metric, specNames(names))
+	}
+	out := *lb
+	out.SortedBy = ""
+	out.Boards = []Board{*board}
+	out.sortRows(metric)
+	return &out, nil
 }

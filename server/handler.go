@@ -8,15 +8,27 @@ import (
 	"time"
 
 	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/web"
+	"github.com/medperf/medperf/wire"
 )
 
 // handler builds the mux: the API under /api/v1, operations endpoints, and
-// the dashboard at / (Config.Root, or package web); all behind the request middleware.
-func (s *Server) handler() http.Handler {
+// the dashboard at / (Config.Root, or package web); all behind the request
+// middleware. Every dependency of api and web is passed here, explicitly:
+// the store is the registry, the session keeper and the leaderboards' data.
+func (s *Server) handler() (http.Handler, error) {
+	boards, err := leaderboard.NewService(s.store, s.store)
+	if err != nil {
+		return nil, err
+	}
+	apiHandler, err := api.New(api.Config{Service: s.store, Leaderboards: boards, Logger: s.cfg.Logger,
+		Version: s.cfg.Version, MaxBodyBytes: s.cfg.MaxBodyBytes})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle(api.Prefix+"/", api.New(api.Config{Service: s.store, Logger: s.cfg.Logger,
-		Version: s.cfg.Version, MaxBodyBytes: s.cfg.MaxBodyBytes}))
+	mux.Handle(api.Prefix+"/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
@@ -32,9 +44,13 @@ func (s *Server) handler() http.Handler {
 	if s.cfg.Root != nil {
 		mux.Handle("/", s.cfg.Root(s.store))
 	} else {
-		mux.Handle("/", web.New(web.Config{Service: s.store, Logger: s.cfg.Logger}))
+		dashboard, err := web.New(web.Config{Service: s.store, Sessions: s.store, Leaderboards: boards, Logger: s.cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", dashboard)
 	}
-	return s.observe(mux)
+	return s.observe(mux), nil
 }
 
 func writeStatus(w http.ResponseWriter, status int, msg string) {
@@ -73,7 +89,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(wire.RequestIDHeader, id)
 		info := &api.RequestInfo{ID: id}
 		r = r.WithContext(api.WithRequestInfo(r.Context(), info))
 		rec := &statusRecorder{ResponseWriter: w}

@@ -18,37 +18,15 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/config"
 	"github.com/medperf/medperf/sqldb"
 )
 
-// Config configures a Server. Zero fields take the documented defaults.
-type Config struct {
-	// Addr is the TCP address to listen on; ":0" or "127.0.0.1:0" picks a
-	// free port. Default "127.0.0.1:8000".
-	Addr string
-	// DataDir holds the SQLite database and admin.token. Required.
-	DataDir string
-	// DB is a SQLite file path or a postgres:// URL. Default
-	// <DataDir>/registry.db.
-	DB string
-	// TLSCert and TLSKey are PEM files; with both, the server speaks HTTPS.
-	TLSCert, TLSKey string
-	// AdminEmail is the email of the admin created on an empty database.
-	// Default "admin@localhost".
-	AdminEmail string
-	// AdminToken, when set, is the admin's token instead of a fresh one (and
-	// no admin.token file is written). From MEDPERF_ADMIN_TOKEN.
-	AdminToken string
-	// Logger receives structured logs. Default: text logs on stderr.
-	Logger *slog.Logger
-	// Version is reported by GET /api/v1/version.
-	Version string
-	// MaxBodyBytes limits request bodies. Default 1 MiB (api.DefaultMaxBodyBytes).
-	MaxBodyBytes int64
-	// Root, when set, builds the handler served at "/" instead of the
-	// dashboard of package web, over the same service as the API.
-	Root func(svc medperf.Service) http.Handler
-}
+// Config configures a Server: it is config.Server, the one server
+// configuration type, whose fields document their units and defaults and
+// whose WithDefaults is the one place those defaults are applied.
+// `medperf server`, `medperf demo` and tests all fill it.
+type Config = config.Server
 
 // AdminTokenFile is the name, in the data directory, of the file holding the
 // first admin's token.
@@ -67,7 +45,8 @@ type Server struct {
 
 // Open opens the store, bootstraps the admin, and starts serving.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
-	if err := cfg.defaults(); err != nil {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -89,28 +68,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	go s.serve()
 	cfg.Logger.Info("medperf server listening", "url", s.URL(), "db", store.Dialect())
 	return s, nil
-}
-
-func (c *Config) defaults() error {
-	if c.DataDir == "" {
-		return medperf.FieldError("data-dir", "is required")
-	}
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8000"
-	}
-	if c.DB == "" {
-		c.DB = filepath.Join(c.DataDir, "registry.db")
-	}
-	if c.AdminEmail == "" {
-		c.AdminEmail = "admin@localhost"
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return medperf.FieldError("tls-key", "--tls-cert and --tls-key go together: give both or neither")
-	}
-	return nil
 }
 
 // bootstrap creates the admin on an empty database and writes its token.
@@ -149,9 +106,14 @@ func (s *Server) listen() error {
 		s.cfg.Logger.Warn("serving plain HTTP on a non-loopback address: tokens cross the network in clear; use --tls-cert and --tls-key or a TLS proxy",
 			"addr", ln.Addr().String())
 	}
+	handler, err := s.handler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	s.http = &http.Server{
-		Handler:           s.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -7,9 +7,13 @@ import (
 	"github.com/medperf/medperf"
 )
 
-// LeaderboardData implements medperf.LeaderboardService. It reads in one
+// LeaderboardData implements medperf.LeaderboardService, the whole
+// interface between the store and package leaderboard (which builds,
+// publishes and exports leaderboards from it). It reads in one
 // transaction-free pass: the benchmark, the results of the caller's scope
-// and, for ScopeAll, the approved participants.
+// (visibleTo for ScopeVisible, so the result rule holds here too) and, for
+// ScopeAll, the approved participants. How it reads them is free to change
+// (precomputed tables, caching) as long as the contract holds.
 func (d *DB) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.LeaderboardData, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {

@@ -78,25 +78,20 @@ func (h *Handler) benchmark(r *http.Request, s *medperf.Session) (*result, error
 // with the benchmark (status: only those with it, when set).
 func (h *Handler) participants(r *http.Request, id int64, n *names, status medperf.ApprovalStatus) (datasets, models []participant, err error) {
 	for _, kind := range []medperf.ComponentKind{medperf.KindDataset, medperf.KindModel} {
-		f := medperf.AssociationFilter{BenchmarkID: id, Kind: kind, ApprovalStatus: status, Page: medperf.Page{Limit: medperf.MaxPageSize}}
-		for {
-			list, err := h.cfg.Service.ListAssociations(r.Context(), f)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, a := range list.Items {
-				p := participant{Association: a, Name: n.Component(a)}
-				if kind == medperf.KindDataset {
-					p.Link = fmt.Sprintf("/datasets/%d", a.ComponentID)
-					datasets = append(datasets, p)
-				} else {
-					p.Link = fmt.Sprintf("/containers/%d", a.ComponentID)
-					models = append(models, p)
-				}
-			}
-			f.Offset += len(list.Items)
-			if len(list.Items) == 0 || f.Offset >= list.Total {
-				break
+		all, err := medperf.AllPages(func(p medperf.Page) (*medperf.List[medperf.Association], error) {
+			return h.cfg.Service.ListAssociations(r.Context(), medperf.AssociationFilter{BenchmarkID: id, Kind: kind, ApprovalStatus: status, Page: p})
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range all {
+			p := participant{Association: a, Name: n.Component(a)}
+			if kind == medperf.KindDataset {
+				p.Link = fmt.Sprintf("/datasets/%d", a.ComponentID)
+				datasets = append(datasets, p)
+			} else {
+				p.Link = fmt.Sprintf("/containers/%d", a.ComponentID)
+				models = append(models, p)
 			}
 		}
 	}

@@ -4,14 +4,17 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/medperftest"
 	"github.com/medperf/medperf/web"
 )
@@ -93,7 +96,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		check(t, ts.URL(), nil, false)
 	})
 	t.Run("under TLS the cookie is also Secure", func(t *testing.T) {
-		tlsServer := httptest.NewTLSServer(web.New(web.Config{Service: ts.Store()}))
+		tlsServer := httptest.NewTLSServer(MustDashboard(t, ts, nil))
 		defer tlsServer.Close()
 		c := tlsServer.Client()
 		c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
@@ -326,4 +329,68 @@ func MustScoredWorld(t *testing.T, ts *medperftest.TestServer) *medperftest.Worl
 		}
 	}
 	return w
+}
+
+func TestChoosingAMetricReadsTheLeaderboardOnce(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := MustScoredWorld(t, ts)
+	st := ts.Store().(store)
+	data := &countingData{LeaderboardService: st}
+	dashboard := httptest.NewServer(MustDashboard(t, ts, data))
+	defer dashboard.Close()
+	b := newBrowser(t, dashboard.URL)
+	b.MustSignIn(w.BenchmarkOwner.Token)
+	path := fmt.Sprintf("/benchmarks/%d/leaderboard", w.Benchmark.ID)
+	for _, tt := range []struct {
+		name, query string
+	}{
+		{"the default metric", ""},
+		{"the primary metric chosen", "?metric=dice"},
+		{"another metric chosen", "?metric=hd95"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data.calls.Store(0)
+			p := b.get(path + tt.query)
+			if p.status != 200 {
+				t.Fatalf("status %d: %s", p.status, p.body)
+			}
+			if n := data.calls.Load(); n != 1 {
+				t.Errorf("the page read the leaderboard's data %d times, want once", n)
+			}
+		})
+	}
+	t.Run("the chosen metric's board is the one shown", func(t *testing.T) {
+		p := b.get(path + "?metric=hd95")
+		// hd95 is 10 × (1 − dice): 1 and 3, give or take a rounding.
+		for _, v := range regexp.MustCompile(`data-value="([^"]*)"`).FindAllStringSubmatch(p.body, -1) {
+			f, err := strconv.ParseFloat(v[1], 64)
+			if err != nil || (math.Abs(f-1) > 1e-9 && math.Abs(f-3) > 1e-9) {
+				t.Errorf("a chart shows %s, not an hd95 value", v[1])
+			}
+		}
+		if strings.Contains(p.body, `data-value="0.9"`) || strings.Contains(p.body, `data-value="0.7"`) {
+			t.Error("the page shows the dice board when hd95 was chosen")
+		}
+	})
+}
+
+func TestNewRefusesMissingDependencies(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	st := ts.Store().(store)
+	boards := medperftest.Must[*leaderboard.Service](t)(leaderboard.NewService(st, st))
+	for _, tt := range []struct {
+		name string
+		cfg  web.Config
+	}{
+		{"without a service", web.Config{Sessions: st, Leaderboards: boards}},
+		{"without sessions", web.Config{Service: st, Leaderboards: boards}},
+		{"without leaderboards", web.Config{Service: st, Sessions: st}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := web.New(tt.cfg)
+			if h != nil || medperf.ErrorCode(err) != medperf.CodeInternal {
+				t.Errorf("New = %v, %v; want a CodeInternal error", h, err)
+			}
+		})
+	}
 }

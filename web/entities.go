@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/api"
 	"github.com/medperf/medperf/leaderboard"
 )
 
@@ -158,7 +157,7 @@ func (h *Handler) resultsCSV(r *http.Request, _ *medperf.Session) (*result, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := api.ExportResults(r.Context(), h.cfg.Service, medperf.ResultFilter{BenchmarkID: bid})
+	rows, err := h.cfg.Leaderboards.Results(r.Context(), medperf.ResultFilter{BenchmarkID: bid})
 	if err != nil {
 		return nil, err
 	}

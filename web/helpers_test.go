@@ -8,10 +8,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/medperftest"
+	"github.com/medperf/medperf/web"
 )
 
 var ctx = context.Background()
@@ -107,4 +110,39 @@ func latestStatus(tb testing.TB, w *medperftest.World) medperf.ApprovalStatus {
 	tb.Helper()
 	h := medperftest.Must[[]medperf.Association](tb)(w.Admin.AssociationHistory(ctx, w.Benchmark.ID, medperf.KindDataset, w.Dataset.ID))
 	return h[len(h)-1].ApprovalStatus
+}
+
+// store is what a test server's store is to the dashboard: the registry,
+// the session keeper and the source of leaderboard data.
+type store interface {
+	medperf.Service
+	medperf.SessionService
+	medperf.LeaderboardService
+}
+
+// MustDashboard returns a dashboard over ts's store, as the server wires
+// it, but reading leaderboard data through data (nil: the store itself).
+func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data medperf.LeaderboardService) *web.Handler {
+	tb.Helper()
+	st, ok := ts.Store().(store)
+	if !ok {
+		tb.Fatalf("the test server's store %T keeps no sessions or leaderboards", ts.Store())
+	}
+	if data == nil {
+		data = st
+	}
+	boards := medperftest.Must[*leaderboard.Service](tb)(leaderboard.NewService(data, st))
+	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards}))
+}
+
+// countingData counts the reads of leaderboard data, to catch a page that
+// builds a leaderboard twice.
+type countingData struct {
+	medperf.LeaderboardService
+	calls atomic.Int64
+}
+
+func (c *countingData) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.LeaderboardData, error) {
+	c.calls.Add(1)
+	return c.LeaderboardService.LeaderboardData(ctx, benchmarkID)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/api"
 	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/leaderboard/chart"
 )
@@ -33,7 +32,7 @@ func (h *Handler) leaderboard(r *http.Request, s *medperf.Session) (*result, err
 	if err := onlyQuery(r, "metric", "notice"); err != nil {
 		return nil, err
 	}
-	lb, err := api.Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, b.ID, "")
+	lb, err := h.cfg.Leaderboards.Leaderboard(r.Context(), b.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -45,20 +44,19 @@ func (h *Handler) leaderboard(r *http.Request, s *medperf.Session) (*result, err
 	if d.Metric == "" && len(d.Metrics) > 0 {
 		d.Metric = d.Metrics[0]
 	}
-	if d.Metric != "" {
-		if len(d.Metrics) == 0 || d.Metric != d.Metrics[0] {
-			// Rebuild sorted by the chosen metric, as the API does for
-			// ?metric= (the first board is already sorted by itself).
-			if lb, err = api.Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, b.ID, d.Metric); err != nil {
-				return nil, err
-			}
-		}
-		d.LB, d.Board = lb, &lb.Boards[0]
-		d.Rows = d.Board.Rows
-		if !d.Published && len(lb.Models) > 0 && len(lb.Datasets) > 0 {
-			if d.Heatmap, d.Spread, err = charts(lb, d.Metric); err != nil {
-				return nil, err
-			}
+	if d.Metric == "" {
+		return &result{template: "leaderboard", title: b.Name + ": leaderboard", data: d}, nil
+	}
+	// Keep the chosen metric's board, rows sorted by it, as the API does
+	// for ?metric=: re-sorted in memory, never read or built again.
+	if d.LB, err = lb.ByMetric(d.Metric); err != nil {
+		return nil, err
+	}
+	d.Board = &d.LB.Boards[0]
+	d.Rows = d.Board.Rows
+	if !d.Published && len(d.LB.Models) > 0 && len(d.LB.Datasets) > 0 {
+		if d.Heatmap, d.Spread, err = charts(d.LB, d.Metric); err != nil {
+			return nil, err
 		}
 	}
 	return &result{template: "leaderboard", title: b.Name + ": leaderboard", data: d}, nil
@@ -98,7 +96,7 @@ func (h *Handler) leaderboardCSV(r *http.Request, _ *medperf.Session) (*result, 
 	if err != nil {
 		return nil, err
 	}
-	lb, err := api.Leaderboard(r.Context(), h.cfg.Service, h.cfg.Leaderboards, id, r.URL.Query().Get("metric"))
+	lb, err := h.cfg.Leaderboards.Leaderboard(r.Context(), id, r.URL.Query().Get("metric"))
 	if err != nil {
 		return nil, err
 	}

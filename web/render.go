@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -13,7 +14,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/wire"
 )
 
 // funcs are the helpers templates may call.
@@ -115,8 +116,9 @@ var headings = map[medperf.Code]string{
 // (the API's table). Internal details are logged, never shown.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, s *medperf.Session, err error) {
 	code := medperf.ErrorCode(err)
-	d := errorData{Status: api.Status(code), Heading: headings[code], Message: medperf.ErrorMessage(err)}
-	if e, ok := err.(*medperf.Error); ok {
+	d := errorData{Status: wire.Status(code), Heading: headings[code], Message: medperf.ErrorMessage(err)}
+	var e *medperf.Error
+	if errors.As(err, &e) {
 		d.Field = e.Field
 	}
 	if d.Heading == "" {
@@ -124,7 +126,7 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, s *medperf
 	}
 	if code == medperf.CodeInternal || code == medperf.CodeUnavailable {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "dashboard request failed",
-			slog.String("request_id", api.RequestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("request_id", w.Header().Get(wire.RequestIDHeader)), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
 	v := view{Title: d.Heading, Data: d}
 	if s != nil {

@@ -86,7 +86,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, signInData{Next: next, Error: "The sign-in form expired or did not come from this site. Please try again."})
 		return
 	}
-	secret, _, err := h.sessions.CreateSession(r.Context(), strings.TrimSpace(r.PostForm.Get("token")), h.cfg.SessionTTL)
+	secret, _, err := h.cfg.Sessions.CreateSession(r.Context(), strings.TrimSpace(r.PostForm.Get("token")), h.cfg.SessionTTL)
 	if err != nil {
 		if medperf.ErrorCode(err) != medperf.CodeUnauthorized {
 			h.renderError(w, r, nil, err)
@@ -97,7 +97,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if old, err := r.Cookie(SessionCookie); err == nil {
 		// Signing in again replaces the browser's previous session.
-		h.sessions.DeleteSession(r.Context(), old.Value)
+		h.cfg.Sessions.DeleteSession(r.Context(), old.Value)
 	}
 	setCookie(w, r, SignInCookie, "", -1)
 	setCookie(w, r, SessionCookie, secret, int(h.cfg.SessionTTL.Seconds()))
@@ -109,7 +109,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) signOut(r *http.Request, s *medperf.Session) (*result, error) {
 	c, _ := r.Cookie(SessionCookie)
-	if err := h.sessions.DeleteSession(r.Context(), c.Value); err != nil {
+	if err := h.cfg.Sessions.DeleteSession(r.Context(), c.Value); err != nil {
 		return nil, err
 	}
 	return &result{redirect: "/signin", clearSession: true}, nil
@@ -182,7 +182,7 @@ func (h *Handler) session(r *http.Request) (*medperf.Session, error) {
 	if err != nil {
 		return nil, medperf.Errorf(medperf.CodeUnauthorized, "not signed in")
 	}
-	return h.sessions.GetSession(r.Context(), c.Value)
+	return h.cfg.Sessions.GetSession(r.Context(), c.Value)
 }
 
 // toSignIn sends an anonymous caller to the sign-in page, coming back to

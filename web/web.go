@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/leaderboard"
 )
 
 //go:embed templates/*.html
@@ -32,12 +33,10 @@ const DefaultSessionTTL = 12 * time.Hour
 type Config struct {
 	// Service is the registry. Required.
 	Service medperf.Service
-	// Sessions keeps sessions; nil means Service, which must then
-	// implement medperf.SessionService (the store does).
+	// Sessions keeps the dashboard's sessions (the store). Required.
 	Sessions medperf.SessionService
-	// Leaderboards computes leaderboards; nil means Service when it
-	// implements medperf.LeaderboardService.
-	Leaderboards medperf.LeaderboardService
+	// Leaderboards builds leaderboards and result exports. Required.
+	Leaderboards *leaderboard.Service
 	// Logger receives the details of internal errors; nil discards them.
 	Logger *slog.Logger
 	// SessionTTL is the lifetime of a session; 0 means DefaultSessionTTL.
@@ -46,17 +45,21 @@ type Config struct {
 
 // Handler serves the dashboard. Create it with New.
 type Handler struct {
-	cfg      Config
-	sessions medperf.SessionService
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
+	cfg   Config
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 }
 
-// New returns the dashboard for cfg. It panics when cfg.Service is nil or
-// no session service is available: that is a wiring mistake.
-func New(cfg Config) *Handler {
-	if cfg.Service == nil {
-		panic("web: Config.Service is required")
+// New returns the dashboard for cfg, or a CodeInternal error naming the
+// first required field that is missing (a wiring mistake).
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Service == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Service is required")
+	case cfg.Sessions == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Sessions is required")
+	case cfg.Leaderboards == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Leaderboards is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -64,16 +67,9 @@ func New(cfg Config) *Handler {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
-	h := &Handler{cfg: cfg, sessions: cfg.Sessions, mux: http.NewServeMux(), pages: parsePages()}
-	if h.sessions == nil {
-		s, ok := cfg.Service.(medperf.SessionService)
-		if !ok {
-			panic("web: Config.Sessions is required when Service keeps no sessions")
-		}
-		h.sessions = s
-	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: parsePages()}
 	h.routes()
-	return h
+	return h, nil
 }
 
 // ServeHTTP serves a dashboard request with the security headers set.

@@ -1,0 +1,99 @@
+package leaderboard
+
+import (
+	"context"
+
+	"github.com/medperf/medperf"
+)
+
+// Service builds the leaderboards and result exports a caller may see from
+// the registry's store. It is the one place that fetches a leaderboard's
+// data: the API and the dashboard both call it, with the caller in the
+// context, and never reach each other.
+type Service struct {
+	data     medperf.LeaderboardService
+	registry medperf.Service
+}
+
+// NewService returns the Service over data, which gives a leaderboard's
+// results already filtered by what the caller may see (the store), and
+// registry, which lists results and names their models and datasets for
+// exports. Both are required: a nil one is a CodeInternal error (a wiring
+// mistake).
+func NewService(data medperf.LeaderboardService, registry medperf.Service) (*Service, error) {
+	if data == nil || registry == nil {
+		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and the registry service")
+	}
+	return &Service{data: data, registry: registry}, nil
+}
+
+// Leaderboard returns the caller's leaderboard of a benchmark: every board
+// sorted by the primary metric when metric is empty, or only metric's board
+// sorted by it (CodeInvalid on "metric" when the leaderboard has no such
+// metric). What it holds depends on the caller's medperf.LeaderboardScope;
+// the store's codes pass through (CodeNotFound for an unknown benchmark,
+// CodeUnauthorized without a caller).
+func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
+	data, err := s.data.LeaderboardData(ctx, benchmarkID)
+	if err != nil {
+		return nil, err
+	}
+	return FromData(data, metric)
+}
+
+// Results returns every result matching f that the caller may see (f.Page
+// is ignored: all of them), with the names of their models and datasets,
+// for a CSV export (see WriteResultsCSV). Errors are those of the
+// registry's ListResults, GetContainer and GetDataset.
+func (s *Service) Results(ctx context.Context, f medperf.ResultFilter) ([]Result, error) {
+	all, err := medperf.AllPages(func(p medperf.Page) (*medperf.List[medperf.Result], error) {
+		f.Page = p
+		return s.registry.ListResults(ctx, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := names{models: map[int64]Entity{}, datasets: map[int64]Entity{}}
+	out := make([]Result, 0, len(all))
+	for _, r := range all {
+		m, err := n.lookup(n.models, r.ModelID, func(id int64) (string, error) {
+			c, err := s.registry.GetContainer(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return c.Name, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		d, err := n.lookup(n.datasets, r.DatasetID, func(id int64) (string, error) {
+			ds, err := s.registry.GetDataset(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return ds.Name, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ResultOf(r, m, d))
+	}
+	return out, nil
+}
+
+// names caches the names of models and datasets during one export.
+type names struct {
+	models, datasets map[int64]Entity
+}
+
+func (names) lookup(cache map[int64]Entity, id int64, name func(int64) (string, error)) (Entity, error) {
+	if e, ok := cache[id]; ok {
+		return e, nil
+	}
+	n, err := name(id)
+	if err != nil {
+		return Entity{}, err
+	}
+	cache[id] = Entity{ID: id, Name: n}
+	return cache[id], nil
+}
