@@ -8,7 +8,6 @@ import (
 	"github.com/medperf/medperf"
 )
 
-
 func TestResolveSiteAppliesFlagThenEnvironmentThenProfileThenDefault(t *testing.T) {
 	profile := Settings{Runtime: "podman", Memory: "2g", CPUs: 2, GPUs: "all", Timeouts: []string{"prepare=1h", "infer=1h"}}
 	env := map[string]string{RuntimeEnv: "apptainer", MemoryEnv: "1g", CPUsEnv: "1.5", GPUsEnv: "1", TimeoutEnv: "infer=2h, evaluate=3m"}
