@@ -98,6 +98,12 @@ func (w *world) terminateMidTask(t *testing.T, dc *client.Client, u *user, journ
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The demo cubes finish in milliseconds: a container still running a
+	// second later is the blocker's, so the signal lands mid-task.
+	time.Sleep(time.Second)
+	if !hasRunning(t, dc, cmd.Process.Pid) {
+		t.Fatalf("the task's container did not block under MEDPERF_MEMORY=%s\n%s", blockMemory, stderr.String())
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
