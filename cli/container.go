@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +74,7 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.logFile, "log", "", "log file (default: CACHE/logs/TASK-TIME.log)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "where downloads and extracted files are kept (default: the user cache directory + /medperf)")
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := interruptible(c)
 		defer stop()
 		return runTest(ctx, e, f)
 	}

@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -45,12 +41,9 @@ func addDemoPlay(e *env, c *cobra.Command) {
 		if o.Cases < 1 {
 			return medperf.FieldError("--cases", "must be between 1 and 50, not %d", o.Cases)
 		}
-		// SIGTERM too, so that a stopped --serve still removes its directory.
-		parent := c.Context()
-		if parent == nil {
-			parent = context.Background()
-		}
-		ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+		// main's context ends on SIGINT and SIGTERM alike, so that a stopped
+		// --serve still removes its directory.
+		ctx, stop := interruptible(c)
 		defer stop()
 		o.Verbose = verbose
 		if verbose || (*format == formatTable && isTerminal(e.stderr)) {

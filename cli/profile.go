@@ -7,7 +7,6 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/config"
-	"github.com/medperf/medperf/site"
 )
 
 // profileView is what profile ls and view print: never the token.
@@ -83,8 +82,7 @@ func checkSettings(s config.Settings) error {
 	default:
 		return medperf.FieldError("--runtime", "%q is not a runtime; use docker, podman, apptainer or local", s.Runtime)
 	}
-	f := &siteFlags{}
-	return f.apply(new(site.Options), config.Profile{Settings: s})
+	return s.Validate()
 }
 
 func newProfileCreateCmd(e *env) *cobra.Command {

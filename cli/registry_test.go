@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -151,8 +153,12 @@ func TestServerCommandStopsOnSIGTERM(t *testing.T) {
 	out := &syncBuffer{mu: make(chan struct{}, 1)}
 	errOut := &syncBuffer{mu: make(chan struct{}, 1)}
 	done := make(chan int, 1)
+	// As cmd/medperf's main does: the signal context is built outside the
+	// command, which installs no handler of its own.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	go func() {
-		done <- Run([]string{"server", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json"}, strings.NewReader(""), out, errOut)
+		done <- RunContext(ctx, []string{"server", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json"}, strings.NewReader(""), out, errOut)
 	}()
 	url := ""
 	re := regexp.MustCompile(`listening on (http://\S+)`)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -18,14 +19,29 @@ type env struct {
 }
 
 // Run runs the medperf command line given by args (without the program name)
-// and returns the process exit status.
+// and returns the process exit status. It is RunContext without a context
+// of its own: nothing but the command itself cancels it.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return RunContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// RunContext runs the medperf command line given by args under ctx, which
+// every command receives (cobra's Command.Context) and which is the only
+// thing that interrupts one: main cancels it on SIGINT and SIGTERM, and no
+// command installs a signal handler of its own. A command that fails after
+// ctx is done was interrupted: it says so, and how to continue when its work
+// is resumable, and exits with the status of CodeCanceled (130).
+func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
+	}
+	if ctx.Err() != nil {
+		reportInterrupted(stderr, cmd)
+		return exitCodes[medperf.CodeCanceled]
 	}
 	fmt.Fprintf(stderr, "medperf: %s\n", medperf.ErrorMessage(err))
 	if h := hint(err); h != "" {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +46,7 @@ func newServerCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return runServer(e, cfg, logger)
+		return runServer(cmd.Context(), e, cfg, logger)
 	}
 	return c
 }
@@ -63,10 +61,9 @@ func newLogger(e *env, format string) (*slog.Logger, error) {
 	return nil, medperf.FieldError("--log-format", "must be text or json, not %q", format)
 }
 
-// runServer serves until SIGINT or SIGTERM, then shuts down gracefully.
-func runServer(e *env, cfg config.Server, logger *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// runServer serves until ctx ends (main cancels it on SIGINT or SIGTERM),
+// then shuts down gracefully.
+func runServer(ctx context.Context, e *env, cfg config.Server, logger *slog.Logger) error {
 	cfg.Logger, cfg.Version = logger, buildVersion().Version
 	s, err := server.Open(ctx, cfg)
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/config"
@@ -21,8 +21,10 @@ import (
 )
 
 // siteFlags are the flags of every command that runs containers or sends
-// something: the runtime, its limits, -y.
+// something: the runtime, its limits, -y. Their values are resolved with the
+// environment and the profile by config.ResolveSite (see apply).
 type siteFlags struct {
+	flags    *pflag.FlagSet // to tell a flag given from its default
 	runtime  string
 	memory   string
 	cpus     float64
@@ -34,14 +36,14 @@ type siteFlags struct {
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
 func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
-	f := &siteFlags{runs: runs}
+	f := &siteFlags{runs: runs, flags: c.Flags()}
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask: confirm what is sent (it is still printed)")
 	if runs {
-		c.Flags().StringVar(&f.runtime, "runtime", "", "docker, podman, apptainer or local (default: the profile's, else docker)")
-		c.Flags().StringVar(&f.memory, "memory", "", "memory limit of each task, e.g. 8g (default: the profile's, else 3/4 of the machine)")
-		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: the profile's, else all)")
-		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: none)")
-		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: the profile's, else per task)")
+		c.Flags().StringVar(&f.runtime, "runtime", "", "docker, podman, apptainer or local (default: $MEDPERF_RUNTIME, the profile's, else docker)")
+		c.Flags().StringVar(&f.memory, "memory", "", "memory limit of each task, e.g. 8g (default: $MEDPERF_MEMORY, the profile's, else 3/4 of the machine)")
+		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: $MEDPERF_CPUS, the profile's, else all)")
+		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: $MEDPERF_GPUS, the profile's, else none)")
+		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: $MEDPERF_TIMEOUT, the profile's, else per task)")
 	}
 	return f
 }
@@ -73,10 +75,11 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	s.Confirm = e.confirmer(f.yes)
 	sess := &session{Site: s, profile: saved, close: func() {}}
 	if f.runs {
-		if err := f.apply(&s.Options, saved); err != nil {
+		runtime, err := f.apply(&s.Options, saved)
+		if err != nil {
 			return nil, err
 		}
-		rt, closer, err := newSiteRuntime(ctx, firstNonEmpty(f.runtime, saved.Runtime), home)
+		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +97,7 @@ func savedProfile(home, server string) config.Profile {
 	return p
 }
 
+// firstNonEmpty returns the first non-empty string of xs.
 func firstNonEmpty(xs ...string) string {
 	for _, x := range xs {
 		if x != "" {
@@ -103,38 +107,28 @@ func firstNonEmpty(xs ...string) string {
 	return ""
 }
 
-// apply resolves the limits: flags over the profile over the defaults.
-func (f *siteFlags) apply(o *site.Options, p config.Profile) error {
-	if m := firstNonEmpty(f.memory, p.Memory); m != "" {
-		n, err := cube.ParseSize(m)
-		if err != nil {
-			return medperf.FieldError("--memory", "%q is not a size (512m, 8g)", m)
+// settings resolves the site settings: the flags given, then the MEDPERF_*
+// environment, then the profile p, then the defaults (config.ResolveSite).
+func (f *siteFlags) settings(p config.Profile) (config.SiteSettings, error) {
+	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts, Set: map[string]bool{}}
+	if f.flags != nil {
+		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout"} {
+			sf.Set[name] = f.flags.Changed(name)
 		}
-		o.Limits.Memory = n
 	}
-	o.Limits.CPUs = f.cpus
-	if o.Limits.CPUs == 0 {
-		o.Limits.CPUs = p.CPUs
-	}
-	o.Limits.GPUs = firstNonEmpty(f.gpus, p.GPUs)
-	o.Timeouts = map[string]time.Duration{}
-	for _, kv := range append(append([]string{}, p.Timeouts...), f.timeouts...) {
-		task, d, err := parseTimeout(kv)
-		if err != nil {
-			return err
-		}
-		o.Timeouts[task] = d
-	}
-	return nil
+	return config.ResolveSite(os.Getenv, p.Settings, sf)
 }
 
-func parseTimeout(kv string) (string, time.Duration, error) {
-	task, v, ok := strings.Cut(kv, "=")
-	d, err := time.ParseDuration(v)
-	if !ok || task == "" || err != nil || d <= 0 {
-		return "", 0, medperf.FieldError("--timeout", "%q must be TASK=DURATION, e.g. infer=2h", kv)
+// apply resolves the settings into the limits and timeouts of o, and
+// returns the runtime's name ("" for Docker when an engine answers).
+func (f *siteFlags) apply(o *site.Options, p config.Profile) (string, error) {
+	s, err := f.settings(p)
+	if err != nil {
+		return "", err
 	}
-	return task, d, nil
+	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs = s.Memory, s.CPUs, s.GPUs
+	o.Timeouts = s.Timeouts
+	return s.Runtime, nil
 }
 
 // newSiteRuntime returns the runtime named, or Docker when none is named and

@@ -5,10 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/config"
@@ -17,30 +20,59 @@ import (
 )
 
 func TestLimitsFlagsWinOverTheProfile(t *testing.T) {
-	profile := config.Profile{Settings: config.Settings{Memory: "2g", CPUs: 1.5, GPUs: "all", Timeouts: []string{"infer=1h", "evaluate=2h"}}}
-	t.Run("the profile applies when no flag is given", func(t *testing.T) {
-		var o site.Options
-		if err := (&siteFlags{}).apply(&o, profile); err != nil {
+	for _, v := range []string{config.RuntimeEnv, config.MemoryEnv, config.CPUsEnv, config.GPUsEnv, config.TimeoutEnv} {
+		t.Setenv(v, "")
+	}
+	profile := config.Profile{Settings: config.Settings{Runtime: "local", Memory: "2g", CPUs: 1.5, GPUs: "all", Timeouts: []string{"infer=1h", "evaluate=2h"}}}
+	// parse runs a site command's flag parsing, as cobra does.
+	parse := func(t *testing.T, args ...string) *siteFlags {
+		t.Helper()
+		c := &cobra.Command{Use: "x"}
+		f := addSiteFlags(c, true)
+		if err := c.ParseFlags(args); err != nil {
 			t.Fatal(err)
 		}
-		if o.Limits.Memory != 2<<30 || o.Limits.CPUs != 1.5 || o.Limits.GPUs != "all" || o.Timeouts["infer"] != time.Hour || o.Timeouts["evaluate"] != 2*time.Hour {
-			t.Fatalf("%+v", o)
+		return f
+	}
+	t.Run("the profile applies when no flag is given", func(t *testing.T) {
+		var o site.Options
+		rt, err := parse(t).apply(&o, profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rt != "local" || o.Limits.Memory != 2<<30 || o.Limits.CPUs != 1.5 || o.Limits.GPUs != "all" || o.Timeouts["infer"] != time.Hour || o.Timeouts["evaluate"] != 2*time.Hour {
+			t.Fatalf("%s %+v", rt, o)
 		}
 	})
 	t.Run("flags win", func(t *testing.T) {
 		var o site.Options
-		f := &siteFlags{memory: "512m", cpus: 1, gpus: "1", timeouts: []string{"infer=5m"}}
-		if err := f.apply(&o, profile); err != nil {
+		rt, err := parse(t, "--runtime", "docker", "--memory", "512m", "--cpus", "1", "--gpus", "1", "--timeout", "infer=5m").apply(&o, profile)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Limits.Memory != 512<<20 || o.Limits.CPUs != 1 || o.Limits.GPUs != "1" || o.Timeouts["infer"] != 5*time.Minute || o.Timeouts["evaluate"] != 2*time.Hour {
-			t.Fatalf("%+v", o)
+		if rt != "docker" || o.Limits.Memory != 512<<20 || o.Limits.CPUs != 1 || o.Limits.GPUs != "1" || o.Timeouts["infer"] != 5*time.Minute || o.Timeouts["evaluate"] != 2*time.Hour {
+			t.Fatalf("%s %+v", rt, o)
 		}
 	})
-	t.Run("bad values are invalid", func(t *testing.T) {
-		for _, f := range []*siteFlags{{memory: "much"}, {timeouts: []string{"infer"}}, {timeouts: []string{"infer=-1s"}}} {
-			if err := f.apply(&site.Options{}, config.Profile{}); medperf.ErrorCode(err) != medperf.CodeInvalid {
-				t.Errorf("%+v: %v", f, err)
+	t.Run("a flag given its zero value still wins", func(t *testing.T) {
+		var o site.Options
+		if _, err := parse(t, "--cpus", "0").apply(&o, profile); err != nil || o.Limits.CPUs != 0 {
+			t.Fatalf("%+v %v", o, err)
+		}
+	})
+	t.Run("the environment wins over the profile", func(t *testing.T) {
+		t.Setenv(config.MemoryEnv, "1g")
+		var o site.Options
+		if _, err := parse(t).apply(&o, profile); err != nil || o.Limits.Memory != 1<<30 {
+			t.Fatalf("%+v %v", o, err)
+		}
+	})
+	t.Run("bad values are invalid and name their flag", func(t *testing.T) {
+		for _, args := range [][]string{{"--memory", "much"}, {"--timeout", "infer"}, {"--timeout", "infer=-1s"}, {"--runtime", "kubernetes"}, {"--gpus", "some"}} {
+			_, err := parse(t, args...).apply(&site.Options{}, config.Profile{})
+			var e *medperf.Error
+			if !errors.As(err, &e) || e.Code != medperf.CodeInvalid || e.Field != args[0] {
+				t.Errorf("%v: %v", args, err)
 			}
 		}
 	})

@@ -1,7 +1,9 @@
 // Package config resolves medperf's configuration: the home directory, the
-// server's settings and the client's profiles (a server URL and its token,
-// one per server). Every setting follows one precedence rule, applied in
-// one place (resolve): defaults < file < MEDPERF_* environment < flags.
+// server's settings, the client's profiles (a server URL and its token, one
+// per server) and the site settings of the commands that run containers
+// (runtime, limits, timeouts; ResolveSite), into typed values. Every setting
+// follows one precedence rule: defaults < file (profile) < MEDPERF_*
+// environment < flags; docs/configuration.md lists them all.
 // No secret has a default. Files holding tokens are written with mode 0600.
 package config
 

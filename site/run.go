@@ -111,19 +111,7 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 		return nil, err
 	}
 	defer unlock()
-	uid, err := s.checkPrepared(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	j, err := OpenJournal(s.path(runsDir, fmt.Sprintf("b%d-d%d.journal.json", b.ID, d.ID)))
-	if err != nil {
-		return nil, err
-	}
-	if o.NoCache {
-		err = j.Reset(uid)
-	} else {
-		err = j.CheckData(uid, fmt.Sprintf("run again with --no-cache ('medperf benchmark run -b %d -d %d --no-cache')", b.ID, d.ID))
-	}
+	j, uid, err := s.openRunJournal(ctx, b, d, o.NoCache)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +119,35 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 	if err != nil {
 		return nil, err
 	}
+	return s.runEachModel(ctx, b, d, models, evaluator, j, uid, o)
+}
+
+// openRunJournal checks that d's prepared data is intact and opens the
+// run's journal on it: reset with noCache, else refused when it was
+// written for other prepared data. It returns the journal and the data's hash.
+func (s *Site) openRunJournal(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, noCache bool) (*Journal, string, error) {
+	uid, err := s.checkPrepared(ctx, d)
+	if err != nil {
+		return nil, "", err
+	}
+	j, err := OpenJournal(s.path(runsDir, fmt.Sprintf("b%d-d%d.journal.json", b.ID, d.ID)))
+	if err != nil {
+		return nil, "", err
+	}
+	if noCache {
+		err = j.Reset(uid)
+	} else {
+		err = j.CheckData(uid, fmt.Sprintf("run again with --no-cache ('medperf benchmark run -b %d -d %d --no-cache')", b.ID, d.ID))
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return j, uid, nil
+}
+
+// runEachModel runs each model in turn; a failed model stops the run unless
+// IgnoreModelErrors, and a cancel always stops it.
+func (s *Site) runEachModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, models []int64, evaluator *Component, j *Journal, uid string, o RunOptions) ([]ModelOutcome, error) {
 	var out []ModelOutcome
 	for _, m := range models {
 		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o.NoCache)
