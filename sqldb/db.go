@@ -24,7 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
-	"modernc.org/sqlite" // the "sqlite" driver
+	"modernc.org/sqlite"               // the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/medperf/medperf"

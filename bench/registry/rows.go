@@ -136,7 +136,7 @@ func writeRow(ctx context.Context, s *server, w *world, t *table, bench int64, f
 	}
 	st := stats{n: len(lat), errors: errs, elapsed: elapsed, lat: lat}
 	t.add(row{name: fmt.Sprintf(format, len(w.sites), len(w.models), total), st: st, rss: <-peak, dup: dup,
-		note: fmt.Sprintf("all acknowledged in %.1f s; %d retries after 503; %d missing", elapsed.Seconds(), retries, missing),
+		note:    fmt.Sprintf("all acknowledged in %.1f s; %d retries after 503; %d missing", elapsed.Seconds(), retries, missing),
 		missing: missing})
 	return nil
 }
@@ -150,7 +150,9 @@ func storm(ctx context.Context, s *server, w *world, subs [][]submission) ([]tim
 			all = append(all, &subs[i][j])
 		}
 	}
-	return fanOut(len(all), func(i int) (time.Duration, bool, int) { return submit(ctx, hc, s.url, w.sites[all[i].site].token, all[i].body) })
+	return fanOut(len(all), func(i int) (time.Duration, bool, int) {
+		return submit(ctx, hc, s.url, w.sites[all[i].site].token, all[i].body)
+	})
 }
 
 // paced runs one goroutine per site, each sending its submissions in turn.
