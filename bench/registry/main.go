@@ -42,6 +42,7 @@ func main() {
 	flag.IntVar(&o.lbDatasets, "lb-datasets", 2000, "datasets of the leaderboard benchmark (results = models × datasets)")
 	flag.IntVar(&o.sites, "sites", 50, "sites (data owners, one dataset each) of the storm rows")
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
+	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
 	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,offset,storm,paced,submit (all: every row)")
 	flag.Parse()
 	if o.small {

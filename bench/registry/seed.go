@@ -37,9 +37,10 @@ type site struct {
 	c     *client.Client
 }
 
-// seedWorkers is the number of concurrent clients that seed. Seeding goes
-// through the API only (no bulk path): what it costs is itself a figure.
-const seedWorkers = 64
+// seedWorkers is the number of concurrent clients that seed (flag
+// -seed-workers). Seeding goes through the API only (no bulk path): what it
+// costs is itself a figure.
+var seedWorkers = 64
 
 func newHTTPClient(conns int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
