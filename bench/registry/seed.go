@@ -249,7 +249,10 @@ func (w *world) seedLeaderboard(ctx context.Context, o options) error {
 	return parallel(o.lbModels*o.lbDatasets, func(i int) error {
 		d := i / o.lbModels
 		_, _, err := w.sites[d%len(w.sites)].c.SubmitResult(ctx, resultInput(w.lb, w.models[i%o.lbModels], datasets[d], i))
-		return err
+		if err != nil {
+			return fmt.Errorf("submitting result %d of the leaderboard benchmark: %w", i, err)
+		}
+		return nil
 	})
 }
 
