@@ -31,6 +31,9 @@ type Config struct {
 	// DB is a SQLite file path or a postgres:// URL. Default
 	// <DataDir>/registry.db.
 	DB string
+	// DBPool bounds the database connections; zero fields take the
+	// defaults of sqldb.Pool.
+	DBPool sqldb.Pool
 	// TLSCert and TLSKey are PEM files; with both, the server speaks HTTPS.
 	TLSCert, TLSKey string
 	// AdminEmail is the email of the admin created on an empty database.
@@ -73,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "data-dir", Message: "cannot create the data directory", Err: err}
 	}
-	store, err := sqldb.Open(ctx, cfg.DB)
+	store, err := sqldb.OpenPool(ctx, cfg.DB, cfg.DBPool)
 	if err != nil {
 		return nil, err
 	}
