@@ -248,7 +248,14 @@ func (w *world) seedLeaderboard(ctx context.Context, o options) error {
 	}
 	return parallel(o.lbModels*o.lbDatasets, func(i int) error {
 		d := i / o.lbModels
-		_, _, err := w.sites[d%len(w.sites)].c.SubmitResult(ctx, resultInput(w.lb, w.models[i%o.lbModels], datasets[d], i))
+		in := resultInput(w.lb, w.models[i%o.lbModels], datasets[d], i)
+		_, _, err := w.sites[d%len(w.sites)].c.SubmitResult(ctx, in)
+		// An overloaded registry answers 503; the submission carries its
+		// idempotency key, so it is retried as a site's CLI does.
+		for retry := 0; medperf.ErrorCode(err) == medperf.CodeUnavailable && retry < 10; retry++ {
+			time.Sleep(time.Second)
+			_, _, err = w.sites[d%len(w.sites)].c.SubmitResult(ctx, in)
+		}
 		if err != nil {
 			return fmt.Errorf("submitting result %d of the leaderboard benchmark: %w", i, err)
 		}
