@@ -151,8 +151,13 @@ func unavailable(err error) error {
 	return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the database cannot be reached", Err: err}
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.closeAll() }
+// Close closes the database. Cached tokens are forgotten: a closed store
+// authenticates no one (CodeUnavailable), not even for the rest of the
+// cache's second.
+func (d *DB) Close() error {
+	d.tokens.forgetAll()
+	return d.closeAll()
+}
 
 // Ping checks that the database answers; CodeUnavailable otherwise.
 func (d *DB) Ping(ctx context.Context) error {

@@ -166,6 +166,11 @@ func TestTokenCacheExpiresAndForgets(t *testing.T) {
 	if _, ok := c.get("h"); ok {
 		t.Error("a lookup that started before a revocation put its answer back")
 	}
+	c.put("h", 1, u, c.generation())
+	c.forgetAll()
+	if _, ok := c.get("h"); ok {
+		t.Error("forgetAll kept an entry")
+	}
 	for i := range maxCachedTokens + 10 {
 		c.put(fmt.Sprint(i), int64(i), u, c.generation())
 	}

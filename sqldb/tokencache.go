@@ -93,3 +93,11 @@ func (c *tokenCache) forgetToken(id int64) {
 		}
 	}
 }
+
+// forgetAll empties the cache.
+func (c *tokenCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
