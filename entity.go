@@ -1,7 +1,10 @@
 package medperf
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,11 +53,22 @@ type Common struct {
 	ModifiedAt   time.Time       `json:"modified_at"`
 }
 
-// Page selects a window of a list. Limit 0 means DefaultPageSize; a limit
-// above MaxPageSize is refused.
+// Page selects a window of a list, by offset (Limit, Offset: what older
+// clients send) or by keyset (Keyset, Cursor: a page starts after the last
+// item of the one before, so deep pages cost what the first does). Limit 0
+// means DefaultPageSize; a limit above MaxPageSize is refused.
 type Page struct {
 	Limit  int `json:"limit"`
 	Offset int `json:"offset"`
+	// Cursor is the Next of the page before, for the page after it; it
+	// implies Keyset. Opaque: made by EncodeCursor, checked by Normalize.
+	Cursor string `json:"cursor,omitempty"`
+	// Keyset asks for keyset pagination from the first page: the list says
+	// Next and, unless Total is set, does not count the matching items.
+	Keyset bool `json:"keyset,omitempty"`
+	// Total asks for the number of matching items in keyset mode (offset
+	// mode always counts, as it always did).
+	Total bool `json:"total,omitempty"`
 }
 
 // Page sizes of every list.
@@ -64,7 +78,7 @@ const (
 )
 
 // Normalize returns p with the default limit applied, or a CodeInvalid error
-// naming "limit" or "offset".
+// naming "limit", "offset" or "cursor".
 func (p Page) Normalize() (Page, error) {
 	if p.Limit < 0 || p.Limit > MaxPageSize {
 		return p, FieldError("limit", "must be between 1 and %d", MaxPageSize)
@@ -72,18 +86,61 @@ func (p Page) Normalize() (Page, error) {
 	if p.Offset < 0 {
 		return p, FieldError("offset", "must not be negative")
 	}
+	if p.Cursor != "" {
+		if _, err := DecodeCursor(p.Cursor); err != nil {
+			return p, err
+		}
+		p.Keyset = true
+	}
+	if p.Keyset && p.Offset != 0 {
+		return p, FieldError("offset", "cannot be combined with a cursor: a cursor already says where the page starts")
+	}
 	if p.Limit == 0 {
 		p.Limit = DefaultPageSize
 	}
 	return p, nil
 }
 
-// List is one page of a list, with the total number of matching items.
+// cursorPrefix versions the cursor format, so that it can change without
+// misreading cursors that clients kept.
+const cursorPrefix = "v1:"
+
+// EncodeCursor returns the cursor of the page that follows the item with
+// the given id in a list ordered by id.
+func EncodeCursor(lastID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(lastID, 10)))
+}
+
+// DecodeCursor returns the id that a cursor made by EncodeCursor holds, or
+// a CodeInvalid error naming "cursor".
+func DecodeCursor(c string) (int64, error) {
+	bad := FieldError("cursor", "is not a cursor of this list: pass the \"next\" of the previous page unchanged, or start again without a cursor")
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, bad
+	}
+	s, ok := strings.CutPrefix(string(b), cursorPrefix)
+	if !ok {
+		return 0, bad
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 0 || strconv.FormatInt(id, 10) != s {
+		return 0, bad
+	}
+	return id, nil
+}
+
+// List is one page of a list. Total is the number of matching items, or
+// -1 in keyset mode when the caller did not ask for it (Page.Total). Next,
+// in both modes, is the cursor of the following page when this page is
+// full; a page with fewer items than the limit is the last and has none
+// (a full last page has a Next that gives an empty page).
 type List[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
+	Items  []T    `json:"items"`
+	Total  int    `json:"total"`
+	Limit  int    `json:"limit"`
+	Offset int    `json:"offset"`
+	Next   string `json:"next,omitempty"`
 }
 
 // validJSONObject checks that raw, when present, is a JSON object.

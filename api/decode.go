@@ -92,8 +92,8 @@ type query struct {
 func newQuery(r *http.Request, allowed ...string) *query {
 	q := &query{r: r}
 	for name := range r.URL.Query() {
-		if name != "limit" && name != "offset" && !contains(allowed, name) {
-			q.err = medperf.FieldError(name, "is not a known query parameter (known: limit, offset, %s)", strings.Join(allowed, ", "))
+		if !contains(pageParams, name) && !contains(allowed, name) {
+			q.err = medperf.FieldError(name, "is not a known query parameter (known: %s, %s)", strings.Join(pageParams, ", "), strings.Join(allowed, ", "))
 		}
 	}
 	return q
@@ -121,9 +121,17 @@ func (q *query) int64(name string) int64 {
 	return v
 }
 
-// page returns the limit and offset.
+// pageParams are the query parameters of every list: limit and offset, or
+// cursor (present, even empty, for keyset pages) and total.
+var pageParams = []string{"limit", "offset", "cursor", "total"}
+
+// page returns the window that limit, offset, cursor and total select.
 func (q *query) page() medperf.Page {
-	p := medperf.Page{Limit: int(q.int64("limit")), Offset: int(q.int64("offset"))}
+	p := medperf.Page{Limit: int(q.int64("limit")), Offset: int(q.int64("offset")),
+		Cursor: q.r.URL.Query().Get("cursor"), Keyset: q.r.URL.Query().Has("cursor")}
+	if t := q.boolean("total"); t != nil {
+		p.Total = *t
+	}
 	if q.err == nil {
 		_, q.err = p.Normalize()
 	}

@@ -25,6 +25,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if code == medperf.CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="medperf"`)
 	}
+	if code == medperf.CodeUnavailable {
+		// Overload and outages are brief: clients retry idempotent requests after this.
+		w.Header().Set("Retry-After", "1")
+	}
 	writeJSON(w, wire.Status(code), wire.ErrorBody{Error: detail})
 }
 

@@ -27,7 +27,7 @@ type operation struct {
 }
 
 var (
-	listQuery = []string{"limit", "offset"}
+	listQuery = []string{"limit", "offset", "cursor", "total"}
 	page      = func(extra ...string) []string { return append(append([]string{}, listQuery...), extra...) }
 )
 

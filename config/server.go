@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -62,6 +63,15 @@ type Server struct {
 	// one, and no admin.token file is written. From MEDPERF_ADMIN_TOKEN
 	// only (never from a file or a flag, which other users could read).
 	AdminToken string `yaml:"-"`
+	// DBMaxConns bounds the database connections: on PostgreSQL all of
+	// them, on SQLite the readers (SQLite always has one writer more).
+	// Default 0: sqldb.Pool's default (16 on PostgreSQL; 2 × GOMAXPROCS,
+	// at least 4, on SQLite). File key db_max_conns.
+	DBMaxConns int `yaml:"db_max_conns"`
+	// DBWait bounds how long a write waits for a database connection
+	// before the request fails with 503 and Retry-After. Default 0:
+	// sqldb.Pool's default, 15 s. File key db_wait (e.g. "5s").
+	DBWait time.Duration `yaml:"db_wait"`
 
 	// Logger receives structured logs. Default: text logs on stderr.
 	Logger *slog.Logger `yaml:"-"`

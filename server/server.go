@@ -52,7 +52,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "data-dir", Message: "cannot create the data directory", Err: err}
 	}
-	store, err := sqldb.Open(ctx, cfg.DB)
+	store, err := sqldb.OpenPool(ctx, cfg.DB, sqldb.Pool{MaxOpen: cfg.DBMaxConns, Wait: cfg.DBWait})
 	if err != nil {
 		return nil, err
 	}

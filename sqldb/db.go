@@ -14,15 +14,18 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
-	_ "modernc.org/sqlite"             // the "sqlite" driver
+	"modernc.org/sqlite"               // the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/medperf/medperf"
 )
@@ -37,26 +40,44 @@ const (
 
 // DB is the store. Its methods are safe for concurrent use.
 type DB struct {
-	db      *sql.DB
+	// db serves reads; on PostgreSQL it serves writes too.
+	db *sql.DB
+	// wdb serves write transactions: on SQLite a pool of exactly one
+	// connection, so that writers queue in Go, in order, instead of
+	// sleeping and retrying in SQLite's busy handler; on PostgreSQL, db.
+	wdb     *sql.DB
 	dialect dialect
+	pool    Pool
+	tokens  *tokenCache
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
 
 var _ medperf.Service = (*DB)(nil)
 
-// Open opens the database that dsn names and applies pending migrations:
-// a postgres:// or postgresql:// URL for PostgreSQL, otherwise the path of a
-// SQLite file (created when missing; "sqlite:" prefix optional).
+// Open opens the database that dsn names with the default Pool; see
+// OpenPool.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := &DB{Now: time.Now}
+	return OpenPool(ctx, dsn, Pool{})
+}
+
+// OpenPool opens the database that dsn names, with connections bounded by
+// pool, and applies pending migrations: a postgres:// or postgresql:// URL
+// for PostgreSQL, otherwise the path of a SQLite file (created when
+// missing; "sqlite:" prefix optional). CodeInvalid for an empty path,
+// CodeUnavailable when the database cannot be reached.
+func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
+	d := &DB{Now: time.Now, tokens: newTokenCache(tokenTTL)}
 	var err error
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.dialect = dialectPostgres
+		d.pool = pool.withDefaults(d.dialect)
 		d.db, err = sql.Open("pgx", dsn)
+		d.wdb = d.db
 	default:
 		d.dialect = dialectSQLite
+		d.pool = pool.withDefaults(d.dialect)
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if path == "" {
 			return nil, medperf.FieldError("db", "is empty: give a SQLite file path or a postgres:// URL")
@@ -64,20 +85,42 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err := createPrivate(path); err != nil {
 			return nil, err
 		}
-		d.db, err = sql.Open("sqlite", sqliteDSN(path))
+		if d.wdb, err = sql.Open("sqlite", sqliteDSN(path)); err == nil {
+			d.db, err = sql.Open("sqlite", sqliteDSN(path))
+		}
 	}
 	if err != nil {
+		d.closeAll()
 		return nil, unavailable(err)
 	}
-	if err := d.db.PingContext(ctx); err != nil {
-		d.db.Close()
+	d.pool.apply(d.db)
+	if d.wdb != d.db {
+		d.wdb.SetMaxOpenConns(1)
+		d.wdb.SetMaxIdleConns(1)
+		d.wdb.SetConnMaxLifetime(0)
+		d.wdb.SetConnMaxIdleTime(0)
+	}
+	if err := d.wdb.PingContext(ctx); err != nil {
+		d.closeAll()
 		return nil, unavailable(err)
 	}
 	if err := d.migrate(ctx); err != nil {
-		d.db.Close()
+		d.closeAll()
 		return nil, err
 	}
 	return d, nil
+}
+
+// closeAll closes the pools that exist.
+func (d *DB) closeAll() error {
+	var err error
+	if d.wdb != nil && d.wdb != d.db {
+		err = d.wdb.Close()
+	}
+	if d.db != nil {
+		err = errors.Join(err, d.db.Close())
+	}
+	return err
 }
 
 // createPrivate creates the SQLite file with mode 0600 when it does not
@@ -108,8 +151,13 @@ func unavailable(err error) error {
 	return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the database cannot be reached", Err: err}
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close closes the database. Cached tokens are forgotten: a closed store
+// authenticates no one (CodeUnavailable), not even for the rest of the
+// cache's second.
+func (d *DB) Close() error {
+	d.tokens.forgetAll()
+	return d.closeAll()
+}
 
 // Ping checks that the database answers; CodeUnavailable otherwise.
 func (d *DB) Ping(ctx context.Context) error {
@@ -162,15 +210,36 @@ func parseTimePtr(s sql.NullString) *time.Time {
 }
 
 // lostConnection reports whether err says the database cannot be reached:
-// a network error, a refused PostgreSQL connection, or a closed pool
-// (database/sql does not export that error, so only its text tells).
+// a network error, a refused, reset or cut PostgreSQL connection (a cut
+// mid-query surfaces as an unexpected EOF), or a closed pool (database/sql
+// does not export that error, so only its text tells).
 func lostConnection(err error) bool {
 	var (
 		ne net.Error
 		ce *pgconn.ConnectError
 	)
 	return errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: database is closed"
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		err.Error() == "sql: database is closed"
+}
+
+// overloaded reports whether err says the database is there but cannot
+// serve now: PostgreSQL out of connections or resources, shutting down or
+// starting up, a connection error class (08); SQLite locked by another
+// process past the busy timeout, or out of disk.
+func overloaded(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED || c == sqlite3.SQLITE_FULL
+	}
+	return false
 }
 
 // internal wraps an unexpected database error.
@@ -184,6 +253,9 @@ func internal(err error) error {
 	}
 	if lostConnection(err) {
 		return unavailable(err)
+	}
+	if overloaded(err) {
+		return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the database is overloaded; retry later", Err: err}
 	}
 	return &medperf.Error{Code: medperf.CodeInternal, Message: "internal error", Err: err}
 }

@@ -16,7 +16,7 @@ var migrations embed.FS
 // migrate applies, in order of their number, the migrations of the dialect
 // that the database has not seen, each in its own transaction.
 func (d *DB) migrate(ctx context.Context) error {
-	c := d.read()
+	c := conn{q: d.wdb, d: d}
 	if err := c.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return unavailable(err)
 	}

@@ -2,7 +2,9 @@ package sqldb
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 
 	"github.com/medperf/medperf"
@@ -81,7 +83,13 @@ func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.R
 	return f, nil
 }
 
-// SubmitResult implements medperf.ResultService.
+// SubmitResult implements medperf.ResultService. Races are decided by the
+// unique constraints, not by retries: the insert does nothing when a
+// concurrent submission took the same idempotency key or finalized the same
+// (benchmark, model, dataset) first, and the loser then answers with that
+// submission's result (same key, same content) or CodeConflict. On
+// PostgreSQL this runs at READ COMMITTED, where the loser's insert waits for
+// the winner to commit and then sees it.
 func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
@@ -90,48 +98,31 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	if err := in.Validate(); err != nil {
 		return nil, false, err
 	}
+	digest := submissionDigest(in)
 	var out *medperf.Result
 	created := false
-	err = d.write(ctx, func(c conn) error {
+	err = d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
 		created = false // a retried transaction starts afresh
 		if in.IdempotencyKey != "" {
-			prev, err := d.byIdempotencyKey(ctx, c, caller, in)
+			prev, err := byIdempotencyKey(ctx, c, caller, in, digest)
 			if err != nil || prev != nil {
 				out = prev
 				return err
 			}
 		}
-		facts, err := resultFacts(ctx, c, caller, in)
+		taken, err := checkSubmission(ctx, c, caller, in)
 		if err != nil {
 			return err
 		}
-		if err := medperf.CheckResultAllowed(facts); err != nil {
-			return err
-		}
-		if err := checkDeclared(ctx, c, in.BenchmarkID, in.Metrics); err != nil {
-			return err
-		}
-		if in.IsFinal() {
-			n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
-				in.BenchmarkID, in.ModelID, in.DatasetID)
-			if err != nil {
+		var id int64
+		inserted := false
+		if !taken {
+			if id, inserted, err = d.insertResult(ctx, c, caller, in, digest); err != nil {
 				return err
 			}
-			if n > 0 {
-				return medperf.Errorf(medperf.CodeConflict, "this benchmark, model and dataset already have a finalized result")
-			}
 		}
-		now := d.now()
-		var finalizedAt any
-		if in.IsFinal() {
-			finalizedAt = now
-		}
-		id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
-			finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
-			finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now)
-		if err != nil {
+		if !inserted {
+			out, err = lostSubmission(ctx, c, caller, in, digest)
 			return err
 		}
 		if out, err = getResult(ctx, c, id, caller); err != nil {
@@ -141,6 +132,78 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err
+}
+
+// checkSubmission checks that caller may submit in (the rules of
+// CheckResultAllowed, the benchmark's declared metrics) and reports whether
+// a finalized result for the same (benchmark, model, dataset) exists
+// already. That may be a concurrent retry of this very submission, which
+// committed after the caller looked its key up, so the caller asks
+// lostSubmission; when two arrive together, the unique index decides.
+func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (bool, error) {
+	facts, err := resultFacts(ctx, c, caller, in)
+	if err != nil {
+		return false, err
+	}
+	if err := medperf.CheckResultAllowed(facts); err != nil {
+		return false, err
+	}
+	if err := checkDeclared(ctx, c, in.BenchmarkID, in.Metrics); err != nil {
+		return false, err
+	}
+	if !in.IsFinal() {
+		return false, nil
+	}
+	n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
+		in.BenchmarkID, in.ModelID, in.DatasetID)
+	return n > 0, err
+}
+
+func errAlreadyFinal() error {
+	return medperf.Errorf(medperf.CodeConflict, "this benchmark, model and dataset already have a finalized result")
+}
+
+// insertResult inserts a submission unless a unique constraint (the
+// idempotency key, one finalized result per triple) holds a row already; it
+// returns the new id and true, or 0 and false.
+func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (int64, bool, error) {
+	now := d.now()
+	var finalizedAt any
+	if in.IsFinal() {
+		finalizedAt = now
+	}
+	id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
+		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
+		finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now, digest)
+	if noRows(err) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// lostSubmission answers a submission that a finalized result or a
+// concurrent insert beat:
+// with that one's result when it had the same key and content, with
+// CodeConflict otherwise.
+func lostSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, error) {
+	if in.IdempotencyKey != "" {
+		prev, err := byIdempotencyKey(ctx, c, caller, in, digest)
+		if err != nil || prev != nil {
+			return prev, err
+		}
+	}
+	return nil, errAlreadyFinal()
+}
+
+// submissionDigest is the SHA-256 of what a submission says, so that the
+// same idempotency key with other content is told apart from a retry.
+func submissionDigest(in medperf.ResultInput) string {
+	b, _ := json.Marshal([]any{in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, in.IsFinal(),
+		string(compact(in.Metrics)), string(compact(in.Metadata)), string(compact(in.UserMetadata))})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // checkDeclared checks metrics against the declaration of the benchmark
@@ -154,10 +217,13 @@ func checkDeclared(ctx context.Context, c conn, benchmarkID int64, metrics json.
 }
 
 // byIdempotencyKey returns the caller's earlier result with the same key, or
-// nil. The same key with another benchmark, model or dataset is a conflict.
-func (d *DB) byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (*medperf.Result, error) {
+// nil. The same key with other content (or, for results stored before
+// contents were recorded, another benchmark, model or dataset) is
+// CodeConflict: a key names one submission.
+func byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, error) {
 	var id int64
-	err := c.row(ctx, `SELECT id FROM results WHERE owner = ? AND idempotency_key = ?`, caller.ID, in.IdempotencyKey).Scan(&id)
+	var stored string
+	err := c.row(ctx, `SELECT id, request_hash FROM results WHERE owner = ? AND idempotency_key = ?`, caller.ID, in.IdempotencyKey).Scan(&id, &stored)
 	if noRows(err) {
 		return nil, nil
 	}
@@ -168,8 +234,9 @@ func (d *DB) byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User,
 	if err != nil {
 		return nil, err
 	}
-	if prev.BenchmarkID != in.BenchmarkID || prev.ModelID != in.ModelID || prev.DatasetID != in.DatasetID {
-		return nil, &medperf.Error{Code: medperf.CodeConflict, Field: "idempotency_key", Message: "was used for another submission"}
+	if (stored != "" && stored != digest) || prev.BenchmarkID != in.BenchmarkID || prev.ModelID != in.ModelID || prev.DatasetID != in.DatasetID {
+		return nil, &medperf.Error{Code: medperf.CodeConflict, Field: "idempotency_key",
+			Message: "was used for a submission with other content; use a new key for a new submission"}
 	}
 	return prev, nil
 }
@@ -202,18 +269,48 @@ func (d *DB) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.
 		return nil, err
 	}
 	var w where
-	visibleTo(&w, caller)
+	from, err := d.resultListFrom(ctx, caller, f)
+	if err != nil {
+		return nil, err
+	}
+	if from == resultFrom {
+		visibleTo(&w, caller)
+	}
 	addIf(&w, "r.benchmark_id", f.BenchmarkID)
 	addIf(&w, "r.model_id", f.ModelID)
 	addIf(&w, "r.dataset_id", f.DatasetID)
 	addIf(&w, "r.owner", f.Owner)
-	return list(ctx, d, resultFrom, resultCols, w, f.Page, func(r *sql.Rows) (medperf.Result, error) {
+	return list(ctx, d, from, resultCols, w, f.Page, func(r *sql.Rows) (medperf.Result, error) {
 		x, err := scanResult(r)
 		if err != nil {
 			return medperf.Result{}, err
 		}
 		return *x, nil
 	})
+}
+
+// resultListFrom returns what a results list reads: the results table alone
+// when the caller sees every result the filter selects (an admin, or the
+// owner of the filtered benchmark, who sees all its results by
+// CanSeeResult), else resultFrom, joined for the visibility check. Without
+// the joins the count of a page is an index-only scan: for a benchmark's
+// owner that count was most of a results page's time.
+func (d *DB) resultListFrom(ctx context.Context, caller *medperf.User, f medperf.ResultFilter) (string, error) {
+	if caller.IsAdmin {
+		return "results r", nil
+	}
+	if f.BenchmarkID == 0 {
+		return resultFrom, nil
+	}
+	var owner int64
+	err := d.read().row(ctx, `SELECT owner FROM benchmarks WHERE id = ?`, f.BenchmarkID).Scan(&owner)
+	if noRows(err) || (err == nil && owner != caller.ID) {
+		return resultFrom, nil
+	}
+	if err != nil {
+		return "", internal(err)
+	}
+	return "results r", nil
 }
 
 // UpdateResult implements medperf.ResultService.

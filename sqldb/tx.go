@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,36 +58,72 @@ func (c conn) count(ctx context.Context, q string, args ...any) (int, error) {
 // read returns a conn on the database, for queries outside a transaction.
 func (d *DB) read() conn { return conn{q: d.db, d: d} }
 
-// maxAttempts bounds the retries of a transaction that lost a serialization
-// race on PostgreSQL.
-const maxAttempts = 20
+// maxAttempts bounds the tries of a write transaction that lost a race
+// (a serialization failure, a deadlock, a unique violation that a retry
+// answers clearly). With the backoff below the last try starts at most about
+// a second after the first.
+const maxAttempts = 8
+
+// Backoff bounds: the wait before try n+1 is drawn uniformly from
+// [b/2, b] with b = backoffBase·2ⁿ capped at backoffMax ("equal jitter"), so
+// that transactions that collided do not collide again in lockstep.
+const (
+	backoffBase = 2 * time.Millisecond
+	backoffMax  = 250 * time.Millisecond
+)
+
+// backoff returns the wait after the attempt-th failed try (from 0).
+func backoff(attempt int) time.Duration {
+	b := backoffMax
+	if attempt < 8 {
+		b = min(backoffMax, backoffBase<<attempt)
+	}
+	return b/2 + rand.N(b/2+1)
+}
 
 // write runs fn in a transaction and commits it; any error rolls it back.
 // On PostgreSQL the transaction is SERIALIZABLE and retried when it loses a
-// race, so that concurrent approvals and submissions behave as if one ran
-// after the other, as they do on SQLite, where writers take the lock at BEGIN.
+// race, so that concurrent approvals and edits behave as if one ran after
+// the other, as they do on SQLite, where every write goes through the one
+// writer connection. A race lost on every try is CodeConflict, never
+// CodeInternal.
 func (d *DB) write(ctx context.Context, fn func(c conn) error) error {
+	return d.writeAt(ctx, sql.LevelSerializable, fn)
+}
+
+// writeAt is write at the given isolation level (PostgreSQL only). Writes
+// whose races are decided by unique constraints (result submissions: INSERT
+// ... ON CONFLICT) use READ COMMITTED, where a concurrent insert of the same
+// key waits for the first and then sees it, instead of failing.
+func (d *DB) writeAt(ctx context.Context, level sql.IsolationLevel, fn func(c conn) error) error {
 	var err error
 	for attempt := range maxAttempts {
-		err = d.tryWrite(ctx, fn)
-		if !retryable(err) {
-			return translate(err)
+		err = d.tryWrite(ctx, level, fn)
+		if !retryable(err) || attempt == maxAttempts-1 {
+			break
 		}
+		t := time.NewTimer(backoff(attempt))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return internal(ctx.Err())
-		case <-time.After(time.Duration(attempt+1) * 2 * time.Millisecond):
+		case <-t.C:
 		}
 	}
 	return translate(err)
 }
 
-func (d *DB) tryWrite(ctx context.Context, fn func(c conn) error) error {
+func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c conn) error) error {
 	opts := &sql.TxOptions{}
 	if d.dialect == dialectPostgres {
-		opts.Isolation = sql.LevelSerializable
+		opts.Isolation = level
 	}
-	tx, err := d.db.BeginTx(ctx, opts)
+	wc, err := d.writer(ctx)
+	if err != nil {
+		return err
+	}
+	defer wc.Close()
+	tx, err := wc.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -99,29 +136,25 @@ func (d *DB) tryWrite(ctx context.Context, fn func(c conn) error) error {
 
 // retryable reports whether err is a lost race: a serialization failure or
 // deadlock, or a unique violation by a concurrent transaction (the retry
-// sees the other row and answers with a clear error, or, for a resubmitted
-// result, with the first submission).
+// sees the other row and answers with a clear error).
 func retryable(err error) bool {
-	if isUniqueViolation(err) {
-		return true
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code()&0xff == sqlite3.SQLITE_BUSY
-	}
-	return false
+	return isUniqueViolation(err) || isSerializationFailure(err)
 }
 
-// translate turns a unique-constraint violation (a race that the checks
-// inside the transaction could not see) into CodeConflict, and anything
-// unexpected into CodeInternal.
+func isSerializationFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// translate turns a race lost on every try into CodeConflict, an overloaded
+// or unreachable database into CodeUnavailable, and anything unexpected
+// into CodeInternal.
 func translate(err error) error {
 	if isUniqueViolation(err) {
 		return &medperf.Error{Code: medperf.CodeConflict, Message: "a conflicting entity was registered at the same time; retry", Err: err}
+	}
+	if isSerializationFailure(err) {
+		return &medperf.Error{Code: medperf.CodeConflict, Message: "a concurrent change to the same entities won; read them again and retry", Err: err}
 	}
 	return internal(err)
 }

@@ -20,19 +20,27 @@ func scanUser(s interface{ Scan(...any) error }) (*medperf.User, error) {
 	return &u, nil
 }
 
-// Authenticate implements medperf.UserService.
+// Authenticate implements medperf.UserService. An account found is cached
+// for tokenTTL (one second), so a token revoked through another replica
+// stops working here within that second; RevokeToken through this DB drops
+// it at once.
 func (d *DB) Authenticate(ctx context.Context, secret string) (*medperf.User, error) {
 	refused := medperf.Errorf(medperf.CodeUnauthorized, "the API token is unknown or revoked (log in again with 'medperf auth login')")
 	if !auth.WellFormed(secret) {
 		return nil, refused
 	}
 	hash := auth.Hash(secret)
+	if u, ok := d.tokens.get(hash); ok {
+		return u, nil
+	}
+	gen := d.tokens.generation()
 	var stored string
-	row := d.read().row(ctx, `SELECT t.hash, u.id, u.email, u.name, u.is_admin, u.created_at
+	row := d.read().row(ctx, `SELECT t.hash, t.id, u.id, u.email, u.name, u.is_admin, u.created_at
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL`, hash)
 	var u medperf.User
 	var created string
-	err := row.Scan(&stored, &u.ID, &u.Email, &u.Name, &u.IsAdmin, &created)
+	var tokenID int64
+	err := row.Scan(&stored, &tokenID, &u.ID, &u.Email, &u.Name, &u.IsAdmin, &created)
 	if noRows(err) {
 		return nil, refused
 	}
@@ -43,6 +51,7 @@ func (d *DB) Authenticate(ctx context.Context, secret string) (*medperf.User, er
 		return nil, refused
 	}
 	u.CreatedAt = parseTime(created)
+	d.tokens.put(hash, tokenID, u, gen)
 	return &u, nil
 }
 
@@ -218,7 +227,7 @@ func (d *DB) RevokeToken(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return d.write(ctx, func(c conn) error {
+	err = d.write(ctx, func(c conn) error {
 		var revoked sql.NullString
 		err := c.row(ctx, `SELECT revoked_at FROM tokens WHERE id = ? AND user_id = ?`, id, caller.ID).Scan(&revoked)
 		if noRows(err) {
@@ -235,4 +244,8 @@ func (d *DB) RevokeToken(ctx context.Context, id int64) error {
 		}
 		return c.audit(ctx, caller.ID, medperf.ActionRevoke, "token", id, map[string]int64{"token": id})
 	})
+	if err == nil {
+		d.tokens.forgetToken(id)
+	}
+	return err
 }
