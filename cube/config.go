@@ -1,5 +1,7 @@
 package cube
 
+import "github.com/medperf/medperf"
+
 // ContainerType says how a container's image is distributed.
 type ContainerType string
 
@@ -20,6 +22,17 @@ var ContainerTypes = []ContainerType{
 // Encrypted reports whether images of type t need a decryption key.
 func (t ContainerType) Encrypted() bool {
 	return t == EncryptedDockerArchive || t == EncryptedSingularityFile
+}
+
+// Runnable returns nil when this version can run images of type t, or
+// CodeInvalid saying why not. Every runtime asks it before anything else, so
+// that what can run is decided here once: encrypted types need a decryption
+// key, which this version cannot use yet.
+func (t ContainerType) Runnable() error {
+	if t.Encrypted() {
+		return medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", t)
+	}
+	return nil
 }
 
 // Docker reports whether images of type t are Docker images.

@@ -2,11 +2,8 @@ package cube
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
-	"path"
-	"regexp"
 	"strings"
 
 	"github.com/docker/go-units"
@@ -43,34 +40,40 @@ func ReadConfig(file string) (*Config, error) {
 // singularity section. Relative legacy defaults resolve against the
 // workspace/ directory beside file.
 func ParseConfig(file string, data []byte) (*Config, error) {
-	p := &parser{file: file}
+	c, err := parseConfig(file, data)
+	if err != nil {
+		return nil, invalid(file, err)
+	}
+	return c, nil
+}
+
+func parseConfig(file string, data []byte) (*Config, error) {
 	if len(data) > MaxConfigSize {
-		return nil, p.fail(nil, "", "is larger than %d bytes", MaxConfigSize)
+		return nil, failAt(nil, "", "is larger than %d bytes", MaxConfigSize)
 	}
 	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		if err == io.EOF {
-			return nil, p.fail(nil, "", "is empty; it needs container_type, image and tasks")
+			return nil, failAt(nil, "", "is empty; it needs container_type, image and tasks")
 		}
-		return nil, p.fail(nil, "", "is not valid YAML: %v", err)
+		return nil, failAt(nil, "", "is not valid YAML: %v", err)
 	}
 	root := doc.Content[0]
-	top, err := p.mapping(root, "")
+	top, err := entries(root)
 	if err != nil {
 		return nil, err
 	}
-	for _, kv := range top {
-		if kv.key == "container_type" {
-			return p.containerConfig(top)
+	for _, e := range top {
+		if e.key == "container_type" {
+			return containerConfig(file, root)
 		}
 	}
-	for _, kv := range top {
-		if kv.key == "docker" || kv.key == "singularity" {
-			return p.legacy(top)
+	for _, e := range top {
+		if e.key == "docker" || e.key == "singularity" {
+			return parseLegacy(file, root)
 		}
 	}
-	return nil, p.fail(root, "container_type", "is missing: a container_config.yaml needs container_type (%s); an mlcube.yaml needs docker.image", typeList())
+	return nil, failAt(root, "container_type", "is missing: a container_config.yaml needs container_type (%s); an mlcube.yaml needs docker.image", typeList())
 }
 
 func typeList() string {
@@ -81,58 +84,73 @@ func typeList() string {
 	return strings.Join(s, ", ")
 }
 
-var topFields = map[string]bool{"container_type": true, "image": true, "tasks": true}
+// containerFile is a container_config.yaml.
+type containerFile struct {
+	ContainerType string                `yaml:"container_type"`
+	Image         string                `yaml:"image"`
+	Tasks         namedMap[*taskFields] `yaml:"tasks"`
+}
 
-func (p *parser) containerConfig(top []pair) (*Config, error) {
-	c := &Config{Path: p.file, Tasks: map[string]*Task{}}
-	var tasks *pair
-	for i, kv := range top {
-		switch kv.key {
-		case "container_type":
-			s, err := p.scalar(kv.value, "container_type")
-			if err != nil {
-				return nil, err
-			}
-			c.Type = ContainerType(s)
-			if !containsType(c.Type) {
-				return nil, p.fail(kv.value, "container_type", "%q is not a container type; use one of %s", s, typeList())
-			}
-		case "image":
-			s, err := p.scalar(kv.value, "image")
-			if err != nil {
-				return nil, err
-			}
-			c.Image = strings.TrimSpace(s)
-		case "tasks":
-			tasks = &top[i]
-		default:
-			return nil, p.fail(kv.kNode, kv.key, "is not a container_config field; allowed: %s", keysOf(topFields))
-		}
-	}
-	if c.Image == "" {
-		return nil, p.fail(nil, "image", "is missing or empty; it names the image (a registry reference, or the URL or path of the archive)")
-	}
-	if tasks == nil {
-		return nil, p.fail(nil, "tasks", "is missing; a container needs at least one task")
-	}
-	entries, err := p.mapping(tasks.value, "tasks")
+func (*containerFile) unknownField() string { return "is not a container_config field" }
+
+// taskFields is a task of a container_config.yaml.
+type taskFields struct {
+	RunArgs       *runArgs               `yaml:"run_args"`
+	InputVolumes  namedMap[*mountFields] `yaml:"input_volumes"`
+	OutputVolumes namedMap[*mountFields] `yaml:"output_volumes"`
+}
+
+func (*taskFields) unknownField() string { return "is not a task field" }
+
+// runArgs is the run_args of a task: only what cannot weaken isolation.
+type runArgs struct {
+	Command     words       `yaml:"command"`
+	Entrypoint  words       `yaml:"entrypoint"`
+	Environment environment `yaml:"environment"`
+	GPUs        string      `yaml:"gpus"`
+	ShmSize     byteSize    `yaml:"shm_size"`
+}
+
+func (*runArgs) unknownField() string { return "is not allowed in run_args" }
+
+func containerConfig(file string, root *yaml.Node) (*Config, error) {
+	var f containerFile
+	nodes, err := decodeFields(root, &f)
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) == 0 {
-		return nil, p.fail(tasks.value, "tasks", "is empty; a container needs at least one task")
+	c := &Config{Path: file, Type: ContainerType(f.ContainerType), Image: strings.TrimSpace(f.Image), Tasks: map[string]*Task{}}
+	if !containsType(c.Type) {
+		return nil, failAt(nodes["container_type"], "container_type", "%q is not a container type; use one of %s", f.ContainerType, typeList())
 	}
-	for _, kv := range entries {
-		if err := checkName(p, kv.kNode, "tasks", kv.key); err != nil {
-			return nil, err
-		}
-		t, err := p.task(kv.key, kv.value)
+	if c.Image == "" {
+		return nil, failAt(nil, "image", "is missing or empty; it names the image (a registry reference, or the URL or path of the archive)")
+	}
+	if err := checkTasks(f.Tasks, nodes["tasks"]); err != nil {
+		return nil, err
+	}
+	for _, nt := range f.Tasks {
+		t, err := containerTask(nt.Key, nt.Value)
 		if err != nil {
-			return nil, err
+			return nil, under("tasks."+nt.Key, nt.Node, err)
 		}
-		c.Tasks[kv.key] = t
+		c.Tasks[nt.Key] = t
 	}
 	return c, nil
+}
+
+// checkTasks refuses a missing, null or empty tasks mapping.
+func checkTasks[T any](tasks namedMap[T], n *yaml.Node) error {
+	if n == nil {
+		return failAt(nil, "tasks", "is missing; a container needs at least one task")
+	}
+	if isNull(n) {
+		return failAt(n, "tasks", "must be a mapping (key: value lines)")
+	}
+	if len(tasks) == 0 {
+		return failAt(n, "tasks", "is empty; a container needs at least one task")
+	}
+	return nil
 }
 
 func containsType(t ContainerType) bool {
@@ -144,139 +162,25 @@ func containsType(t ContainerType) bool {
 	return false
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-func checkName(p *parser, n *yaml.Node, field, name string) error {
-	if !namePattern.MatchString(name) {
-		return p.fail(n, join(field, name), "is not a valid name: use letters, digits, _ . - (at most 64)")
-	}
-	return nil
-}
-
-var taskFields = map[string]bool{"run_args": true, "input_volumes": true, "output_volumes": true}
-
-func (p *parser) task(name string, n *yaml.Node) (*Task, error) {
-	field := "tasks." + name
+func containerTask(name string, f *taskFields) (*Task, error) {
 	t := &Task{Name: name}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if f == nil {
 		return t, nil
 	}
-	entries, err := p.mapping(n, field)
-	if err != nil {
-		return nil, err
-	}
-	for _, kv := range entries {
-		f := join(field, kv.key)
-		switch kv.key {
-		case "run_args":
-			if err := p.runArgs(t, kv.value, f); err != nil {
-				return nil, err
-			}
-		case "input_volumes":
-			if t.Inputs, err = p.volumes(name, kv.value, f, false); err != nil {
-				return nil, err
-			}
-		case "output_volumes":
-			if t.Outputs, err = p.volumes(name, kv.value, f, true); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, p.fail(kv.kNode, f, "is not a task field; allowed: %s", keysOf(taskFields))
+	if a := f.RunArgs; a != nil {
+		t.Command, t.Entrypoint, t.GPUs, t.ShmSize = a.Command, a.Entrypoint, a.GPUs, int64(a.ShmSize)
+		if a.Environment != nil {
+			t.Environment = a.Environment
 		}
 	}
-	return t, checkMountPaths(p, t, field)
-}
-
-var runArgFields = map[string]bool{"command": true, "entrypoint": true, "environment": true, "gpus": true, "shm_size": true}
-
-func (p *parser) runArgs(t *Task, n *yaml.Node, field string) error {
-	entries, err := p.mapping(n, field)
-	if err != nil {
-		return err
+	var err error
+	if t.Inputs, err = buildVolumes(f.InputVolumes, mountVolume(name, false)); err != nil {
+		return nil, under("input_volumes", nil, err)
 	}
-	for _, kv := range entries {
-		f := join(field, kv.key)
-		switch kv.key {
-		case "command":
-			t.Command, err = p.words(kv.value, f)
-		case "entrypoint":
-			t.Entrypoint, err = p.words(kv.value, f)
-		case "environment":
-			t.Environment, err = p.environment(kv.value, f)
-		case "gpus":
-			t.GPUs, err = p.scalar(kv.value, f)
-		case "shm_size":
-			t.ShmSize, err = p.size(kv.value, f)
-		default:
-			return p.fail(kv.kNode, f, "is not allowed in run_args; allowed: %s", keysOf(runArgFields))
-		}
-		if err != nil {
-			return err
-		}
+	if t.Outputs, err = buildVolumes(f.OutputVolumes, mountVolume(name, true)); err != nil {
+		return nil, under("output_volumes", nil, err)
 	}
-	return nil
-}
-
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// environment reads a map of names to values, or a list of NAME=value.
-func (p *parser) environment(n *yaml.Node, field string) (map[string]string, error) {
-	env := map[string]string{}
-	add := func(node *yaml.Node, k, v string) error {
-		if !envName.MatchString(k) {
-			return p.fail(node, join(field, k), "is not a valid environment variable name (letters, digits, _)")
-		}
-		if _, dup := env[k]; dup {
-			return p.fail(node, join(field, k), "appears twice")
-		}
-		env[k] = v
-		return nil
-	}
-	if n.Kind == yaml.SequenceNode {
-		for i, item := range n.Content {
-			s, err := p.scalar(item, fmt.Sprintf("%s[%d]", field, i))
-			if err != nil {
-				return nil, err
-			}
-			k, v, ok := strings.Cut(s, "=")
-			if !ok {
-				return nil, p.fail(item, fmt.Sprintf("%s[%d]", field, i), "must be NAME=value")
-			}
-			if err := add(item, k, v); err != nil {
-				return nil, err
-			}
-		}
-		return env, nil
-	}
-	entries, err := p.mapping(n, field)
-	if err != nil {
-		return nil, p.fail(n, field, "must be a mapping of NAME: value, or a list of NAME=value")
-	}
-	for _, kv := range entries {
-		v := ""
-		if kv.value.Kind != yaml.ScalarNode || kv.value.Tag != "!!null" {
-			if v, err = p.scalar(kv.value, join(field, kv.key)); err != nil {
-				return nil, err
-			}
-		}
-		if err := add(kv.kNode, kv.key, v); err != nil {
-			return nil, err
-		}
-	}
-	return env, nil
-}
-
-// size reads a byte size: a number of bytes or a string like 512m, 2gb, 1GiB.
-func (p *parser) size(n *yaml.Node, field string) (int64, error) {
-	s, err := p.scalar(n, field)
-	if err != nil {
-		return 0, err
-	}
-	b, err := ParseSize(s)
-	if err != nil {
-		return 0, p.fail(n, field, "%q is not a size; write bytes or a number with a unit (512m, 2g)", s)
-	}
-	return b, nil
+	return t, checkMountPaths(t)
 }
 
 // ParseSize parses a byte size: a number of bytes, or a number with a unit
@@ -288,98 +192,4 @@ func ParseSize(s string) (int64, error) {
 		return 0, medperf.FieldError("size", "%q is not a positive size (512m, 2g)", s)
 	}
 	return b, nil
-}
-
-var volumeFields = map[string]bool{"mount_path": true, "type": true}
-
-func (p *parser) volumes(task string, n *yaml.Node, field string, output bool) ([]Volume, error) {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil, nil
-	}
-	entries, err := p.mapping(n, field)
-	if err != nil {
-		return nil, err
-	}
-	var out []Volume
-	for _, kv := range entries {
-		f := join(field, kv.key)
-		if err := checkName(p, kv.kNode, field, kv.key); err != nil {
-			return nil, err
-		}
-		v := Volume{Key: kv.key}
-		if d, ok := lookupDefault(task, kv.key, output); ok {
-			v.MountPath, v.Type, v.Optional = d.path, d.typ, d.optional
-		}
-		if kv.value.Kind == yaml.ScalarNode && kv.value.Tag == "!!null" {
-			kv.value = &yaml.Node{Kind: yaml.MappingNode, Line: kv.kNode.Line}
-		}
-		fields, err := p.mapping(kv.value, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, vf := range fields {
-			s, err := p.scalar(vf.value, join(f, vf.key))
-			if err != nil {
-				return nil, err
-			}
-			switch vf.key {
-			case "mount_path":
-				v.MountPath = s
-			case "type":
-				v.Type = VolumeType(s)
-				if v.Type != VolumeFile && v.Type != VolumeDirectory {
-					return nil, p.fail(vf.value, join(f, "type"), "%q is not a volume type; use file or directory", s)
-				}
-			default:
-				return nil, p.fail(vf.kNode, join(f, vf.key), "is not a volume field; allowed: %s", keysOf(volumeFields))
-			}
-		}
-		if v.MountPath == "" {
-			return nil, p.fail(kv.kNode, join(f, "mount_path"), "is missing, and %s has no default mount path in task %s", kv.key, task)
-		}
-		if msg := checkMountPath(v.MountPath); msg != "" {
-			return nil, p.fail(kv.value, join(f, "mount_path"), "%s", msg)
-		}
-		if v.Type == "" {
-			v.Type = VolumeDirectory
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// checkMountPath returns why a container mount path is unusable, or "".
-func checkMountPath(m string) string {
-	switch {
-	case !path.IsAbs(m):
-		return fmt.Sprintf("%q must be an absolute path", m)
-	case path.Clean(m) != m:
-		return fmt.Sprintf("%q must be a clean path (no trailing /, no . or .. parts)", m)
-	case m == "/":
-		return "must not be the container's root"
-	case strings.ContainsAny(m, ":,\x00\n\r\t"):
-		return fmt.Sprintf("%q must not contain : , or control characters", m)
-	case m == "/tmp" || strings.HasPrefix(m, "/proc") || strings.HasPrefix(m, "/sys") || strings.HasPrefix(m, "/dev"):
-		return fmt.Sprintf("%q is reserved by the runtime (/tmp, /proc, /sys, /dev)", m)
-	}
-	return ""
-}
-
-// checkMountPaths rejects two volumes of a task mounted at the same path.
-func checkMountPaths(p *parser, t *Task, field string) error {
-	seen := map[string]string{}
-	for _, v := range append(append([]Volume{}, t.Inputs...), t.Outputs...) {
-		if other, dup := seen[v.MountPath]; dup {
-			return p.fail(nil, field, "volumes %s and %s share the mount path %s", other, v.Key, v.MountPath)
-		}
-		seen[v.MountPath] = v.Key
-	}
-	keys := map[string]bool{}
-	for _, v := range append(append([]Volume{}, t.Inputs...), t.Outputs...) {
-		if keys[v.Key] {
-			return p.fail(nil, field, "mount key %s is both an input and an output", v.Key)
-		}
-		keys[v.Key] = true
-	}
-	return nil
 }

@@ -124,19 +124,8 @@ func NewSpec(r Request) (*Spec, error) {
 	if !ok {
 		return nil, medperf.FieldError("task", "the container has no task %q; it has: %s", r.Task, taskNames(r.Config))
 	}
-	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 {
-		return nil, medperf.FieldError("limits", "timeout, memory, cpus, pids and shm size must not be negative")
-	}
-	if _, err := ParseGPUs(r.GPUs); err != nil {
+	if err := r.checkLimits(); err != nil {
 		return nil, err
-	}
-	if r.ImageHash != "" {
-		if _, err := NormalizeHash(r.ImageHash); err != nil {
-			return nil, medperf.FieldError("image hash", "%q is not a sha256 (64 hex digits, optionally prefixed sha256:)", r.ImageHash)
-		}
-	}
-	if r.CPUs > float64(runtime.NumCPU()) {
-		return nil, medperf.FieldError("cpus", "%g is more than the %d CPUs of this machine", r.CPUs, runtime.NumCPU())
 	}
 	s := &Spec{
 		Config: r.Config, Task: t, Image: r.Config.Image, ImageHash: strings.TrimSpace(r.ImageHash),
@@ -144,12 +133,7 @@ func NewSpec(r Request) (*Spec, error) {
 		Limits: r.Limits, Timeout: r.Timeout, Network: r.Network,
 		UID: os.Getuid(), GID: os.Getgid(), Stdout: r.Stdout, LogFile: r.LogFile,
 	}
-	if r.Image != "" {
-		s.Image = r.Image
-	} else if t := r.Config.Type; t != DockerImage && !IsURL(s.Image) && !filepath.IsAbs(s.Image) && r.Config.Path != "" {
-		// Archives and SIF files named by a relative path sit beside the config.
-		s.Image = filepath.Join(filepath.Dir(r.Config.Path), s.Image)
-	}
+	s.Image = r.image()
 	if err := s.resolveEnv(r.Env); err != nil {
 		return nil, err
 	}
@@ -158,6 +142,40 @@ func NewSpec(r Request) (*Spec, error) {
 	}
 	s.resolveLimits()
 	return s, nil
+}
+
+// checkLimits refuses negative limits, a bad GPU request or image hash, and
+// more CPUs than the machine has.
+func (r *Request) checkLimits() error {
+	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 {
+		return medperf.FieldError("limits", "timeout, memory, cpus, pids and shm size must not be negative")
+	}
+	if _, err := ParseGPUs(r.GPUs); err != nil {
+		return err
+	}
+	if r.ImageHash != "" {
+		if _, err := NormalizeHash(r.ImageHash); err != nil {
+			return medperf.FieldError("image hash", "%q is not a sha256 (64 hex digits, optionally prefixed sha256:)", r.ImageHash)
+		}
+	}
+	if r.CPUs > float64(runtime.NumCPU()) {
+		return medperf.FieldError("cpus", "%g is more than the %d CPUs of this machine", r.CPUs, runtime.NumCPU())
+	}
+	return nil
+}
+
+// image returns the image to run: r.Image when set, else the config's,
+// where archives and SIF files named by a relative path sit beside the
+// config.
+func (r *Request) image() string {
+	img := r.Config.Image
+	switch {
+	case r.Image != "":
+		return r.Image
+	case r.Config.Type != DockerImage && !IsURL(img) && !filepath.IsAbs(img) && r.Config.Path != "":
+		return filepath.Join(filepath.Dir(r.Config.Path), img)
+	}
+	return img
 }
 
 func taskNames(c *Config) string {

@@ -2,17 +2,15 @@ package apptainer
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/cube/internal/hostrun"
 )
 
 // Runtime runs tasks with the apptainer or singularity program.
@@ -64,29 +62,13 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 		return err
 	}
 	defer out.Close()
-	runCtx, cancel := context.WithTimeout(ctx, spec.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, bin, args...)
-	cmd.Env = append(minimalEnv(), Env(spec)...)
-	cmd.Stdout, cmd.Stderr = out.Stdout, out.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Run()
-	switch {
-	case ctx.Err() != nil:
-		return &medperf.Error{Code: medperf.CodeCanceled, Message: "task " + spec.Task.Name + " was interrupted; its container was killed", Err: ctx.Err()}
-	case runCtx.Err() != nil:
-		return &cube.TimeoutError{Task: spec.Task.Name, Timeout: spec.Timeout}
-	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return &cube.ExitError{Task: spec.Task.Name, Status: exit.ExitCode()}
-	}
-	if err != nil {
-		return &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot start " + filepath.Base(bin) + ": " + err.Error(), Err: err}
-	}
-	return nil
+	p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its container", Program: filepath.Base(bin),
+		Command: func(ctx context.Context) *exec.Cmd {
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = append(minimalEnv(), Env(spec)...)
+			return cmd
+		}}
+	return p.Run(ctx, out)
 }
 
 // minimalEnv is what apptainer itself needs from the host environment.
@@ -103,9 +85,10 @@ func minimalEnv() []string {
 // image returns the verified image source to run.
 func (r *Runtime) image(ctx context.Context, spec *cube.Spec) (string, error) {
 	cfg := spec.Config
+	if err := cfg.Type.Runnable(); err != nil {
+		return "", err
+	}
 	switch {
-	case cfg.Type.Encrypted():
-		return "", medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", cfg.Type)
 	case cfg.Type == cube.SingularityFile:
 		return r.fetch(ctx, spec, spec.Image, "SIF image")
 	case cfg.Type == cube.DockerArchive:

@@ -21,9 +21,11 @@ import (
 // before anything runs; it returns the image id to run, so that a tag moved
 // after the check cannot swap the image.
 func (r *Runtime) resolveImage(ctx context.Context, spec *cube.Spec) (string, error) {
-	switch t := spec.Config.Type; {
-	case t.Encrypted():
-		return "", medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", t)
+	t := spec.Config.Type
+	if err := t.Runnable(); err != nil {
+		return "", err
+	}
+	switch {
 	case t == cube.DockerArchive:
 		return r.loadArchive(ctx, spec)
 	case t == cube.DockerImage:

@@ -76,8 +76,9 @@ func PodmanHost() string {
 
 // Run runs spec as the cube.Runtime contract says. The container is created
 // without AutoRemove (its exit status and OOM flag must be read after it
-// ends) and removed by Run on every path; if this process dies first, the
-// next Runtime's first Run removes it (see RemoveStale).
+// ends) and removed by Run on every path, a cancel during its creation
+// included; if this process dies first, the next Runtime's first Run removes
+// it (see RemoveStale).
 func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err := r.ping(ctx); err != nil {
 		return err
@@ -99,13 +100,44 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 		return err
 	}
 	defer out.Close()
-	created, err := r.client.ContainerCreate(ctx, cfg, hostCfg, nil, nil, "")
-	if err != nil {
-		return engineError(ctx, "create the container", err)
+	id, err := r.create(ctx, cfg, hostCfg)
+	if id != "" {
+		defer r.remove(id)
 	}
-	defer r.remove(created.ID)
-	return r.runContainer(ctx, spec, created.ID, out)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return &medperf.Error{Code: medperf.CodeCanceled, Message: fmt.Sprintf("task %s was interrupted before it started; its container was removed", spec.Task.Name), Err: ctx.Err()}
+	}
+	return r.runContainer(ctx, spec, id, out)
 }
+
+// createTimeout bounds a container's creation, which the caller's cancel
+// does not interrupt.
+const createTimeout = 2 * time.Minute
+
+// create creates the container and returns its id. The request is not
+// canceled with ctx: a cancel that lands while the engine creates the
+// container would make the client return without the id of a container that
+// exists, which nothing would then remove. The caller removes a returned id
+// on every path and checks ctx afterwards.
+func (r *Runtime) create(ctx context.Context, cfg *container.Config, hostCfg *container.HostConfig) (string, error) {
+	if beforeCreate != nil {
+		beforeCreate()
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	defer cancel()
+	created, err := r.client.ContainerCreate(cctx, cfg, hostCfg, nil, nil, "")
+	if err != nil {
+		return created.ID, engineError(ctx, "create the container", err)
+	}
+	return created.ID, nil
+}
+
+// beforeCreate, when set by a test, is called just before the container is
+// created, so that a test can cancel while the engine creates it.
+var beforeCreate func()
 
 func (r *Runtime) ping(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -2,16 +2,14 @@ package local
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/cube/internal/hostrun"
 )
 
 // Runtime runs tasks as sandboxed host processes. The zero value looks up
@@ -32,8 +30,8 @@ type Runtime struct {
 // Run runs spec as the cube.Runtime contract says, with the limitation of
 // the Runtime doc. Missing bwrap is CodeUnavailable unless AllowUnsandboxed.
 func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
-	if spec.Config.Type.Encrypted() {
-		return medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", spec.Config.Type)
+	if err := spec.Config.Type.Runnable(); err != nil {
+		return err
 	}
 	argv, err := Program(spec)
 	if err != nil {
@@ -46,37 +44,21 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
-	var cmd *exec.Cmd
-	runCtx, cancel := context.WithTimeout(ctx, spec.Timeout)
-	defer cancel()
-	if bwrap != "" {
-		cmd = exec.CommandContext(runCtx, bwrap, BwrapArgs(spec, argv)...)
-		cmd.Env = []string{}
-	} else {
-		cmd = unsandboxed(runCtx, spec, argv)
-	}
 	out, err := spec.OpenOutput()
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	cmd.Stdout, cmd.Stderr = out.Stdout, out.Stderr
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Run()
-	switch {
-	case ctx.Err() != nil:
-		return &medperf.Error{Code: medperf.CodeCanceled, Message: "task " + spec.Task.Name + " was interrupted; its sandbox was killed", Err: ctx.Err()}
-	case runCtx.Err() != nil:
-		return &cube.TimeoutError{Task: spec.Task.Name, Timeout: spec.Timeout}
-	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return &cube.ExitError{Task: spec.Task.Name, Status: exit.ExitCode()}
-	}
-	if err != nil {
-		return &medperf.Error{Code: medperf.CodeUnavailable, Message: "cannot start the task's process: " + err.Error(), Err: err}
-	}
-	return nil
+	p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its sandbox", Program: "the task's process",
+		Command: func(ctx context.Context) *exec.Cmd {
+			if bwrap == "" {
+				return unsandboxed(ctx, spec, argv)
+			}
+			cmd := exec.CommandContext(ctx, bwrap, BwrapArgs(spec, argv)...)
+			cmd.Env = []string{}
+			return cmd
+		}}
+	return p.Run(ctx, out)
 }
 
 func (r *Runtime) bwrap() (string, error) {
@@ -91,7 +73,7 @@ func (r *Runtime) bwrap() (string, error) {
 	return p, nil
 }
 
-// unsandboxed runs argv directly on the host, with container mount paths in
+// unsandboxed returns the command that runs argv directly on the host, with container mount paths in
 // its arguments replaced by host paths, and each mount also given as
 // MEDPERF_MOUNT_<KEY>.
 func unsandboxed(ctx context.Context, spec *cube.Spec, argv []string) *exec.Cmd {
@@ -105,9 +87,6 @@ func unsandboxed(ctx context.Context, spec *cube.Spec, argv []string) *exec.Cmd 
 		args[i] = a
 	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	// Its own process group, killed whole on timeout; killed too if medperf dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Env = append(os.Environ(), "HOME="+os.TempDir())
 	for k, v := range spec.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -114,6 +114,27 @@ func processesWith(marker string) []string {
 	return pids
 }
 
+// sandboxStarted reports whether a process runs probe with marker in its
+// arguments and its parent (bwrap's pid 1) is waiting for it.
+func sandboxStarted(probe, marker string) bool {
+	for _, pid := range processesWith(marker) {
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		if !bytes.HasPrefix(cmdline, []byte(probe+"\x00")) {
+			continue
+		}
+		stat, _ := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		fields := bytes.Fields(stat[bytes.LastIndexByte(stat, ')')+1:])
+		if len(fields) < 2 {
+			continue
+		}
+		wchan, _ := os.ReadFile(filepath.Join("/proc", string(fields[1]), "wchan"))
+		if string(wchan) == "do_wait" {
+			return true
+		}
+	}
+	return false
+}
+
 func TestLocalSandbox(t *testing.T) {
 	requireBwrap(t)
 	probe := MustBuildProbe(t)
@@ -186,13 +207,17 @@ func TestLocalSandbox(t *testing.T) {
 		if err := child.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Kill the parent only once the sandbox is fully started: the probe
+		// runs and bwrap's pid 1 waits for it. bwrap binds that pid 1 to its
+		// launcher only then (before, a dead launcher leaves it running);
+		// the launcher itself is bound to medperf from its first instruction.
 		deadline := time.Now().Add(30 * time.Second)
-		for len(processesWith(marker)) < 2 { // the child test binary and the sandboxed probe
+		for !sandboxStarted(probe, marker) {
 			if time.Now().After(deadline) {
 				child.Process.Kill()
-				t.Fatal("the child never started its sandbox")
+				t.Fatalf("the child never started its sandbox: %v", processesWith(marker))
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 		child.Process.Signal(syscall.SIGKILL)
 		child.Wait()
@@ -261,6 +286,23 @@ func TestLocalWithoutBwrap(t *testing.T) {
 			t.Errorf("got %v", got)
 		}
 	})
+}
+
+func TestLocalRefusesEncryptedTypes(t *testing.T) {
+	probe := MustBuildProbe(t)
+	for _, ct := range []cube.ContainerType{cube.EncryptedDockerArchive, cube.EncryptedSingularityFile} {
+		t.Run(string(ct)+" is refused before anything runs", func(t *testing.T) {
+			r := MustProbeSpec(t, probe, nil, "id")
+			r.spec.Config.Type = ct
+			err := (&Runtime{AllowUnsandboxed: true}).Run(context.Background(), r.spec)
+			if medperf.ErrorCode(err) != medperf.CodeInvalid {
+				t.Fatalf("got %v, want invalid", err)
+			}
+			if r.out.Len() != 0 {
+				t.Error("the task ran")
+			}
+		})
+	}
 }
 
 func TestProgramResolution(t *testing.T) {

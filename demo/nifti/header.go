@@ -93,46 +93,68 @@ func parseHeader(b []byte) (header, error) {
 	if len(b) < headerSize {
 		return h, errInvalid("header is %d bytes, want 348", len(b))
 	}
+	if err := h.parseMagic(b); err != nil {
+		return h, err
+	}
+	if err := h.parseDims(b); err != nil {
+		return h, err
+	}
+	if err := h.parseType(b); err != nil {
+		return h, err
+	}
+	return h, h.parseScaling(b)
+}
+
+// parseMagic finds the byte order from sizeof_hdr and accepts only the
+// single-file magic.
+func (h *header) parseMagic(b []byte) error {
 	switch {
 	case binary.LittleEndian.Uint32(b[offSizeofHdr:]) == headerSize:
 		h.order = binary.LittleEndian
 	case binary.BigEndian.Uint32(b[offSizeofHdr:]) == headerSize:
 		h.order = binary.BigEndian
 	default:
-		return h, errInvalid("sizeof_hdr is not 348")
+		return errInvalid("sizeof_hdr is not 348")
 	}
 	magic := string(b[offMagic : offMagic+4])
 	if magic == "ni1\x00" {
-		return h, errInvalid("header/image pairs (magic ni1) are not supported; convert to a single .nii file")
+		return errInvalid("header/image pairs (magic ni1) are not supported; convert to a single .nii file")
 	}
 	if magic != "n+1\x00" {
-		return h, errInvalid("magic is %q, want \"n+1\"", magic)
+		return errInvalid("magic is %q, want \"n+1\"", magic)
 	}
-	if err := h.parseDims(b); err != nil {
-		return h, err
-	}
+	return nil
+}
+
+// parseType reads datatype and bitpix, which must agree.
+func (h *header) parseType(b []byte) error {
 	h.datatype = Datatype(int16(h.order.Uint16(b[offDatatype:])))
 	bits := h.datatype.bitpix()
 	if bits == 0 {
-		return h, errInvalid("datatype %d is not supported (use uint8, int16, int32, float32 or float64)", h.datatype)
+		return errInvalid("datatype %d is not supported (use uint8, int16, int32, float32 or float64)", h.datatype)
 	}
 	if got := int(int16(h.order.Uint16(b[offBitpix:]))); got != bits {
-		return h, errInvalid("bitpix %d does not match datatype %s", got, h.datatype)
+		return errInvalid("bitpix %d does not match datatype %s", got, h.datatype)
 	}
+	return nil
+}
+
+// parseScaling reads vox_offset and the scaling of the values.
+func (h *header) parseScaling(b []byte) error {
 	vox := float64(h.float32At(b, offVoxOffset))
 	if !(vox >= singleFileOff) || vox > 1<<20 || vox != math.Trunc(vox) {
-		return h, errInvalid("vox_offset %v is not a whole number of bytes in [352, 1 MiB]", vox)
+		return errInvalid("vox_offset %v is not a whole number of bytes in [352, 1 MiB]", vox)
 	}
 	h.offset = int64(vox)
 	h.slope = float64(h.float32At(b, offSclSlope))
 	h.inter = float64(h.float32At(b, offSclInter))
 	if math.IsNaN(h.slope) || math.IsInf(h.slope, 0) || math.IsNaN(h.inter) || math.IsInf(h.inter, 0) {
-		return h, errInvalid("scl_slope or scl_inter is not finite")
+		return errInvalid("scl_slope or scl_inter is not finite")
 	}
 	if h.slope == 0 { // the standard: slope 0 means no scaling
 		h.slope, h.inter = 1, 0
 	}
-	return h, nil
+	return nil
 }
 
 // parseDims reads dim[] and pixdim[]: one to three spatial dimensions, every

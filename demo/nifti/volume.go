@@ -136,6 +136,14 @@ func (v *Volume) check(dt Datatype) error {
 	if dt != Uint8 && dt != Int16 && dt != Float32 {
 		return medperf.Errorf(medperf.CodeInvalid, "cannot write NIfTI datatype %s: use uint8, int16 or float32", dt)
 	}
+	if err := v.checkShape(); err != nil {
+		return err
+	}
+	return v.checkValues(dt)
+}
+
+// checkShape validates the dimensions and voxel sizes against the data.
+func (v *Volume) checkShape() error {
 	n := 1
 	for i, d := range v.Dims {
 		if d < 1 || d > math.MaxInt16 {
@@ -149,6 +157,11 @@ func (v *Volume) check(dt Datatype) error {
 	if n != len(v.Data) {
 		return medperf.Errorf(medperf.CodeInvalid, "volume has %d values for %d voxels", len(v.Data), n)
 	}
+	return nil
+}
+
+// checkValues validates that every value is finite and fits dt.
+func (v *Volume) checkValues(dt Datatype) error {
 	lo, hi := map[Datatype]float64{Uint8: 0, Int16: math.MinInt16}[dt], map[Datatype]float64{Uint8: math.MaxUint8, Int16: math.MaxInt16}[dt]
 	for _, x := range v.Data {
 		f := float64(x)
