@@ -3,13 +3,8 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/medperf/medperf"
 )
 
 // Prepared is the layout of prepared data on disk, as a preparator writes it.
@@ -124,25 +119,4 @@ func (s *Site) execute(ctx context.Context, model, evaluator *Component, data Pr
 		}
 	}
 	return yamlFileAsJSON(ex.Results(), "the evaluator's results")
-}
-
-// yamlFileAsJSON reads a YAML mapping written by a container and returns it
-// as a JSON object.
-func yamlFileAsJSON(file, what string) (json.RawMessage, error) {
-	b, err := os.ReadFile(file)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s are missing: the container wrote no file", what)
-	}
-	if err != nil {
-		return nil, storageError(err)
-	}
-	var v map[string]any
-	if err := yaml.Unmarshal(b, &v); err != nil || v == nil {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s are not a YAML mapping: fix the container", what)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s cannot be expressed as JSON: fix the container", what)
-	}
-	return out, nil
 }
