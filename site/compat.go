@@ -148,7 +148,7 @@ func (s *Site) prepareTestData(ctx context.Context, prep *Component, data, label
 	if err := s.prepare(ctx, prep, data, labels, out, j, nil); err != nil {
 		return out, err
 	}
-	if rep.PreparedHash, err = s.hash(ctx, "the prepared data", out.Data(), out.Labels()); err != nil {
+	if rep.PreparedHash, err = s.hashPrepared(ctx, out); err != nil {
 		return out, err
 	}
 	rep.Statistics, err = yamlFileAsJSON(out.Statistics(), "the statistics")

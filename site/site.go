@@ -104,8 +104,19 @@ func ctxErr(ctx context.Context) error {
 
 // hash returns the MedPerf hash of the folders, with a progress line.
 func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	return s.hashWith(ctx, Hasher{}, what, paths...)
+}
+
+// hashPrepared returns the hash of prepared data: its data and labels,
+// confined to its folder, because the preparator container made them and
+// may have planted links to host files.
+func (s *Site) hashPrepared(ctx context.Context, p Prepared) (string, error) {
+	return s.hashWith(ctx, Hasher{Within: p.Dir}, "the prepared data", p.Data(), p.Labels())
+}
+
+func (s *Site) hashWith(ctx context.Context, h Hasher, what string, paths ...string) (string, error) {
 	start := time.Now()
-	d, err := Hasher{}.Hash(ctx, paths...)
+	d, err := h.Hash(ctx, paths...)
 	if err != nil {
 		return "", err
 	}

@@ -56,9 +56,15 @@ func yamlFileAsJSON(file, what string) (json.RawMessage, error) {
 	return out, nil
 }
 
-// readCapped reads file, refusing one over MaxYAMLFileBytes without reading
-// more than one byte past the limit.
+// readCapped reads file, refusing a symbolic link, anything but a regular
+// file, and one over MaxYAMLFileBytes (without reading more than one byte
+// past the limit).
 func readCapped(file, what string) ([]byte, error) {
+	// The container chose what this path is: a link could point at a host
+	// file (a profile with its token) that would then be sent as metrics.
+	if fi, err := os.Lstat(file); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, medperf.Errorf(medperf.CodeInvalid, "%s (%s) are a symbolic link: refusing to follow it (fix the container)", what, filepath.Base(file))
+	}
 	f, err := os.Open(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, medperf.Errorf(medperf.CodeInvalid, "%s are missing: the container wrote no file %s", what, filepath.Base(file))
