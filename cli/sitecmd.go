@@ -31,6 +31,8 @@ type siteFlags struct {
 	timeouts []string
 	yes      bool
 	runs     bool // whether the command runs containers
+	// allowPrivate lets downloads reach non-public addresses.
+	allowPrivate bool
 }
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
@@ -43,6 +45,7 @@ func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: the profile's, else all)")
 		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: none)")
 		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: the profile's, else per task)")
+		c.Flags().BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (default: the profile's, else refused)")
 	}
 	return f
 }
@@ -72,6 +75,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		s.Out = e.stderr
 	}
 	s.Confirm = e.confirmer(f.yes)
+	s.AllowPrivateURLs = f.allowPrivate || saved.AllowPrivateURLs
 	sess := &session{Site: s, profile: saved, close: func() {}}
 	if f.runs {
 		if err := f.apply(&s.Options, saved); err != nil {

@@ -77,7 +77,7 @@ func (s *Site) containerInput(ctx context.Context, in ContainerSubmission) (*med
 		return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
 	}
 	s.progress("downloading the additional files to hash them ...")
-	_, sum, err := cube.FetchFile(ctx, s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
+	_, sum, err := cube.FetchFile(s.fetchContext(ctx, true), s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,15 @@ type Site struct {
 	// and the exact JSON payload. It returns false to refuse (nothing is
 	// sent, the operation is CodeCanceled). nil refuses everything.
 	Confirm func(question string, payload []byte) (bool, error)
-	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
+	// HTTP downloads demo data and additional files; nil is cube's default
+	// client, which refuses non-public addresses unless AllowPrivateURLs.
+	// Image archives are fetched by the Runtime's own client.
 	HTTP *http.Client
+	// AllowPrivateURLs lets downloads (by the default clients of the site
+	// and of the runtimes) reach loopback, private and link-local
+	// addresses: only for a site that hosts files on its own network, since
+	// a model owner chooses the URLs.
+	AllowPrivateURLs bool
 	// ImageID returns the local engine's id of a DockerImage reference
 	// (sha256:...), for SubmitContainer; nil means no engine.
 	ImageID func(ctx context.Context, image string) (string, error)
