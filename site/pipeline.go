@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/medperf/medperf"
 )
 
 // Prepared is the layout of prepared data on disk, as a preparator writes it.
@@ -43,6 +45,9 @@ func (s *Site) prepare(ctx context.Context, prep *Component, data, labels string
 		{StepSanityCheck, inputs},
 		{StepStatistics, merge(inputs, map[string]string{"output_path": out.Statistics()})},
 	}
+	if err := checkPreparator(prep); err != nil {
+		return err
+	}
 	for _, st := range steps {
 		if j.Done(st.name) {
 			s.progress("%s: %s already done", prep.Name, st.name)
@@ -67,6 +72,30 @@ func (s *Site) prepare(ctx context.Context, prep *Component, data, labels string
 		}
 		if err := j.Finish(st.name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// preparatorOutputs are the output volumes a preparator's tasks must
+// declare: the site reads (hashes) what they hold after the run.
+var preparatorOutputs = []struct{ task, key, what string }{
+	{StepPrepare, "output_path", "the prepared data"},
+	{StepPrepare, "output_labels_path", "the prepared labels"},
+	{StepStatistics, "output_path", "statistics.yaml"},
+}
+
+// checkPreparator refuses, before anything runs, a preparator whose config
+// does not declare the outputs the site reads afterwards; without this
+// check the failure came later as a missing prepared/data folder.
+func checkPreparator(prep *Component) error {
+	for _, o := range preparatorOutputs {
+		t, ok := prep.Config.Tasks[o.task]
+		if !ok {
+			return medperf.Errorf(medperf.CodeInvalid, "container %s cannot prepare data: its config declares no %s task (a preparator needs prepare, sanity_check and statistics)", prep.Name, o.task)
+		}
+		if _, output, ok := t.Volume(o.key); !ok || !output {
+			return medperf.Errorf(medperf.CodeInvalid, "container %s cannot prepare data: its %s task must declare the output volume %s (%s) under output_volumes in its container config", prep.Name, o.task, o.key, o.what)
 		}
 	}
 	return nil
