@@ -25,12 +25,12 @@ func (s *Site) fetchContext(ctx context.Context, fromRegistry bool) context.Cont
 // archive, SIF file or additional files are not at an http(s) URL: a site
 // reads nothing from its own disk because a model owner said so. Registry
 // references (DockerImage) are pulled by the engine, never read as files.
+// A legacy mlcube.yaml's singularity.image is not checked here (Docker
+// ignores it); Apptainer fetches it under WithRemoteOnly, which refuses it
+// unless it is a URL.
 func checkRegisteredLocations(c *medperf.Container, cfg *cube.Config) error {
 	if cfg.Type != cube.DockerImage && !cube.IsURL(cfg.Image) {
 		return medperf.Errorf(medperf.CodeInvalid, "container %d (%s) gives its %s image as %q, not an http(s) URL: a site only downloads images; ask its owner to host the image and register its URL", c.ID, c.Name, cfg.Type, cfg.Image)
-	}
-	if cfg.SingularityImage != "" && !cube.IsURL(cfg.SingularityImage) {
-		return medperf.Errorf(medperf.CodeInvalid, "container %d (%s) gives its singularity image as %q, not an http(s) URL: a site only downloads images; ask its owner to host the image and register its URL", c.ID, c.Name, cfg.SingularityImage)
 	}
 	if c.AdditionalFilesURL != "" && !cube.IsURL(c.AdditionalFilesURL) {
 		return medperf.Errorf(medperf.CodeInvalid, "container %d (%s) gives its additional files as %q, not an http(s) URL: ask its owner to host them and register their URL", c.ID, c.Name, c.AdditionalFilesURL)
