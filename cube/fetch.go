@@ -221,8 +221,8 @@ const extractPrefix = ".extract-"
 // The tarball is verified before it is opened, extracted with
 // archive.Extract under lim into cacheDir/<sha256>/files, readable by the
 // user only, and reused from there afterwards. Under WithRemoteOnly a local
-// path is refused, as by FetchFile. Errors: *HashMismatchError, *archive.RejectError,
-// CodeUnavailable for a failed download.
+// path is refused, as by FetchFile. Errors: *HashMismatchError,
+// *archive.RejectError, CodeUnavailable for a failed download.
 func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cacheDir string, lim archive.Limits) (string, string, error) {
 	if !IsURL(src) && policyOf(ctx).remoteOnly {
 		_, _, err := FetchFile(ctx, hc, src, want, "", "additional files tarball")
@@ -246,34 +246,44 @@ func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cache
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return dir, got, nil
 	}
+	if err := extractTarball(file, dir, lim); err != nil {
+		return "", "", err
+	}
+	return dir, got, nil
+}
+
+// extractTarball extracts the verified tarball file into dir through a
+// temporary folder (removed on failure, swept when stale), makes it
+// private, and removes file: the extracted tree is what is kept.
+func extractTarball(file, dir string, lim archive.Limits) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
+		return medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the additional files tarball: %v", err)
+		return medperf.Errorf(medperf.CodeNotFound, "cannot open the additional files tarball: %v", err)
 	}
 	defer f.Close()
 	tmp := filepath.Join(filepath.Dir(dir), fmt.Sprintf("%s%d", extractPrefix, os.Getpid()))
 	os.RemoveAll(tmp)
 	sweep(filepath.Dir(dir), extractPrefix)
 	err = archive.Extract(f, tmp, lim)
-	os.Remove(file) // the extracted tree is what is kept
+	os.Remove(file)
 	if err == nil {
 		err = MakePrivate(tmp)
 	}
 	if err != nil {
 		os.RemoveAll(tmp)
-		return "", "", err
+		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
-			return dir, got, nil // another process extracted it first
+			return nil // another process extracted it first
 		}
-		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
+		return medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
 	}
-	return dir, got, nil
+	return nil
 }
 
 // MakePrivate takes the group's and others' permissions away from the
