@@ -118,10 +118,10 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	// A registered component's image archive is fetched by the runtime
 	// under this context: never from a local path.
 	err = s.Runtime.Run(s.fetchContext(ctx, comp.ID != 0), spec)
-	if err == nil {
-		// Containers write with their own umask; what they wrote under the
-		// site's home is its user's only.
-		err = s.makeOutputsPrivate(t, m)
+	// Containers write with their own umask; what they wrote under the
+	// site's home is its user's only, whether the task succeeded or not.
+	if perr := s.makeOutputsPrivate(t, m); err == nil {
+		err = perr
 	}
 	if err != nil {
 		s.progress("%s: %s failed after %s (log: %s)", comp.Name, task, time.Since(start).Round(time.Millisecond), req.LogFile)
