@@ -113,6 +113,9 @@ func (in ContainerInput) Validate() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkImageLocation(in.Config); err != nil {
+		return nil, err
+	}
 	if err := validJSONObject("parameters", in.Parameters); err != nil {
 		return nil, err
 	}
@@ -160,6 +163,29 @@ func ConfigTasks(config json.RawMessage) ([]string, error) {
 	}
 	slices.Sort(tasks)
 	return tasks, nil
+}
+
+// fileImageTypes are the container types whose image is a file that sites
+// download (an image archive or a SIF file).
+var fileImageTypes = []string{"DockerArchive", "SingularityFile", "EncryptedDockerArchive", "EncryptedSingularityFile"}
+
+// checkImageLocation refuses a config whose image is a file (see
+// fileImageTypes) given as anything but an http(s) URL: every site fetches
+// what the registry says, and a path would name a file of the site's own
+// machine (/dev/zero, /etc/shadow). Registry references (DockerImage) and
+// legacy mlcube.yaml configs are left to the sites' parser.
+func checkImageLocation(config json.RawMessage) error {
+	var c struct {
+		Type  string `json:"container_type"`
+		Image string `json:"image"`
+	}
+	if err := json.Unmarshal(config, &c); err != nil || !slices.Contains(fileImageTypes, c.Type) {
+		return nil
+	}
+	if err := checkURL("config.image", c.Image); err != nil {
+		return FieldError("config.image", "a %s image must be an http or https URL that sites can download, not %q", c.Type, c.Image)
+	}
+	return nil
 }
 
 // HasTask reports whether c's config declares the task.

@@ -3,7 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -50,27 +52,30 @@ func (l loginInfo) table() table {
 
 func newAuthLoginCmd(e *env) *cobra.Command {
 	var server, token string
+	var fromStdin bool
 	c := &cobra.Command{
-		Use:   "login --server URL --token TOKEN",
+		Use:   "login --server URL",
 		Short: "Check a token against a server and save it as the current profile (mode 0600)",
-		Long: "Check TOKEN against the server's /api/v1/me and save the server and token as the current profile\n" +
-			"in $MEDPERF_HOME/profiles.yaml (mode 0600); one profile per server. Give --token - to read the\n" +
-			"token from standard input, which keeps it out of the shell history.",
+		Long: "Check a token against the server's /api/v1/me and save the server and token as the current profile\n" +
+			"in $MEDPERF_HOME/profiles.yaml (mode 0600); one profile per server. The token is asked for without\n" +
+			"echo on a terminal, else read as one line from standard input (--token-stdin says so explicitly),\n" +
+			"which keeps it out of the process list and the shell history. --token TOKEN still works for scripts,\n" +
+			"with a warning: other users of the machine can see it.",
+		Example: "  medperf auth login --server https://medperf.example.org\n" +
+			"  medperf auth login --server https://medperf.example.org --token-stdin < token.txt",
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&server, "server", "", "server URL, e.g. https://medperf.example.org (required)")
-	c.Flags().StringVar(&token, "token", "", "API token, or - to read it from standard input (required)")
+	c.Flags().StringVar(&token, "token", "", "API token (visible in the process list: prefer the prompt or --token-stdin), or - for standard input")
+	c.Flags().BoolVar(&fromStdin, "token-stdin", false, "read the token as one line from standard input")
 	out := outputFlag(c)
 	c.RunE = func(*cobra.Command, []string) error {
 		if server == "" {
 			return medperf.FieldError("--server", "is required")
 		}
-		if token == "-" {
-			line, _ := bufio.NewReader(e.stdin).ReadString('\n')
-			token = strings.TrimSpace(line)
-		}
-		if token == "" {
-			return medperf.FieldError("--token", "is required")
+		var err error
+		if token, err = e.loginToken(token, fromStdin); err != nil {
+			return err
 		}
 		cl, err := client.New(server, token, nil)
 		if err != nil {
@@ -96,6 +101,39 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 		return render(e.stdout, *out, info, info.table)
 	}
 	return c
+}
+
+// loginToken returns the token to log in with: the --token argument (with
+// a warning on stderr: the process list shows it to every user), else one
+// line of standard input, asked for without echo when it is a terminal.
+func (e *env) loginToken(arg string, fromStdin bool) (string, error) {
+	if arg != "" && arg != "-" {
+		if fromStdin {
+			return "", medperf.FieldError("--token", "give the token with --token or --token-stdin, not both")
+		}
+		fmt.Fprintln(e.stderr, "medperf: warning: a token given with --token is visible to other users in the process list and stays in the shell history; use the prompt or --token-stdin")
+		return arg, nil
+	}
+	var line string
+	var err error
+	if f, ok := e.stdin.(*os.File); ok && arg == "" && !fromStdin && isTerminal(f) {
+		fmt.Fprint(e.stderr, "Token: ")
+		line, err = readHidden(f)
+		fmt.Fprintln(e.stderr)
+	} else {
+		line, err = bufio.NewReader(e.stdin).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return "", medperf.Errorf(medperf.CodeInvalid, "cannot read the token: %v", err)
+	}
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return "", medperf.FieldError("--token", "no token was given: type it at the prompt, or pipe it with --token-stdin")
+	}
+	return token, nil
 }
 
 func newAuthStatusCmd(e *env) *cobra.Command {

@@ -40,6 +40,7 @@ type runTestFlags struct {
 	cpus                                                        float64
 	pids                                                        int64
 	network, unsandboxed                                        bool
+	allowPrivate                                                bool
 }
 
 func newRunTestCmd(e *env) *cobra.Command {
@@ -72,10 +73,14 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.BoolVar(&f.network, "allow-network", false, "give the task a network (never do this with patient data)")
 	fl.BoolVar(&f.unsandboxed, "allow-unsandboxed", false, "with --runtime local and no bwrap, run the task as a plain host process")
 	fl.StringVar(&f.logFile, "log", "", "log file (default: CACHE/logs/TASK-TIME.log)")
+	fl.BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "where downloads and extracted files are kept (default: the user cache directory + /medperf)")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, stop := interruptible(c)
 		defer stop()
+		if f.allowPrivate {
+			ctx = cube.WithPrivateAddresses(ctx)
+		}
 		return runTest(ctx, e, f)
 	}
 	return c

@@ -73,6 +73,7 @@ func settingsFlags(c *cobra.Command) *config.Settings {
 	c.Flags().Float64Var(&s.CPUs, "cpus", 0, "CPU limit of each task")
 	c.Flags().StringVar(&s.GPUs, "gpus", "", "GPUs: all, a count, or device=0,1")
 	c.Flags().StringArrayVar(&s.Timeouts, "timeout", nil, "TASK=DURATION (repeatable)")
+	c.Flags().BoolVar(&s.AllowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (see docs/security.md)")
 	return s
 }
 
@@ -177,6 +178,9 @@ func newProfileSetCmd(e *env) *cobra.Command {
 		}
 		if fl.Changed("timeout") {
 			p.Timeouts = s.Timeouts
+		}
+		if fl.Changed("allow-private-urls") {
+			p.AllowPrivateURLs = s.AllowPrivateURLs
 		}
 		cur := ps.Current
 		ps.Set(p)

@@ -32,6 +32,8 @@ type siteFlags struct {
 	timeouts []string
 	yes      bool
 	runs     bool // whether the command runs containers
+	// allowPrivate lets downloads reach non-public addresses.
+	allowPrivate bool
 }
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
@@ -44,6 +46,7 @@ func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: $MEDPERF_CPUS, the profile's, else all)")
 		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: $MEDPERF_GPUS, the profile's, else none)")
 		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: $MEDPERF_TIMEOUT, the profile's, else per task)")
+		c.Flags().BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (default: the profile's, else refused)")
 	}
 	return f
 }
@@ -75,10 +78,12 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	s.Confirm = e.confirmer(f.yes)
 	sess := &session{Site: s, profile: saved, close: func() {}}
 	if f.runs {
-		runtime, err := f.apply(&s.Options, saved)
+		set, err := f.settings(saved)
 		if err != nil {
 			return nil, err
 		}
+		runtime := applySettings(&s.Options, set)
+		s.AllowPrivateURLs = set.AllowPrivateURLs
 		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
 			return nil, err
@@ -110,9 +115,10 @@ func firstNonEmpty(xs ...string) string {
 // settings resolves the site settings: the flags given, then the MEDPERF_*
 // environment, then the profile p, then the defaults (config.ResolveSite).
 func (f *siteFlags) settings(p config.Profile) (config.SiteSettings, error) {
-	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts, Set: map[string]bool{}}
+	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts,
+		AllowPrivateURLs: f.allowPrivate, Set: map[string]bool{}}
 	if f.flags != nil {
-		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout"} {
+		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout", "allow-private-urls"} {
 			sf.Set[name] = f.flags.Changed(name)
 		}
 	}
@@ -126,9 +132,15 @@ func (f *siteFlags) apply(o *site.Options, p config.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return applySettings(o, s), nil
+}
+
+// applySettings sets the limits and timeouts of o from s and returns the
+// runtime's name.
+func applySettings(o *site.Options, s config.SiteSettings) string {
 	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs = s.Memory, s.CPUs, s.GPUs
 	o.Timeouts = s.Timeouts
-	return s.Runtime, nil
+	return s.Runtime
 }
 
 // newSiteRuntime returns the runtime named, or Docker when none is named and

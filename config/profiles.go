@@ -34,11 +34,14 @@ type Settings struct {
 	GPUs string `yaml:"gpus,omitempty" json:"gpus,omitempty"`
 	// Timeouts are TASK=DURATION pairs, e.g. infer=2h.
 	Timeouts []string `yaml:"timeouts,omitempty" json:"timeouts,omitempty"`
+	// AllowPrivateURLs lets downloads reach loopback, private and link-local
+	// addresses (default false: a model owner chooses the URLs a site fetches).
+	AllowPrivateURLs bool `yaml:"allow_private_urls,omitempty" json:"allow_private_urls,omitempty"`
 }
 
 // IsZero reports whether no setting is set.
 func (s Settings) IsZero() bool {
-	return s.Runtime == "" && s.Memory == "" && s.CPUs == 0 && s.GPUs == "" && len(s.Timeouts) == 0
+	return s.Runtime == "" && s.Memory == "" && s.CPUs == 0 && s.GPUs == "" && len(s.Timeouts) == 0 && !s.AllowPrivateURLs
 }
 
 // Profiles are the saved profiles, one per server, and the current one.

@@ -16,6 +16,8 @@ const (
 	CPUsEnv    = "MEDPERF_CPUS"
 	GPUsEnv    = "MEDPERF_GPUS"
 	TimeoutEnv = "MEDPERF_TIMEOUT"
+	// PrivateURLsEnv lets downloads reach non-public addresses (true/false).
+	PrivateURLsEnv = "MEDPERF_ALLOW_PRIVATE_URLS"
 )
 
 // Runtimes are the container runtimes a site may name; singularity is
@@ -32,7 +34,9 @@ type SiteFlags struct {
 	CPUs     float64
 	GPUs     string
 	Timeouts []string
-	Set      map[string]bool
+	// AllowPrivateURLs is --allow-private-urls.
+	AllowPrivateURLs bool
+	Set              map[string]bool
 }
 
 // SiteSettings are the resolved, typed site settings. Zero values mean the
@@ -45,6 +49,9 @@ type SiteSettings struct {
 	CPUs     float64
 	GPUs     string
 	Timeouts map[string]time.Duration
+	// AllowPrivateURLs lets downloads reach loopback, private and
+	// link-local addresses (docs/security.md); default false.
+	AllowPrivateURLs bool
 }
 
 // layer is where a value was found, named as the user would write it, so
@@ -96,8 +103,25 @@ func ResolveSite(getenv Getenv, profile Settings, f SiteFlags) (SiteSettings, er
 			return out, err
 		}
 	}
-	out.Timeouts, err = resolveTimeouts(getenv, profile, f)
+	if out.Timeouts, err = resolveTimeouts(getenv, profile, f); err != nil {
+		return out, err
+	}
+	out.AllowPrivateURLs, err = resolvePrivateURLs(getenv, profile, f)
 	return out, err
+}
+
+func resolvePrivateURLs(getenv Getenv, profile Settings, f SiteFlags) (bool, error) {
+	switch {
+	case f.Set["allow-private-urls"]:
+		return f.AllowPrivateURLs, nil
+	case getenv(PrivateURLsEnv) != "":
+		v, err := strconv.ParseBool(strings.TrimSpace(getenv(PrivateURLsEnv)))
+		if err != nil {
+			return false, medperf.FieldError(PrivateURLsEnv, "%q is not true or false", getenv(PrivateURLsEnv))
+		}
+		return v, nil
+	}
+	return profile.AllowPrivateURLs, nil
 }
 
 func parseRuntime(l layer) (string, error) {

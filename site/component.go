@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -56,6 +57,9 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRegisteredLocations(c, cfg); err != nil {
+		return nil, err
+	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
 	if len(c.Parameters) > 0 {
 		// JSON is YAML: the parameters are written as they were registered.
@@ -66,7 +70,7 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	}
 	if c.AdditionalFilesURL != "" {
 		s.progress("fetching the additional files of container %d", id)
-		comp.AdditionalFiles, _, err = cube.FetchAdditionalFiles(ctx, s.HTTP, c.AdditionalFilesURL, c.AdditionalFilesHash, s.path(filesDir), archive.DefaultLimits)
+		comp.AdditionalFiles, _, err = cube.FetchAdditionalFiles(s.fetchContext(ctx, true), s.HTTP, c.AdditionalFilesURL, c.AdditionalFilesHash, s.path(filesDir), archive.DefaultLimits)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +115,14 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	}
 	s.progress("%s: %s ...", comp.Name, task)
 	start := time.Now()
-	err = s.Runtime.Run(ctx, spec)
+	// A registered component's image archive is fetched by the runtime
+	// under this context: never from a local path.
+	err = s.Runtime.Run(s.fetchContext(ctx, comp.ID != 0), spec)
+	// Containers write with their own umask; what they wrote under the
+	// site's home is its user's only, whether the task succeeded or not.
+	if perr := s.makeOutputsPrivate(t, m); err == nil {
+		err = perr
+	}
 	if err != nil {
 		s.progress("%s: %s failed after %s (log: %s)", comp.Name, task, time.Since(start).Round(time.Millisecond), req.LogFile)
 		return err
@@ -135,4 +146,25 @@ func resetOutput(p string, typ cube.VolumeType) error {
 		return storageError(err)
 	}
 	return nil
+}
+
+// makeOutputsPrivate removes group and other permissions from what the task
+// wrote in its output mounts under the site's home.
+func (s *Site) makeOutputsPrivate(t *cube.Task, mounts map[string]string) error {
+	for key, p := range mounts {
+		if _, output, ok := t.Volume(key); ok && output && within(s.Home, p) {
+			if err := cube.MakePrivate(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// within reports whether p lies under dir (both made absolute).
+func within(dir, p string) bool {
+	d, err1 := filepath.Abs(dir)
+	q, err2 := filepath.Abs(p)
+	rel, err3 := filepath.Rel(d, q)
+	return err1 == nil && err2 == nil && err3 == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

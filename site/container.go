@@ -78,7 +78,7 @@ func (s *Site) containerInput(ctx context.Context, in ContainerSubmission) (*med
 		return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
 	}
 	s.progress("downloading the additional files to hash them ...")
-	_, sum, err := cube.FetchFile(ctx, s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
+	_, sum, err := cube.FetchFile(s.fetchContext(ctx, true), s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,10 @@ func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (st
 			src = filepath.Join(filepath.Dir(cfg.Path), src)
 		}
 		if cube.IsURL(src) {
-			return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
+			if want == "" {
+				return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
+			}
+			return "sha256:" + want, nil // every site checks it before use
 		}
 		sum, err := cube.FileSHA256(src)
 		if err != nil {

@@ -170,7 +170,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 		return nil, err
 	}
 	out := s.prepared(id)
-	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
+	uid, err := s.hashPrepared(ctx, out)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 // differs from the registered generated_uid.
 func (s *Site) checkPrepared(ctx context.Context, d *medperf.Dataset) (string, error) {
 	out := s.prepared(d.ID)
-	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
+	uid, err := s.hashPrepared(ctx, out)
 	if err != nil {
 		return "", err
 	}
@@ -239,7 +239,7 @@ func (s *Site) CheckDataset(ctx context.Context, id int64) (*DatasetCheck, error
 	out.RawMatches = out.InputDataHash == d.InputDataHash
 	if d.GeneratedUID != "" {
 		p := s.prepared(id)
-		if out.GeneratedUID, err = s.hash(ctx, "the prepared data", p.Data(), p.Labels()); err != nil {
+		if out.GeneratedUID, err = s.hashPrepared(ctx, p); err != nil {
 			return nil, err
 		}
 		out.PreparedMatches = out.GeneratedUID == d.GeneratedUID

@@ -33,8 +33,15 @@ type Site struct {
 	// and the exact JSON payload. It returns false to refuse (nothing is
 	// sent, the operation is CodeCanceled). nil refuses everything.
 	Confirm func(question string, payload []byte) (bool, error)
-	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
+	// HTTP downloads demo data and additional files; nil is cube's default
+	// client, which refuses non-public addresses unless AllowPrivateURLs.
+	// Image archives are fetched by the Runtime's own client.
 	HTTP *http.Client
+	// AllowPrivateURLs lets downloads (by the default clients of the site
+	// and of the runtimes) reach loopback, private and link-local
+	// addresses: only for a site that hosts files on its own network, since
+	// a model owner chooses the URLs.
+	AllowPrivateURLs bool
 	// ImageID returns the local engine's id of a DockerImage reference
 	// (sha256:...), for SubmitContainer; nil means no engine. It returns
 	// CodeNotFound when the engine has no such image; any other error fails
@@ -106,8 +113,19 @@ func ctxErr(ctx context.Context) error {
 
 // hash returns the MedPerf hash of the folders, with a progress line.
 func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	return s.hashWith(ctx, Hasher{}, what, paths...)
+}
+
+// hashPrepared returns the hash of prepared data: its data and labels,
+// confined to its folder, because the preparator container made them and
+// may have planted links to host files.
+func (s *Site) hashPrepared(ctx context.Context, p Prepared) (string, error) {
+	return s.hashWith(ctx, Hasher{Within: p.Dir}, "the prepared data", p.Data(), p.Labels())
+}
+
+func (s *Site) hashWith(ctx context.Context, h Hasher, what string, paths ...string) (string, error) {
 	start := time.Now()
-	d, err := Hasher{}.Hash(ctx, paths...)
+	d, err := h.Hash(ctx, paths...)
 	if err != nil {
 		return "", err
 	}
