@@ -9,6 +9,7 @@ import (
 )
 
 type benchmarksData struct {
+	Owners map[int64]medperf.UserCard
 	Items []medperf.Benchmark
 	Pager pager
 }
@@ -23,7 +24,7 @@ func (h *Handler) benchmarks(r *http.Request, _ *medperf.Session) (*result, erro
 		return nil, err
 	}
 	return &result{template: "benchmarks", title: "Benchmarks",
-		data: benchmarksData{Items: list.Items, Pager: newPager("/benchmarks", list.Total, p, len(list.Items))}}, nil
+		data: benchmarksData{Items: list.Items, Owners: h.owners(r, list.Items), Pager: newPager("/benchmarks", list.Total, p, len(list.Items))}}, nil
 }
 
 // participant is one row of a benchmark's participants.

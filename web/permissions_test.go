@@ -101,6 +101,22 @@ var dashboardMatrix = []dashboardPermission{
 		}
 		return request{owner: w.DataOwner, path: fmt.Sprintf("/results/%d", r.ID)}
 	}, [4]int{toSignIn, nf, ok, ok}},
+	{"GET /containers/{id}/json/{field}", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d/json/config", w.Model.ID) }), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /containers/{id}/json/{field} | no such field", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d/json/secret", w.Model.ID) }), [4]int{toSignIn, nf, nf, nf}},
+	{"GET /datasets/{id}/json/{field}", get(func(w *medperftest.World) medperftest.User { return w.DataOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d/json/statistics", w.Dataset.ID) }), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /datasets/{id}/json/{field} | the report only for those who may read it", get(func(w *medperftest.World) medperftest.User { return w.DataOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d/json/report", w.Dataset.ID) }), [4]int{toSignIn, nf, ok, ok}},
+	{"GET /results/{id}/json/{field}", func(t *testing.T, w *medperftest.World) request {
+		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
+			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/results/%d/json/metrics", r.ID)}
+	}, [4]int{toSignIn, nf, ok, ok}},
 
 	// CSRF: the same forms without the session's token change nothing.
 	{"POST /benchmarks/{id}/associations/{kind}/{component} | without a CSRF token", decision(false), [4]int{toSignIn, no, no, no}},

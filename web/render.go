@@ -31,16 +31,13 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.4g", *v)
 	},
+	// json shows a stored JSON value bounded (see previewJSON); pages
+	// that can link to the full value use preview instead.
 	"json": func(raw json.RawMessage) string {
-		if len(raw) == 0 {
-			return ""
-		}
-		var b bytes.Buffer
-		if json.Indent(&b, raw, "", "  ") != nil {
-			return string(raw)
-		}
-		return b.String()
+		s, _ := previewJSON(raw)
+		return s
 	},
+	"preview": preview,
 	"lower": strings.ToLower,
 	// row bundles what one association row of a form needs.
 	"row": func(b medperf.Benchmark, can bool, csrf string, p participant) associationRow {

@@ -32,6 +32,9 @@ func routeTable(h *Handler) []route {
 		{"GET", "/results", h.page(h.results)},
 		{"GET", "/results.csv", h.page(h.resultsCSV)},
 		{"GET", "/results/{id}", h.page(h.result)},
+		{"GET", "/containers/{id}/json/{field}", h.page(h.rawJSON("container", h.containerJSON))},
+		{"GET", "/datasets/{id}/json/{field}", h.page(h.rawJSON("dataset", h.datasetJSON))},
+		{"GET", "/results/{id}/json/{field}", h.page(h.rawJSON("result", h.resultJSON))},
 	}
 }
 
