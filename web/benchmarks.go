@@ -10,8 +10,8 @@ import (
 
 type benchmarksData struct {
 	Owners map[int64]medperf.UserCard
-	Items []medperf.Benchmark
-	Pager pager
+	Items  []medperf.Benchmark
+	Pager  pager
 }
 
 func (h *Handler) benchmarks(r *http.Request, _ *medperf.Session) (*result, error) {

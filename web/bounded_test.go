@@ -11,8 +11,8 @@ import (
 	_ "modernc.org/sqlite" // to store what the API refuses, straight into the test server's file
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/medperftest"
 	"github.com/medperf/medperf/config"
+	"github.com/medperf/medperf/medperftest"
 )
 
 // nested returns a JSON object nested depth deep: {"a":{"a":...}}.

@@ -12,8 +12,8 @@ import (
 
 type containersData struct {
 	Owners map[int64]medperf.UserCard
-	Items []medperf.Container
-	Pager pager
+	Items  []medperf.Container
+	Pager  pager
 }
 
 func (h *Handler) containers(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -51,8 +51,8 @@ type containerData struct {
 
 type datasetsData struct {
 	Owners map[int64]medperf.UserCard
-	Items []medperf.Dataset
-	Pager pager
+	Items  []medperf.Dataset
+	Pager  pager
 }
 
 func (h *Handler) datasets(r *http.Request, _ *medperf.Session) (*result, error) {

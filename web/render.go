@@ -38,7 +38,7 @@ var funcs = template.FuncMap{
 		return s
 	},
 	"preview": preview,
-	"lower": strings.ToLower,
+	"lower":   strings.ToLower,
 	// row bundles what one association row of a form needs.
 	"row": func(b medperf.Benchmark, can bool, csrf string, p participant) associationRow {
 		return associationRow{B: b, Can: can, CSRF: csrf, P: p}
