@@ -30,8 +30,9 @@ func (h *Handler) benchmarks(r *http.Request, _ *medperf.Session) (*result, erro
 // participant is one row of a benchmark's participants.
 type participant struct {
 	medperf.Association
-	Name string
-	Link string
+	Name  string
+	Link  string
+	Asker string
 }
 
 type benchmarkData struct {
@@ -86,7 +87,7 @@ func (h *Handler) participants(r *http.Request, id int64, n *names, status medpe
 			return nil, nil, err
 		}
 		for _, a := range all {
-			p := participant{Association: a, Name: n.Component(a)}
+			p := participant{Association: a, Name: n.Component(a), Asker: n.User(a.InitiatedBy).Name}
 			if kind == medperf.KindDataset {
 				p.Link = fmt.Sprintf("/datasets/%d", a.ComponentID)
 				datasets = append(datasets, p)

@@ -78,6 +78,16 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /benchmarks/{id}", get(bOwner, bench("")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/docs", get(bOwner, bench("/docs")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/associations", get(bOwner, bench("/associations")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component}", func(t *testing.T, w *medperftest.World) request {
+		MustPendingDataset(t, w)
+		return request{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/associations/dataset/%d", w.Benchmark.ID, w.Dataset.ID)}
+	}, [4]int{toSignIn, ok, ok, ok}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component} | a pair with no row", get(bOwner, func(w *medperftest.World) string {
+		return fmt.Sprintf("/benchmarks/%d/associations/model/%d", w.Benchmark.ID, w.Model.ID)
+	}), [4]int{toSignIn, nf, nf, nf}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component} | an unknown kind", get(bOwner, func(w *medperftest.World) string {
+		return fmt.Sprintf("/benchmarks/%d/associations/user/%d", w.Benchmark.ID, w.Model.ID)
+	}), [4]int{toSignIn, bad, bad, bad}},
 	{"POST /benchmarks/{id}/associations/{kind}/{component}", decision(true), [4]int{toSignIn, no, moved, moved}},
 	{"POST /benchmarks/{id}/publish", func(_ *testing.T, w *medperftest.World) request {
 		return request{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/publish", w.Benchmark.ID),

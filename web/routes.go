@@ -21,6 +21,7 @@ func routeTable(h *Handler) []route {
 		{"GET", "/benchmarks/{id}", h.page(h.benchmark)},
 		{"GET", "/benchmarks/{id}/docs", h.page(h.benchmarkDocs)},
 		{"GET", "/benchmarks/{id}/associations", h.page(h.associations)},
+		{"GET", "/benchmarks/{id}/associations/{kind}/{component}", h.page(h.approval)},
 		{"POST", "/benchmarks/{id}/associations/{kind}/{component}", h.page(h.decide)},
 		{"POST", "/benchmarks/{id}/publish", h.page(h.publish)},
 		{"GET", "/benchmarks/{id}/leaderboard", h.page(h.leaderboard)},
