@@ -96,6 +96,20 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /benchmarks/{id}/leaderboard", get(bOwner, bench("/leaderboard")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/leaderboard.csv", get(bOwner, bench("/leaderboard.csv")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /containers", get(stranger, fixed("/containers")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /containers/new", get(stranger, fixed("/containers/new")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /containers", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/containers", form: containerForm(fmt.Sprintf("perm-%d", w.Stranger.ID)), csrf: true}
+	}, [4]int{toSignIn, moved, moved, moved}},
+	{"POST /containers | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/containers", form: containerForm(fmt.Sprintf("perm-%d", w.Stranger.ID))}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /benchmarks/new", get(stranger, fixed("/benchmarks/new")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /benchmarks", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/benchmarks", form: benchmarkForm(w, "perm"), csrf: true}
+	}, [4]int{toSignIn, moved, moved, moved}},
+	{"POST /benchmarks | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/benchmarks", form: benchmarkForm(w, "perm")}
+	}, [4]int{toSignIn, no, no, no}},
 	{"GET /containers/{id}", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
 		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d", w.Model.ID) }), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /datasets", get(stranger, fixed("/datasets")), [4]int{toSignIn, ok, ok, ok}},
