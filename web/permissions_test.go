@@ -141,6 +141,30 @@ var dashboardMatrix = []dashboardPermission{
 		}
 		return request{owner: w.DataOwner, path: fmt.Sprintf("/results/%d/json/metrics", r.ID)}
 	}, [4]int{toSignIn, nf, ok, ok}},
+	{"GET /admin/users", get(stranger, fixed("/admin/users")), [4]int{toSignIn, no, no, ok}},
+	{"POST /admin/users", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/admin/users", form: url.Values{"email": {fmt.Sprintf("new-%d@example.org", w.Stranger.ID)}, "name": {"New"}}, csrf: true}
+	}, [4]int{toSignIn, no, no, ok}},
+	{"POST /admin/users | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/admin/users", form: url.Values{"email": {fmt.Sprintf("new-%d@example.org", w.Stranger.ID)}}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /tokens", get(stranger, fixed("/tokens")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /tokens", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/tokens", form: url.Values{"name": {"laptop"}}, csrf: true}
+	}, [4]int{toSignIn, ok, ok, ok}},
+	{"POST /tokens | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/tokens", form: url.Values{"name": {"laptop"}}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"POST /tokens/{id}/revoke", func(t *testing.T, w *medperftest.World) request {
+		nt := medperftest.Must[*medperf.NewToken](t)(w.DataOwner.CreateToken(ctx, "old"))
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/tokens/%d/revoke", nt.ID), form: url.Values{}, csrf: true}
+	}, [4]int{toSignIn, nf, moved, nf}},
+	{"POST /tokens/{id}/revoke | without a CSRF token", func(t *testing.T, w *medperftest.World) request {
+		nt := medperftest.Must[*medperf.NewToken](t)(w.DataOwner.CreateToken(ctx, "old"))
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/tokens/%d/revoke", nt.ID), form: url.Values{}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /audit", get(stranger, fixed("/audit?type=benchmark&since=2020-01-01&until=2099-12-31")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /audit | a bad date", get(stranger, fixed("/audit?since=yesterday")), [4]int{toSignIn, bad, bad, bad}},
 
 	// CSRF: the same forms without the session's token change nothing.
 	{"POST /benchmarks/{id}/associations/{kind}/{component} | without a CSRF token", decision(false), [4]int{toSignIn, no, no, no}},

@@ -238,6 +238,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, s *medperf.Sessi
 var notices = map[string]string{
 	"approved":    "The association was approved.",
 	"registered":  "Registered. Check the details below.",
+	"revoked":     "The token was revoked: it no longer signs in or calls the API.",
 	"rejected":    "The association was rejected.",
 	"published":   "The leaderboard's aggregate rows are now visible to every signed-in user.",
 	"unpublished": "The leaderboard is no longer published.",
