@@ -38,9 +38,6 @@ func statistics(raw json.RawMessage) []statSection {
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(top[k], &obj) != nil || obj == nil {
 			summary.Rows = append(summary.Rows, stat{Key: k, Value: compact(top[k])})
-			if nums, ok := numbers(top[k]); ok && len(nums) > 1 {
-				out = append(out, statSection{Name: k, ID: fmt.Sprintf("stats-%d", i), Chart: barChart(fmt.Sprintf("stats-%d-chart", i), k, indexBars(nums))})
-			}
 			continue
 		}
 		s := statSection{Name: k, ID: fmt.Sprintf("stats-%d", i)}
@@ -59,8 +56,9 @@ func statistics(raw json.RawMessage) []statSection {
 }
 
 // objectBars makes bars of a histogram ({"bin_edges": [...], "bin_counts":
-// [...]}, bin i is [edge i, edge i+1), the last open) or of an object whose
-// values are all finite numbers ({"0": 40, "1": 12}); nil otherwise.
+// [...]}, bin i is [edge i, edge i+1), the last open) or of an object of
+// counts (every value a non-negative integer: {"0": 40, "1": 12}); nil
+// otherwise (a mean and a standard deviation are no bar chart).
 func objectBars(obj map[string]json.RawMessage) []bar {
 	if counts, ok := numbers(obj["bin_counts"]); ok && len(counts) > 0 {
 		edges, _ := numbers(obj["bin_edges"])
@@ -73,7 +71,7 @@ func objectBars(obj map[string]json.RawMessage) []bar {
 	var bars []bar
 	for _, k := range sortedKeys(obj) {
 		v, ok := number(obj[k])
-		if !ok {
+		if !ok || v < 0 || v != math.Trunc(v) {
 			return nil
 		}
 		bars = append(bars, bar{Label: k, Value: v})
@@ -93,14 +91,6 @@ func binLabel(edges []float64, i int) string {
 		return "≥ " + f(edges[i])
 	}
 	return "bin " + strconv.Itoa(i+1)
-}
-
-func indexBars(nums []float64) []bar {
-	bars := make([]bar, len(nums))
-	for i, v := range nums {
-		bars[i] = bar{Label: strconv.Itoa(i), Value: v}
-	}
-	return bars
 }
 
 // number reads one finite JSON number.
