@@ -191,7 +191,7 @@ func TestBrowserEveryPage(t *testing.T) {
 	t.Run("the results table sorts by a metric on the server, from the keyboard", func(t *testing.T) {
 		step(t, bctx, "open the results", chromedp.Navigate(fmt.Sprintf("%s/results?benchmark=%d", base, b)), chromedp.WaitVisible(chromedp.ID("results")))
 		for _, order := range []string{"ascending", "descending"} {
-			link := `#results thead th:nth-child(5) a`
+			link := `#results thead th[data-column="metric:dice"] a`
 			step(t, bctx, "focus the dice heading and press Enter", chromedp.Focus(chromedp.CSS(link)), chromedp.KeyEvent("\r"))
 			step(t, bctx, "wait for the sorted page", chromedp.WaitVisible(chromedp.CSS(`#results th[aria-sort="`+order+`"]`)))
 			want := sortedDice(res.Items, order == "descending")

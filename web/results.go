@@ -30,6 +30,7 @@ type sortColumn struct {
 
 type resultsData struct {
 	Benchmark        int64
+	BenchmarkName    string
 	Columns, Metrics []sortColumn
 	Items            []resultRow
 	Pager            pager
@@ -95,7 +96,12 @@ func (h *Handler) results(r *http.Request, _ *medperf.Session) (*result, error) 
 		c.Href = "/results?" + q.Encode()
 		return c
 	}
+	// Filtered to one benchmark, its name is the heading, not a column.
 	d.Columns = []sortColumn{col("id", "ID", true), col("benchmark", "Benchmark", false), col("model", "Model", false), col("dataset", "Dataset", false)}
+	if bid != 0 {
+		d.BenchmarkName = n.Benchmark(bid)
+		d.Columns = append(d.Columns[:1], d.Columns[2:]...)
+	}
 	for _, m := range metrics {
 		d.Metrics = append(d.Metrics, col("metric:"+m, m, true))
 	}

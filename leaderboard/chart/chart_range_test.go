@@ -3,6 +3,7 @@ package chart_test
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/medperf/medperf"
@@ -121,4 +122,27 @@ func TestHeatmapMarksTheBestModelAtEachSite(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestHeatmapHeadersKeepLongNamesApart(t *testing.T) {
+	a := leaderboard.Entity{ID: 10, Name: "regional clinic north"}
+	b := leaderboard.Entity{ID: 20, Name: "regional clinic south"}
+	lb, err := leaderboard.Build(1, decl, []leaderboard.Result{
+		{ID: 1, Benchmark: 1, Model: plain, Dataset: a, Metrics: map[string]float64{"dice": 0.5}},
+		{ID: 2, Benchmark: 1, Model: plain, Dataset: b, Metrics: map[string]float64{"dice": 0.6}},
+	}, leaderboard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	markup, _ := chart.Heatmap(lb, "dice")
+	var lines []string
+	for _, e := range mustParseSVG(t, markup) {
+		if e.name == "tspan" {
+			lines = append(lines, e.text)
+		}
+	}
+	want := []string{"regional", "clinic north", "regional", "clinic south"}
+	if strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Errorf("header lines %q, want %q", lines, want)
+	}
 }

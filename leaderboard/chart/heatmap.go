@@ -3,6 +3,7 @@ package chart
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
@@ -12,7 +13,7 @@ import (
 const (
 	cellWidth    = 96
 	cellHeight   = 40
-	headerHeight = 28
+	headerHeight = 42
 	legendHeight = 48
 	legendWidth  = 240
 )
@@ -52,8 +53,7 @@ func Heatmap(lb *leaderboard.Leaderboard, metric string) (string, error) {
 	open(&b, id, width, height, title, desc)
 	for j, d := range lb.Datasets {
 		x := float64(labelWidth + j*cellWidth + cellWidth/2)
-		b.printf(`<text x="%s" y="%s" text-anchor="middle"><title>%s</title>%s</text>`,
-			num(x), num(top-8), esc(d.Name), esc(cut(d.Name, headerChars)))
+		columnHeader(&b, d.Name, x, top-8)
 	}
 	for i, m := range lb.Models {
 		y := top + float64(i*cellHeight)
@@ -65,6 +65,36 @@ func Heatmap(lb *leaderboard.Leaderboard, metric string) (string, error) {
 	legend(&b, id, sc, top+float64(len(lb.Models)*cellHeight)+14)
 	b.printf(`</svg>`)
 	return b.String(), nil
+}
+
+// columnHeader writes a dataset's name over its column on up to two
+// lines (names of one hospital's sites often share their first words),
+// cut to fit, with the full name as its tooltip.
+func columnHeader(b *builder, name string, x, bottom float64) {
+	first, rest := splitHeader(name)
+	if rest == "" {
+		b.printf(`<text x="%s" y="%s" text-anchor="middle"><title>%s</title>%s</text>`, num(x), num(bottom), esc(name), esc(first))
+		return
+	}
+	b.printf(`<text x="%s" y="%s" text-anchor="middle"><title>%s</title><tspan x="%s">%s</tspan><tspan x="%s" dy="14">%s</tspan></text>`,
+		num(x), num(bottom-14), esc(name), num(x), esc(first), num(x), esc(cut(rest, headerChars)))
+}
+
+// splitHeader breaks name into a first line of at most headerChars runes,
+// at the last space when there is one, and the rest.
+func splitHeader(name string) (string, string) {
+	r := []rune(name)
+	if len(r) <= headerChars {
+		return name, ""
+	}
+	at := headerChars
+	for i := headerChars; i > 0; i-- {
+		if r[i] == ' ' {
+			at = i
+			break
+		}
+	}
+	return string(r[:at]), strings.TrimSpace(string(r[at:]))
 }
 
 func heatCell(b *builder, m, d leaderboard.Entity, c leaderboard.Cell, sc scale, x, y float64) {
