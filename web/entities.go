@@ -39,14 +39,15 @@ func (h *Handler) container(r *http.Request, _ *medperf.Session) (*result, error
 		return nil, err
 	}
 	d := containerData{C: c, Owner: h.names(r.Context()).User(c.Owner)}
-	d.ConfigYAML = yamlOf(c.Config)
+	d.ConfigYAML, d.ParametersYAML = yamlOf(c.Config), yamlOf(c.Parameters)
 	return &result{template: "container", title: c.Name, data: d}, nil
 }
 
 type containerData struct {
-	C          *medperf.Container
-	Owner      medperf.UserCard
-	ConfigYAML string
+	C              *medperf.Container
+	Owner          medperf.UserCard
+	ConfigYAML     string
+	ParametersYAML string
 }
 
 type datasetsData struct {
