@@ -147,6 +147,17 @@ func TestBrowserEveryPage(t *testing.T) {
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	base := ts.URL()
+	t.Run("the sign-in page fits and passes axe-core", func(t *testing.T) {
+		for _, width := range []int64{1280, 800} {
+			step(t, bctx, "open it", chromedp.EmulateViewport(width, 900), chromedp.Navigate(base+"/signin"), chromedp.WaitVisible(chromedp.ID("token")))
+			if over, err := medperftest.HorizontalOverflow(bctx); err != nil || over > 0 {
+				t.Errorf("sign-in at %d px scrolls sideways by %d px (%v)", width, over, err)
+			}
+			medperftest.CheckAccessible(t, bctx, "signin")
+			medperftest.Screenshot(t, bctx, fmt.Sprintf("page-signin-%d", width))
+		}
+		step(t, bctx, "back to a laptop screen", chromedp.EmulateViewport(1280, 900))
+	})
 	browserSignIn(t, bctx, base, w.BenchmarkOwner.Token)
 
 	b := w.Benchmark.ID

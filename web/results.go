@@ -38,27 +38,63 @@ type resultsData struct {
 	MoreMetrics      int
 }
 
+// resultsQuery is what the results page was asked for.
+type resultsQuery struct {
+	benchmark int64
+	page      medperf.Page
+	key       string
+	desc      bool
+}
+
+func readResultsQuery(r *http.Request) (resultsQuery, error) {
+	var q resultsQuery
+	if err := onlyQuery(r, "benchmark", "sort", "order", "offset"); err != nil {
+		return q, err
+	}
+	var err error
+	if q.benchmark, err = queryID(r, "benchmark"); err != nil {
+		return q, err
+	}
+	if q.page, err = pageOf(r); err != nil {
+		return q, err
+	}
+	q.page.Limit = resultsPageSize
+	q.key, q.desc, err = sortOf(r)
+	return q, err
+}
+
+// link returns the page's URL sorted by key (desc: descending).
+func (q resultsQuery) link(key string, desc bool) string {
+	v := url.Values{"sort": {key}}
+	if desc {
+		v.Set("order", "desc")
+	}
+	if q.benchmark != 0 {
+		v.Set("benchmark", fmt.Sprint(q.benchmark))
+	}
+	return "/results?" + v.Encode()
+}
+
+// column is the heading of the column key: a link that sorts by it,
+// ascending first and reversed when it already orders the table.
+func (q resultsQuery) column(key, label string, numeric bool) sortColumn {
+	c := sortColumn{Key: key, Label: label, Numeric: numeric, Href: q.link(key, false)}
+	if key == q.key {
+		c.Sort = map[bool]string{false: "ascending", true: "descending"}[q.desc]
+		c.Href = q.link(key, !q.desc)
+	}
+	return c
+}
+
 // results lists the results the caller may see, one column per metric,
 // sorted on the server by ?sort= (id, benchmark, model, dataset or
 // metric:NAME) and ?order= (asc or desc), so that the page needs no script.
 func (h *Handler) results(r *http.Request, _ *medperf.Session) (*result, error) {
-	if err := onlyQuery(r, "benchmark", "sort", "order", "offset"); err != nil {
-		return nil, err
-	}
-	bid, err := queryID(r, "benchmark")
+	q, err := readResultsQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	p, err := pageOf(r)
-	if err != nil {
-		return nil, err
-	}
-	p.Limit = resultsPageSize
-	key, desc, err := sortOf(r)
-	if err != nil {
-		return nil, err
-	}
-	all, capped, err := h.allResults(r, bid)
+	all, capped, err := h.allResults(r, q.benchmark)
 	if err != nil {
 		return nil, err
 	}
@@ -67,56 +103,30 @@ func (h *Handler) results(r *http.Request, _ *medperf.Session) (*result, error) 
 	for i, x := range all {
 		rows[i] = h.resultRow(n, x)
 	}
-	d := resultsData{Benchmark: bid, Capped: capped}
+	d := resultsData{Benchmark: q.benchmark, Capped: capped}
 	metrics := metricNames(rows)
 	if len(metrics) > maxMetricColumns {
 		d.MoreMetrics = len(metrics) - maxMetricColumns
 		metrics = metrics[:maxMetricColumns]
 	}
-	if key != "id" && !knownColumn(key, metrics) {
-		return nil, medperf.FieldError("sort", "is not a column of this table: %q", key)
+	if q.key != "id" && !knownColumn(q.key, metrics) {
+		return nil, medperf.FieldError("sort", "is not a column of this table: %q", q.key)
 	}
-	sortRows(rows, key, desc)
-	base := url.Values{}
-	if bid != 0 {
-		base.Set("benchmark", fmt.Sprint(bid))
-	}
-	col := func(k, label string, numeric bool) sortColumn {
-		c := sortColumn{Key: k, Label: label, Numeric: numeric}
-		q := url.Values{"sort": {k}}
-		for kk, v := range base {
-			q[kk] = v
-		}
-		if k == key {
-			c.Sort = map[bool]string{false: "ascending", true: "descending"}[desc]
-			if !desc {
-				q.Set("order", "desc")
-			}
-		}
-		c.Href = "/results?" + q.Encode()
-		return c
-	}
-	// Filtered to one benchmark, its name is the heading, not a column.
-	d.Columns = []sortColumn{col("id", "ID", true), col("benchmark", "Benchmark", false), col("model", "Model", false), col("dataset", "Dataset", false)}
-	if bid != 0 {
-		d.BenchmarkName = n.Benchmark(bid)
+	sortRows(rows, q.key, q.desc)
+	d.Columns = []sortColumn{q.column("id", "ID", true), q.column("benchmark", "Benchmark", false),
+		q.column("model", "Model", false), q.column("dataset", "Dataset", false)}
+	if q.benchmark != 0 {
+		// Filtered to one benchmark, its name is the heading, not a column.
+		d.BenchmarkName = n.Benchmark(q.benchmark)
 		d.Columns = append(d.Columns[:1], d.Columns[2:]...)
 	}
 	for _, m := range metrics {
-		d.Metrics = append(d.Metrics, col("metric:"+m, m, true))
+		d.Metrics = append(d.Metrics, q.column("metric:"+m, m, true))
 	}
-	end := min(len(rows), p.Offset+p.Limit)
-	if p.Offset < len(rows) {
-		d.Items = rows[p.Offset:end]
+	if q.page.Offset < len(rows) {
+		d.Items = rows[q.page.Offset:min(len(rows), q.page.Offset+q.page.Limit)]
 	}
-	q := url.Values{"sort": {key}}
-	if desc {
-		q.Set("order", "desc")
-	}
-	for k, v := range base {
-		q[k] = v
-	}
-	d.Pager = newPager("/results?"+q.Encode(), len(rows), p, len(d.Items))
+	d.Pager = newPager(q.link(q.key, q.desc), len(rows), q.page, len(d.Items))
 	return &result{template: "results", title: "Results", data: d}, nil
 }
 
