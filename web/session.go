@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,8 +157,12 @@ func (h *Handler) page(fn pageFunc) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-			if r.ParseForm() != nil || !sameToken(s.CSRF, r.PostForm.Get(CSRFField)) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				h.renderError(w, r, s, formReadError(err))
+				return
+			}
+			if !sameToken(s.CSRF, r.PostForm.Get(CSRFField)) {
 				h.renderError(w, r, s, medperf.Errorf(medperf.CodeForbidden,
 					"this form expired or did not come from this site (its anti-forgery token does not match); go back, reload the page and try again"))
 				return
@@ -175,6 +180,19 @@ func (h *Handler) page(fn pageFunc) http.Handler {
 		}
 		h.write(w, r, s, res)
 	})
+}
+
+// maxFormBytes bounds a form post: room for a benchmark's document
+// (256 KiB) and a container's config.
+const maxFormBytes = 512 << 10
+
+// formReadError says why a form could not be read.
+func formReadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return medperf.Errorf(medperf.CodeTooLarge, "the form is larger than %d KiB: shorten the longest field, or register with the CLI", maxFormBytes>>10)
+	}
+	return medperf.Errorf(medperf.CodeInvalid, "the form could not be read; reload the page and try again")
 }
 
 func (h *Handler) session(r *http.Request) (*medperf.Session, error) {
@@ -219,6 +237,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, s *medperf.Sessi
 // that no text from the URL is ever shown.
 var notices = map[string]string{
 	"approved":    "The association was approved.",
+	"registered":  "Registered. Check the details below.",
+	"revoked":     "The token was revoked: it no longer signs in or calls the API.",
 	"rejected":    "The association was rejected.",
 	"published":   "The leaderboard's aggregate rows are now visible to every signed-in user.",
 	"unpublished": "The leaderboard is no longer published.",
