@@ -118,12 +118,14 @@ func (s *Site) SubmitBenchmark(ctx context.Context, in medperf.BenchmarkInput) (
 		}
 	}
 	spec.DemoURL, spec.DemoHash = in.DemoDatasetURL, in.DemoDatasetHash
-	rep, err := s.Test(ctx, spec)
-	if err != nil {
-		return nil, nil, err
+	var rep *TestReport
+	if !s.Options.SkipCompatibilityTest {
+		if rep, err = s.Test(ctx, spec); err != nil {
+			return nil, nil, err
+		}
+		in.DemoDatasetHash, in.DemoDatasetGeneratedUID = rep.DemoHash, rep.PreparedHash
+		in.Metadata = rawJSON(map[string]any{"reference_results": rep})
 	}
-	in.DemoDatasetHash, in.DemoDatasetGeneratedUID = rep.DemoHash, rep.PreparedHash
-	in.Metadata = rawJSON(map[string]any{"reference_results": rep})
 	if err := s.confirm("Register this benchmark?", in); err != nil {
 		return nil, nil, err
 	}
