@@ -46,7 +46,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 	fl.StringVar(&metricsFile, "metrics", "", "JSON or YAML file declaring the evaluator's metrics (names, directions, primary)")
 	development := fl.Bool("development", false, "register in DEVELOPMENT instead of OPERATION")
 	skipPrep := fl.Bool("skip-demo-data-preparation", false, "the demo tarball holds data already prepared: do not run the preparator on it")
-	skipTest := fl.Bool("skip-compatibility-tests", false, "register without running the compatibility test (no reference results are registered)")
+	skipTest := fl.Bool("skip-compatibility-tests", false, "register without running the models: the demo data is only prepared, for its hashes; no reference results")
 	sf := addSiteFlags(c, true)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {

@@ -58,8 +58,8 @@ var flagAliases = []flagAlias{
 	{cmds: []string{"benchmark submit"}, name: "evaluator-container", target: "evaluator-mlcube"},
 	{cmds: []string{"benchmark update-associations-policy"}, name: "dataset-auto-approve-mode", target: "dataset-mode"},
 	{cmds: []string{"benchmark update-associations-policy"}, name: "model-auto-approve-mode", target: "model-mode"},
-	{cmds: []string{"benchmark update-associations-policy"}, name: "dataset-auto-approve-file", target: "dataset-allowlist"},
-	{cmds: []string{"benchmark update-associations-policy"}, name: "model-auto-approve-file", target: "model-allowlist"},
+	{cmds: []string{"benchmark update-associations-policy"}, name: "dataset-file", target: "dataset-allowlist"},
+	{cmds: []string{"benchmark update-associations-policy"}, name: "model-file", target: "model-allowlist"},
 	{cmds: []string{"container run-test"}, name: "container", target: "config"},
 	{cmds: []string{"container run-test"}, name: "parameters-file-path", target: "parameters"},
 	{cmds: []string{"container run-test"}, name: "additional-files-path", target: "additional-files"},
@@ -211,7 +211,7 @@ func addFlagAliases(c *cobra.Command) {
 	fs := c.Flags()
 	for _, a := range aliasesOf(c) {
 		target := fs.Lookup(a.target)
-		v := &aliasValue{fs: fs, target: target, negate: a.negate}
+		v := &aliasValue{fs: fs, target: target, alias: a}
 		f := fs.VarPF(v, a.name, a.short, "MedPerf's spelling of --"+a.target)
 		f.NoOptDefVal = target.NoOptDefVal
 		if a.negate {
@@ -227,11 +227,11 @@ func addFlagAliases(c *cobra.Command) {
 type aliasValue struct {
 	fs     *pflag.FlagSet
 	target *pflag.Flag
-	negate bool
+	alias  flagAlias
 }
 
 func (v *aliasValue) Set(s string) error {
-	if v.negate {
+	if v.alias.negate {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			return err
@@ -345,7 +345,18 @@ func newAuthSynapseCmd() *cobra.Command {
 
 // isFlagAlias reports whether f is one of the hidden MedPerf aliases
 // applyCompat added to c.
-func isFlagAlias(c *cobra.Command, f *pflag.Flag) bool {
+func isFlagAlias(f *pflag.Flag) bool {
 	_, ok := f.Value.(*aliasValue)
 	return ok && f.Hidden
+}
+
+// appliedAliases are the flag aliases applyCompat gave c.
+func appliedAliases(c *cobra.Command) []flagAlias {
+	var out []flagAlias
+	c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if v, ok := f.Value.(*aliasValue); ok {
+			out = append(out, v.alias)
+		}
+	})
+	return out
 }

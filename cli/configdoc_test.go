@@ -32,7 +32,7 @@ func TestConfigurationDocListsEveryFlag(t *testing.T) {
 	rows := parseFlagRows(t, table)
 	seen := map[string]bool{}
 	walkFlags(newRootCmd(&env{}), func(c *cobra.Command, f *pflag.Flag) {
-		if isFlagAlias(c, f) {
+		if isFlagAlias(f) {
 			return // MedPerf's spelling: docs/medperf-compat.md lists it (TestCompatDocListsEveryAlias)
 		}
 		seen[f.Name] = true

@@ -106,6 +106,6 @@ func newTestCmd(e *env) *cobra.Command {
 		}
 		return render(e.stdout, *out, rep, kvTable(rep))
 	}
-	g.AddCommand(c)
+	g.AddCommand(c, newTestLsCmd(e), newTestViewCmd(e))
 	return g
 }

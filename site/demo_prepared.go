@@ -25,3 +25,14 @@ func firstNonEmpty(xs ...string) string {
 	}
 	return ""
 }
+
+// demoHashes returns the sha256 of spec's demo tarball and the hash of its
+// prepared data, running only the preparator (nothing with
+// Options.SkipDemoPreparation).
+func (s *Site) demoHashes(ctx context.Context, spec TestSpec) (tarball, prepared string, err error) {
+	rep := &TestReport{}
+	if _, err := s.testData(ctx, spec, rep); err != nil {
+		return "", "", err
+	}
+	return rep.DemoHash, rep.PreparedHash, nil
+}
