@@ -13,7 +13,7 @@ import (
 // datasetSiteCmds are the dataset commands of the data owner's site.
 func datasetSiteCmds(e *env) []*cobra.Command {
 	return []*cobra.Command{newDatasetSubmitCmd(e), newDatasetPrepareCmd(e), newDatasetSetOperationalCmd(e),
-		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e),
+		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e), newDatasetExportCmd(e), newDatasetImportCmd(e),
 		viewCmd(e, "dataset", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetDataset(ctx, n) })}
 }
 
