@@ -60,6 +60,26 @@ func RemoveStorage(src string) error {
 	return nil
 }
 
+// within reports whether p is dir or inside it, comparing real paths (links
+// resolved) as far as they exist.
+func within(dir, p string) bool {
+	dir, p = realPath(dir), realPath(p)
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// realPath resolves the links of p's longest existing prefix.
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	parent := filepath.Dir(p)
+	if parent == p {
+		return p
+	}
+	return filepath.Join(realPath(parent), filepath.Base(p))
+}
+
 // checkMove returns src and dst made absolute, or why the move is refused.
 func checkMove(src, dst string) (string, string, error) {
 	var err error
@@ -72,24 +92,29 @@ func checkMove(src, dst string) (string, string, error) {
 	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
 		return "", "", medperf.Errorf(medperf.CodeNotFound, "there is no storage at %s to move", src)
 	}
-	rel, err := filepath.Rel(src, dst)
-	if err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
-		return "", "", medperf.FieldError("FOLDER", "%s is inside the storage it would receive (%s): choose a folder outside it", dst, src)
+	return src, dst, checkTarget(src, dst)
+}
+
+// checkTarget refuses a target inside src, holding src, not empty, or
+// without a parent folder.
+func checkTarget(src, dst string) error {
+	if within(src, dst) {
+		return medperf.FieldError("FOLDER", "%s is inside the storage it would receive (%s): choose a folder outside it", dst, src)
 	}
-	if rel, err := filepath.Rel(dst, src); err == nil && !strings.HasPrefix(rel, "..") {
-		return "", "", medperf.FieldError("FOLDER", "%s holds the storage itself (%s): choose a new, empty folder", dst, src)
+	if within(dst, src) {
+		return medperf.FieldError("FOLDER", "%s holds the storage itself (%s): choose a new, empty folder", dst, src)
 	}
 	entries, err := os.ReadDir(dst)
 	switch {
 	case err == nil && len(entries) > 0:
-		return "", "", medperf.FieldError("FOLDER", "%s is not empty: choose a new or empty folder", dst)
+		return medperf.FieldError("FOLDER", "%s is not empty: choose a new or empty folder", dst)
 	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return "", "", medperf.FieldError("FOLDER", "%s cannot be used: %v", dst, err)
+		return medperf.FieldError("FOLDER", "%s cannot be used: %v", dst, err)
 	}
 	if fi, err := os.Stat(filepath.Dir(dst)); err != nil || !fi.IsDir() {
-		return "", "", medperf.FieldError("FOLDER", "the parent folder of %s does not exist: create it first", dst)
+		return medperf.FieldError("FOLDER", "the parent folder of %s does not exist: create it first", dst)
 	}
-	return src, dst, nil
+	return nil
 }
 
 // copyTree copies regular files (with their modes), folders and symbolic

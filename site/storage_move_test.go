@@ -115,3 +115,18 @@ func TestCopyStorage(t *testing.T) {
 		}
 	})
 }
+
+func TestWithin(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "s")
+	os.MkdirAll(src, 0o700)
+	os.Symlink(src, filepath.Join(root, "alias"))
+	for p, want := range map[string]bool{
+		src: true, filepath.Join(src, "a"): true, filepath.Join(src, "..a"): true,
+		filepath.Join(root, "alias", "x"): true, filepath.Join(root, "t"): false, root: false, filepath.Join(root, "s2"): false,
+	} {
+		if got := within(src, p); got != want {
+			t.Errorf("within(%s, %s) = %v, want %v", src, p, got, want)
+		}
+	}
+}
