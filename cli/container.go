@@ -63,7 +63,7 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.additionalHash, "additional-files-hash", "", "sha256 the additional files tarball must have (printed when not given)")
 	fl.StringVar(&f.imageHash, "image-hash", "", "identity the image must have: image id, registry digest or archive sha256")
 	fl.StringArrayVar(&f.mounts, "mount", nil, "KEY=PATH: host path of a task volume (repeatable)")
-	fl.StringArrayVar(&f.env, "env", nil, "NAME=VALUE added to the task's environment (repeatable)")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "NAME=VALUE added to the task's environment (repeatable)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop the task after this long (default: per task, e.g. infer 24h, evaluate 4h)")
 	fl.StringVar(&f.memory, "memory", "", "memory limit, e.g. 8g (default: 3/4 of this machine's memory)")
 	fl.Float64Var(&f.cpus, "cpus", 0, "CPU limit, e.g. 2.5 (default: all CPUs)")

@@ -13,7 +13,7 @@ import (
 // datasetSiteCmds are the dataset commands of the data owner's site.
 func datasetSiteCmds(e *env) []*cobra.Command {
 	return []*cobra.Command{newDatasetSubmitCmd(e), newDatasetPrepareCmd(e), newDatasetSetOperationalCmd(e),
-		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e),
+		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e), newDatasetExportCmd(e), newDatasetImportCmd(e),
 		viewCmd(e, "dataset", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetDataset(ctx, n) })}
 }
 
@@ -126,16 +126,21 @@ func newDatasetAssociateCmd(e *env) *cobra.Command {
 func newDatasetLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls", Short: "List datasets", Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
+	prep := c.Flags().Int64P("preparator", "m", 0, "only those prepared with this data preparation container")
+	lf := addListFilters(c)
 	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Dataset, int, error) {
-		var f medperf.DatasetFilter
+		f := medperf.DatasetFilter{Preparator: *prep}
 		var err error
-		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+		if f.Owner, f.State, err = lf.resolve(ctx, cl, *mine); err != nil {
 			return nil, 0, err
 		}
-		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Dataset], error) {
-			f.Page = p
-			return cl.ListDatasets(ctx, f)
-		})
+		rows := clientSide(func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Dataset, int, error) {
+			return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Dataset], error) {
+				f.Page = p
+				return cl.ListDatasets(ctx, f)
+			})
+		}, keeper(lf.keepCommon(false), func(x medperf.Dataset) (string, bool) { return x.Name, x.IsValid }))
+		return rows(ctx, cl, limit)
 	}, func(ds []medperf.Dataset) table {
 		t := table{header: []string{"ID", "NAME", "STATE", "PREPARATOR", "OWNER", "GENERATED UID"}}
 		for _, d := range ds {

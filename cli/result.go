@@ -97,8 +97,13 @@ func newResultLsCmd(e *env) *cobra.Command {
 	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
 	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
 	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not; --limit and --all do not apply)")
+	mine := c.Flags().Bool("mine", false, "only mine")
 	out := listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Result, int, error) {
 		f := medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID}
+		var err error
+		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+			return nil, 0, err
+		}
 		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Result], error) {
 			f.Page = p
 			return cl.ListResults(ctx, f)

@@ -34,7 +34,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
-	root.SetArgs(args)
+	root.SetArgs(rewriteArgs(root, args))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
@@ -88,6 +88,7 @@ func newRootCmd(e *env) *cobra.Command {
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
 	}
+	applyCompat(root)
 	return root
 }
 

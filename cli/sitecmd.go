@@ -71,7 +71,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl}
+	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl}
 	if format != formatJSON && isTerminal(e.stderr) {
 		s.Out = e.stderr
 	}

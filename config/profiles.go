@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +17,11 @@ const ProfilesFile = "profiles.yaml"
 
 // Profile is what the client needs to reach one server.
 type Profile struct {
-	Server   string `yaml:"server" json:"server"`
-	Token    string `yaml:"token" json:"-"`
+	Server string `yaml:"server" json:"server"`
+	Token  string `yaml:"token" json:"-"`
+	// Storage is where this server's local storage lives when it was moved
+	// ('medperf storage move'); empty means $MEDPERF_HOME/storage/<server>.
+	Storage  string `yaml:"storage,omitempty" json:"storage,omitempty"`
 	Settings `yaml:",inline"`
 }
 
@@ -96,8 +100,11 @@ func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
 // profile without settings keeps those of the profile it replaces.
 func (p *Profiles) Set(prof Profile) {
 	prof.Server = NormalizeServer(prof.Server)
-	if old, ok := p.Get(prof.Server); ok && prof.Settings.IsZero() {
-		prof.Settings = old.Settings
+	if old, ok := p.Get(prof.Server); ok {
+		if prof.Settings.IsZero() {
+			prof.Settings = old.Settings
+		}
+		prof.Storage = cmp.Or(prof.Storage, old.Storage) // a new login keeps the moved storage
 	}
 	p.Remove(prof.Server)
 	p.Profiles = append(p.Profiles, prof)

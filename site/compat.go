@@ -133,6 +133,9 @@ func (s *Site) testData(ctx context.Context, spec TestSpec, rep *TestReport) (Pr
 			return Prepared{}, err
 		}
 		rep.Data, rep.DemoHash = "demo dataset", sum
+		if s.Options.SkipDemoPreparation {
+			return s.preparedDemo(ctx, raw, rep)
+		}
 		dir := s.path(demoDir, sum, fmt.Sprintf("prepared-%d-%s", spec.Preparator.ID, safeName(spec.Preparator.ImageHash)))
 		return s.prepareTestData(ctx, spec.Preparator, raw.Data, raw.Labels, dir, rep)
 	}
@@ -145,7 +148,7 @@ func (s *Site) prepareTestData(ctx context.Context, prep *Component, data, label
 	if err != nil {
 		return out, err
 	}
-	if prep.ID == 0 {
+	if prep.ID == 0 || s.Options.NoCache {
 		j.Reset("") // a local preparator may have changed: never reuse
 	}
 	if err := s.prepare(ctx, prep, data, labels, out, j, nil); err != nil {

@@ -53,6 +53,9 @@ func (s *Site) saveLocalDataset(d *LocalDataset) error {
 
 // hashRaw returns the hash of raw data and labels.
 func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error) {
+	if data == "" && labels == "" {
+		return "", medperf.Errorf(medperf.CodeConflict, "the raw data is not on this machine (the dataset was imported with 'medperf dataset import'): do this where the dataset was registered")
+	}
 	return s.hash(ctx, "the raw data", data, labels)
 }
 

@@ -10,11 +10,16 @@ import (
 )
 
 // Prepared is the layout of prepared data on disk, as a preparator writes it.
-type Prepared struct{ Dir string }
+type Prepared struct {
+	Dir string
+	// data and labels, when set, are prepared data kept elsewhere (a demo
+	// tarball that is already prepared, Options.SkipDemoPreparation).
+	data, labels string
+}
 
 // Data, Labels, Metadata, Statistics and Report are the preparator's outputs.
-func (p Prepared) Data() string       { return filepath.Join(p.Dir, "data") }
-func (p Prepared) Labels() string     { return filepath.Join(p.Dir, "labels") }
+func (p Prepared) Data() string       { return firstNonEmpty(p.data, filepath.Join(p.Dir, "data")) }
+func (p Prepared) Labels() string     { return firstNonEmpty(p.labels, filepath.Join(p.Dir, "labels")) }
 func (p Prepared) Metadata() string   { return filepath.Join(p.Dir, "metadata") }
 func (p Prepared) Statistics() string { return filepath.Join(p.Dir, "statistics.yaml") }
 func (p Prepared) Report() string     { return filepath.Join(p.Dir, "report.yaml") }

@@ -50,6 +50,10 @@ type LocalResult struct {
 	ComputedAt     time.Time       `json:"computed_at"`
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
 	Submitted      *Submission     `json:"submitted,omitempty"`
+	// Previous is the finalized submission this result was computed again
+	// after (RunOptions.Rerun): it is submitted as a new, non-final record,
+	// and the finalized one stays the benchmark's.
+	Previous *Submission `json:"previous_submission,omitempty"`
 }
 
 // Submission records a result's registration.
@@ -137,6 +141,9 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	}
 	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
 		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
+	if r.Previous != nil {
+		in.Finalized = new(false)
+	}
 	if err := s.confirm(fmt.Sprintf("Submit these results of model %d on dataset %d to benchmark %d?", k.ModelID, k.DatasetID, k.BenchmarkID), in); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -21,6 +22,10 @@ type RunOptions struct {
 	// NoCache runs again the models whose results are already kept locally
 	// (unsubmitted ones are replaced).
 	NoCache bool
+	// Rerun runs again the models whose results were already submitted
+	// (finalized): the new result is kept locally and is submitted as a
+	// new, non-final record (MedPerf's --rerun-finalized and --new-result).
+	Rerun bool
 }
 
 // ModelOutcome is what happened to one model in a run.
@@ -150,7 +155,7 @@ func (s *Site) openRunJournal(ctx context.Context, b *medperf.Benchmark, d *medp
 func (s *Site) runEachModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, models []int64, evaluator *Component, j *Journal, uid string, o RunOptions) ([]ModelOutcome, error) {
 	var out []ModelOutcome
 	for _, m := range models {
-		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o.NoCache)
+		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o)
 		if err != nil {
 			if !o.IgnoreModelErrors || medperf.ErrorCode(err) == medperf.CodeCanceled {
 				return out, err
@@ -163,12 +168,15 @@ func (s *Site) runEachModel(ctx context.Context, b *medperf.Benchmark, d *medper
 }
 
 // runModel runs one model unless its result is kept locally.
-func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, noCache bool) (ModelOutcome, error) {
+func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, o RunOptions) (ModelOutcome, error) {
 	key := ResultKey{BenchmarkID: b.ID, ModelID: modelID, DatasetID: d.ID}
 	oc := ModelOutcome{Model: modelID, Results: key.String()}
+	noCache := o.NoCache || o.Rerun
+	var previous *Submission
 	if prev, err := s.LocalResult(key); err == nil {
+		previous = cmp.Or(prev.Submitted, prev.Previous)
 		switch {
-		case prev.Submitted != nil: // a submitted result never changes
+		case prev.Submitted != nil && !o.Rerun: // a submitted result never changes
 			oc.Status = "submitted"
 			return oc, nil
 		case prev.DataHash == uid && !noCache:
@@ -192,7 +200,7 @@ func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Da
 	if err != nil {
 		return oc, err
 	}
-	r := &LocalResult{ResultKey: key, DataHash: uid, Metrics: metrics, ComputedAt: time.Now().UTC()}
+	r := &LocalResult{ResultKey: key, DataHash: uid, Metrics: metrics, ComputedAt: time.Now().UTC(), Previous: previous}
 	if err := s.saveLocalResult(r); err != nil {
 		return oc, err
 	}

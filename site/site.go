@@ -65,6 +65,17 @@ type Options struct {
 	ReportInterval time.Duration
 	// ShowTaskOutput copies the containers' output lines to Out.
 	ShowTaskOutput bool
+	// NoCache makes compatibility tests prepare the demo data again instead
+	// of reusing an earlier preparation of the same tarball.
+	NoCache bool
+	// SkipDemoPreparation treats the demo tarball's data_path and
+	// labels_path as data already prepared: the preparator does not run on
+	// them and the test reports no statistics.
+	SkipDemoPreparation bool
+	// SkipCompatibilityTest makes SubmitBenchmark register the benchmark
+	// without running its compatibility test: no reference results and no
+	// prepared demo hash are registered.
+	SkipCompatibilityTest bool
 }
 
 // progress prints one progress line to Out, if any.
