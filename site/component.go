@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -159,12 +158,4 @@ func (s *Site) makeOutputsPrivate(t *cube.Task, mounts map[string]string) error 
 		}
 	}
 	return nil
-}
-
-// within reports whether p lies under dir (both made absolute).
-func within(dir, p string) bool {
-	d, err1 := filepath.Abs(dir)
-	q, err2 := filepath.Abs(p)
-	rel, err3 := filepath.Rel(d, q)
-	return err1 == nil && err2 == nil && err3 == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
