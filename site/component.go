@@ -58,9 +58,13 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
 	if len(c.Parameters) > 0 {
-		// JSON is YAML: the parameters are written as they were registered.
+		// Block YAML, keys in their registered order, as MedPerf writes it.
+		params, err := ParametersYAML(c.Parameters)
+		if err != nil {
+			return nil, medperf.Errorf(medperf.CodeInvalid, "container %d: %v", id, err)
+		}
 		comp.ParametersFile = filepath.Join(dir, "parameters.yaml")
-		if err := os.WriteFile(comp.ParametersFile, c.Parameters, 0o600); err != nil {
+		if err := os.WriteFile(comp.ParametersFile, params, 0o600); err != nil {
 			return nil, storageError(err)
 		}
 	}
