@@ -59,6 +59,9 @@ type Limits struct {
 	// ShmSize is the size of /dev/shm in bytes; default run_args.shm_size,
 	// else the engine's default.
 	ShmSize int64
+	// TmpSize bounds, in bytes, what the task may write to its /tmp, a
+	// host folder (see WithScratch); default DefaultTmpSize.
+	TmpSize int64
 }
 
 // DefaultPids is the default pids limit: enough for data loaders with many
@@ -91,6 +94,10 @@ type Request struct {
 	Stdout io.Writer
 	// LogFile, when set, receives the task's raw output.
 	LogFile string
+	// ScratchRoot is the host folder under which each run gets a fresh
+	// folder for its /tmp (the site's MEDPERF_HOME/tmp); "" is a folder
+	// under the system's temporary directory.
+	ScratchRoot string
 }
 
 // Spec is one task run, checked and resolved: all a Runtime needs.
@@ -110,6 +117,8 @@ type Spec struct {
 	UID, GID int
 	Stdout   io.Writer
 	LogFile  string
+	// ScratchRoot: see Request.ScratchRoot.
+	ScratchRoot string
 }
 
 // NewSpec checks r against its config and returns the run's Spec. Errors are
@@ -132,6 +141,7 @@ func NewSpec(r Request) (*Spec, error) {
 		Entrypoint: slices.Clone(t.Entrypoint), Command: slices.Clone(t.Command),
 		Limits: r.Limits, Timeout: r.Timeout, Network: r.Network,
 		UID: os.Getuid(), GID: os.Getgid(), Stdout: r.Stdout, LogFile: r.LogFile,
+		ScratchRoot: r.ScratchRoot,
 	}
 	s.Image = r.image()
 	if err := s.resolveEnv(r.Env); err != nil {
@@ -147,8 +157,8 @@ func NewSpec(r Request) (*Spec, error) {
 // checkLimits refuses negative limits, a bad GPU request or image hash, and
 // more CPUs than the machine has.
 func (r *Request) checkLimits() error {
-	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 {
-		return medperf.FieldError("limits", "timeout, memory, cpus, pids and shm size must not be negative")
+	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 || r.TmpSize < 0 {
+		return medperf.FieldError("limits", "timeout, memory, cpus, pids, shm and tmp sizes must not be negative")
 	}
 	if _, err := ParseGPUs(r.GPUs); err != nil {
 		return err
@@ -216,6 +226,9 @@ func (s *Spec) resolveLimits() {
 	}
 	if s.Limits.ShmSize == 0 {
 		s.Limits.ShmSize = s.Task.ShmSize
+	}
+	if s.Limits.TmpSize == 0 {
+		s.Limits.TmpSize = DefaultTmpSize
 	}
 }
 
