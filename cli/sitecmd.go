@@ -30,6 +30,8 @@ type siteFlags struct {
 	cpus     float64
 	gpus     string
 	timeouts []string
+	tmpSize  string
+	runAsUID string
 	yes      bool
 	runs     bool // whether the command runs containers
 }
@@ -44,6 +46,8 @@ func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: $MEDPERF_CPUS, the profile's, else all)")
 		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: $MEDPERF_GPUS, the profile's, else none)")
 		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: $MEDPERF_TIMEOUT, the profile's, else per task)")
+		c.Flags().StringVar(&f.tmpSize, "tmp-size", "", "what each task may write to its /tmp, a folder on disk under MEDPERF_HOME/tmp (default: $MEDPERF_TMP_SIZE, the profile's, else 16g)")
+		c.Flags().StringVar(&f.runAsUID, "run-as-uid", "", "when medperf runs as root: the uid tasks run as if the dataset's folder belongs to root (default: $MEDPERF_RUN_AS_UID, the profile's, else 65534)")
 	}
 	return f
 }
@@ -68,7 +72,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl}
+	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl, Warn: e.stderr}
 	if format != formatJSON && isTerminal(e.stderr) {
 		s.Out = e.stderr
 	}
@@ -110,9 +114,10 @@ func firstNonEmpty(xs ...string) string {
 // settings resolves the site settings: the flags given, then the MEDPERF_*
 // environment, then the profile p, then the defaults (config.ResolveSite).
 func (f *siteFlags) settings(p config.Profile) (config.SiteSettings, error) {
-	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts, Set: map[string]bool{}}
+	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts,
+		TmpSize: f.tmpSize, RunAsUID: f.runAsUID, Set: map[string]bool{}}
 	if f.flags != nil {
-		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout"} {
+		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout", "tmp-size", "run-as-uid"} {
 			sf.Set[name] = f.flags.Changed(name)
 		}
 	}
@@ -126,8 +131,8 @@ func (f *siteFlags) apply(o *site.Options, p config.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs = s.Memory, s.CPUs, s.GPUs
-	o.Timeouts = s.Timeouts
+	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs, o.Limits.TmpSize = s.Memory, s.CPUs, s.GPUs, s.TmpSize
+	o.Timeouts, o.RunAsUID = s.Timeouts, s.RunAsUID
 	return s.Runtime, nil
 }
 

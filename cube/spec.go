@@ -53,8 +53,10 @@ type Limits struct {
 	CPUs float64
 	// Pids is the largest number of processes and threads; default DefaultPids.
 	Pids int64
-	// GPUs is "" (none, the default), "all", a count ("2") or device ids
-	// ("device=0,1"): GPUs are given only when asked for.
+	// GPUs is "all", a count ("2") or device ids ("device=0,1"); "0" or
+	// "none" for none. In a Request, "" takes the container's own
+	// run_args.gpus, as MedPerf does (see resolveGPUs); GPUs are given
+	// only when asked for.
 	GPUs string
 	// ShmSize is the size of /dev/shm in bytes; default run_args.shm_size,
 	// else the engine's default.
@@ -94,6 +96,9 @@ type Request struct {
 	Stdout io.Writer
 	// LogFile, when set, receives the task's raw output.
 	LogFile string
+	// RunAsUID is the uid (and gid) the task runs as when medperf runs as
+	// root and no input belongs to another user; 0 is DefaultRunAsUID.
+	RunAsUID int
 	// ScratchRoot is the host folder under which each run gets a fresh
 	// folder for its /tmp (the site's MEDPERF_HOME/tmp); "" is a folder
 	// under the system's temporary directory.
@@ -113,12 +118,16 @@ type Spec struct {
 	Limits     Limits
 	Timeout    time.Duration
 	Network    bool
-	// UID and GID the task runs as: the invoking user's.
+	// UID and GID the task runs as: the invoking user's, never root (see
+	// taskUser).
 	UID, GID int
 	Stdout   io.Writer
 	LogFile  string
 	// ScratchRoot: see Request.ScratchRoot.
 	ScratchRoot string
+	// Notes are what the user should be told before the task starts (a
+	// container's GPU request this machine cannot honour).
+	Notes []string
 }
 
 // NewSpec checks r against its config and returns the run's Spec. Errors are
@@ -148,6 +157,13 @@ func NewSpec(r Request) (*Spec, error) {
 		return nil, err
 	}
 	if err := s.resolveMounts(r); err != nil {
+		return nil, err
+	}
+	if err := s.resolveGPUs(r.GPUs); err != nil {
+		return nil, err
+	}
+	s.UID, s.GID = taskUser(s.Mounts, r.RunAsUID)
+	if err := s.checkReadable(); err != nil {
 		return nil, err
 	}
 	s.resolveLimits()

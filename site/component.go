@@ -101,6 +101,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	req := cube.Request{
 		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
 		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID,
 		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
 	}
 	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
@@ -112,6 +113,9 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
+	}
+	for _, note := range spec.Notes {
+		s.warn("%s: %s", comp.Name, note)
 	}
 	s.progress("%s: %s ...", comp.Name, task)
 	start := time.Now()

@@ -53,6 +53,10 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if _, err := Args(spec, image, r.Options); err != nil {
 		return err
 	}
+	// The process runs as the invoking user (bubblewrap and Apptainer
+	// cannot switch users without privileges of their own), so outputs
+	// belong to that user.
+	spec.UID, spec.GID = os.Getuid(), os.Getgid()
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err != nil && !r.AllowUnsandboxed {
 		return err
 	}
+	// The process runs as the invoking user (bubblewrap and Apptainer
+	// cannot switch users without privileges of their own), so outputs
+	// belong to that user.
+	spec.UID, spec.GID = os.Getuid(), os.Getgid()
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
