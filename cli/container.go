@@ -178,6 +178,7 @@ func (f *runTestFlags) request(cfg *cube.Config) (cube.Request, error) {
 		r.TmpSize = n
 	}
 	r.ScratchRoot = filepath.Join(f.cache(), "tmp")
+	r.Managed = []string{f.cache()}
 	r.LogFile = f.logFile
 	if r.LogFile == "" {
 		r.LogFile = filepath.Join(f.cache(), "logs", fmt.Sprintf("%s-%s.log", f.task, time.Now().UTC().Format("20060102T150405.000")))

@@ -1,7 +1,10 @@
 package cube
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/medperf/medperf"
@@ -52,7 +55,7 @@ func (s *Spec) checkReadable() error {
 		return nil
 	}
 	for _, m := range s.Mounts {
-		if !m.ReadOnly {
+		if !m.ReadOnly || s.managed(m.Host) {
 			continue
 		}
 		st, ok := ownerOf(m.Host)
@@ -91,4 +94,42 @@ func ExpectedTaskUser() (uid, gid int) {
 		return DefaultRunAsUID, DefaultRunAsUID
 	}
 	return os.Getuid(), os.Getgid()
+}
+
+// managed reports whether p lies in one of the folders medperf itself
+// writes (Spec.Managed).
+func (s *Spec) managed(p string) bool {
+	for _, root := range s.Managed {
+		if rel, err := filepath.Rel(root, p); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
+}
+
+// grantManagedInputs gives the task's user the inputs medperf wrote itself
+// (its parameters file, additional files, prepared data: everything under
+// Spec.Managed) when that user is not the invoking one, so that a task of
+// a root invocation can read them; those folders stay closed to everyone
+// else (MEDPERF_HOME is 0700). Inputs of the user's own (raw data) are
+// never changed: NewSpec refuses them when unreadable.
+func (s *Spec) grantManagedInputs() error {
+	if s.UID == os.Getuid() {
+		return nil
+	}
+	for _, m := range s.Mounts {
+		if !m.ReadOnly || !s.managed(m.Host) {
+			continue
+		}
+		err := filepath.WalkDir(m.Host, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(p, s.UID, s.GID)
+		})
+		if err != nil {
+			return medperf.FieldError("--mount "+m.Key, "cannot give this input to uid %d, which the task runs as: %v", s.UID, err)
+		}
+	}
+	return nil
 }

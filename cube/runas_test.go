@@ -60,6 +60,45 @@ func TestARootInvocationNeverRunsTasksAsRoot(t *testing.T) {
 	})
 }
 
+// TestARootInvocationGivesTheTaskWhatMedperfWrote: inputs under the
+// folders medperf manages (its storage) become the task user's, so that a
+// task run as nobody reads its parameters and prepared data; outputs that
+// exist already become that user's too; the user's own data is never
+// changed.
+func TestARootInvocationGivesTheTaskWhatMedperfWrote(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("skipping: the rule is about medperf run as root (CI runs as root)")
+	}
+	cfg, err := ParseConfig("c.yaml", []byte("container_type: DockerImage\nimage: x\ntasks:\n  infer:\n    input_volumes:\n      data_path: {mount_path: /d, type: directory}\n      raw: {mount_path: /r, type: directory}\n    output_volumes:\n      output_path: {mount_path: /o, type: directory}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	prepared := filepath.Join(home, "prepared")
+	os.MkdirAll(filepath.Join(prepared, "cases"), 0o700)
+	os.WriteFile(filepath.Join(prepared, "cases", "c1"), []byte("x"), 0o600)
+	raw := filepath.Join(t.TempDir(), "raw")
+	os.Mkdir(raw, 0o755)
+	out := filepath.Join(home, "predictions")
+	os.Mkdir(out, 0o700)
+	s, err := NewSpec(Request{Config: cfg, Task: "infer", Managed: []string{home},
+		Mounts: map[string]string{"data_path": prepared, "raw": raw, "output_path": out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateOutputs(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{prepared, filepath.Join(prepared, "cases", "c1"), out} {
+		if st, _ := ownerOf(p); int(st.Uid) != DefaultRunAsUID {
+			t.Errorf("%s belongs to %d, want the task's user %d", p, st.Uid, DefaultRunAsUID)
+		}
+	}
+	if st, _ := ownerOf(raw); st.Uid != 0 {
+		t.Errorf("the user's own data was given away (owner %d)", st.Uid)
+	}
+}
+
 func asField(err error, e **medperf.Error, field string) bool {
 	var me *medperf.Error
 	if !errors.As(err, &me) {

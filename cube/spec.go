@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -99,6 +100,10 @@ type Request struct {
 	// RunAsUID is the uid (and gid) the task runs as when medperf runs as
 	// root and no input belongs to another user; 0 is DefaultRunAsUID.
 	RunAsUID int
+	// Managed are the host folders medperf itself writes (the site's
+	// storage, a cache): inputs under them are given to the task's user
+	// when it is not the invoking one (see grantManagedInputs).
+	Managed []string
 	// ScratchRoot is the host folder under which each run gets a fresh
 	// folder for its /tmp (the site's MEDPERF_HOME/tmp); "" is a folder
 	// under the system's temporary directory.
@@ -125,6 +130,8 @@ type Spec struct {
 	LogFile  string
 	// ScratchRoot: see Request.ScratchRoot.
 	ScratchRoot string
+	// Managed: see Request.Managed.
+	Managed []string
 	// Notes are what the user should be told before the task starts (a
 	// container's GPU request this machine cannot honour).
 	Notes []string
@@ -150,7 +157,7 @@ func NewSpec(r Request) (*Spec, error) {
 		Entrypoint: slices.Clone(t.Entrypoint), Command: slices.Clone(t.Command),
 		Limits: r.Limits, Timeout: r.Timeout, Network: r.Network,
 		UID: os.Getuid(), GID: os.Getgid(), Stdout: r.Stdout, LogFile: r.LogFile,
-		ScratchRoot: r.ScratchRoot,
+		ScratchRoot: r.ScratchRoot, Managed: r.Managed,
 	}
 	s.Image = r.image()
 	if err := s.resolveEnv(r.Env); err != nil {
@@ -361,8 +368,12 @@ func checkInput(field, p string, typ VolumeType) error {
 // CreateOutputs creates every output mount that does not exist yet (a
 // directory, or an empty file and its directory) owned by s.UID:GID, so that
 // engines do not create them as root and files do not turn into directories.
-// An existing output of the wrong type is CodeInvalid.
+// An existing output of the wrong type is CodeInvalid. It first gives the
+// task's user the inputs medperf wrote itself (see grantManagedInputs).
 func (s *Spec) CreateOutputs() error {
+	if err := s.grantManagedInputs(); err != nil {
+		return err
+	}
 	for _, m := range s.Mounts {
 		if m.ReadOnly {
 			continue
@@ -383,7 +394,7 @@ func createOutput(m Mount, uid, gid int) error {
 	case err == nil && m.Type == VolumeFile && !fi.Mode().IsRegular():
 		return medperf.FieldError(field, "exists and is not a regular file")
 	case err == nil:
-		return nil
+		return giveOutput(m, fi, uid, gid)
 	case !os.IsNotExist(err):
 		return medperf.FieldError(field, "cannot read the output path: %v", err)
 	}
@@ -429,4 +440,20 @@ func chownIfNeeded(p string, uid, gid int) error {
 		return nil
 	}
 	return os.Chown(p, uid, gid)
+}
+
+// giveOutput gives an output that exists already (emptied by the site
+// before a run) to the task's user when medperf runs as root, so that a
+// task run as another user can write into it.
+func giveOutput(m Mount, fi os.FileInfo, uid, gid int) error {
+	if os.Getuid() != 0 {
+		return nil
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid && int(st.Gid) == gid {
+		return nil
+	}
+	if err := os.Lchown(m.Host, uid, gid); err != nil {
+		return medperf.FieldError("--mount "+m.Key, "cannot give the output to uid %d, which the task runs as: %v", uid, err)
+	}
+	return nil
 }

@@ -101,7 +101,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	req := cube.Request{
 		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
 		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
-		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home},
 		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
 	}
 	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
