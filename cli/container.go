@@ -36,7 +36,7 @@ type runTestFlags struct {
 	config, task, params, additional, additionalHash, imageHash string
 	mounts, env                                                 []string
 	timeout                                                     time.Duration
-	memory, gpus, runtime, logFile, cacheDir                    string
+	memory, gpus, runtime, logFile, cacheDir, tmpSize           string
 	cpus                                                        float64
 	pids                                                        int64
 	network, unsandboxed                                        bool
@@ -69,6 +69,7 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.Float64Var(&f.cpus, "cpus", 0, "CPU limit, e.g. 2.5 (default: all CPUs)")
 	fl.Int64Var(&f.pids, "pids", 0, fmt.Sprintf("process/thread limit (default %d)", cube.DefaultPids))
 	fl.StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: none)")
+	fl.StringVar(&f.tmpSize, "tmp-size", "", "what the task may write to its /tmp, a folder on disk under the cache (default: 16g)")
 	fl.StringVar(&f.runtime, "runtime", "docker", "docker, podman, apptainer or local")
 	fl.BoolVar(&f.network, "allow-network", false, "give the task a network (never do this with patient data)")
 	fl.BoolVar(&f.unsandboxed, "allow-unsandboxed", false, "with --runtime local and no bwrap, run the task as a plain host process")
@@ -114,6 +115,9 @@ func runTest(ctx context.Context, e *env, f *runTestFlags) error {
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
+	}
+	for _, note := range spec.Notes {
+		fmt.Fprintln(e.stderr, "note: "+note)
 	}
 	start := time.Now()
 	err = rt.Run(ctx, spec)
@@ -171,6 +175,15 @@ func (f *runTestFlags) request(cfg *cube.Config) (cube.Request, error) {
 		r.Memory = m
 	}
 	r.CPUs, r.Pids, r.GPUs = f.cpus, f.pids, f.gpus
+	if f.tmpSize != "" {
+		n, err := cube.ParseSize(f.tmpSize)
+		if err != nil || n <= 0 {
+			return r, medperf.FieldError("--tmp-size", "%q is not a size (20g)", f.tmpSize)
+		}
+		r.TmpSize = n
+	}
+	r.ScratchRoot = filepath.Join(f.cache(), "tmp")
+	r.Managed = []string{f.cache()}
 	r.LogFile = f.logFile
 	if r.LogFile == "" {
 		r.LogFile = filepath.Join(f.cache(), "logs", fmt.Sprintf("%s-%s.log", f.task, time.Now().UTC().Format("20060102T150405.000")))

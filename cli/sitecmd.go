@@ -30,6 +30,8 @@ type siteFlags struct {
 	cpus     float64
 	gpus     string
 	timeouts []string
+	tmpSize  string
+	runAsUID string
 	yes      bool
 	runs     bool // whether the command runs containers
 	// allowPrivate lets downloads reach non-public addresses.
@@ -47,6 +49,8 @@ func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: $MEDPERF_GPUS, the profile's, else none)")
 		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: $MEDPERF_TIMEOUT, the profile's, else per task)")
 		c.Flags().BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (default: the profile's, else refused)")
+		c.Flags().StringVar(&f.tmpSize, "tmp-size", "", "what each task may write to its /tmp, a folder on disk under MEDPERF_HOME/tmp (default: $MEDPERF_TMP_SIZE, the profile's, else 16g)")
+		c.Flags().StringVar(&f.runAsUID, "run-as-uid", "", "when medperf runs as root: the uid tasks run as if the dataset's folder belongs to root (default: $MEDPERF_RUN_AS_UID, the profile's, else 65534)")
 	}
 	return f
 }
@@ -71,7 +75,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl}
+	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl, Warn: e.stderr}
 	if format != formatJSON && isTerminal(e.stderr) {
 		s.Out = e.stderr
 	}
@@ -116,9 +120,9 @@ func firstNonEmpty(xs ...string) string {
 // environment, then the profile p, then the defaults (config.ResolveSite).
 func (f *siteFlags) settings(p config.Profile) (config.SiteSettings, error) {
 	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts,
-		AllowPrivateURLs: f.allowPrivate, Set: map[string]bool{}}
+		AllowPrivateURLs: f.allowPrivate, TmpSize: f.tmpSize, RunAsUID: f.runAsUID, Set: map[string]bool{}}
 	if f.flags != nil {
-		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout", "allow-private-urls"} {
+		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout", "allow-private-urls", "tmp-size", "run-as-uid"} {
 			sf.Set[name] = f.flags.Changed(name)
 		}
 	}
@@ -138,8 +142,8 @@ func (f *siteFlags) apply(o *site.Options, p config.Profile) (string, error) {
 // applySettings sets the limits and timeouts of o from s and returns the
 // runtime's name.
 func applySettings(o *site.Options, s config.SiteSettings) string {
-	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs = s.Memory, s.CPUs, s.GPUs
-	o.Timeouts = s.Timeouts
+	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs, o.Limits.TmpSize = s.Memory, s.CPUs, s.GPUs, s.TmpSize
+	o.Timeouts, o.RunAsUID = s.Timeouts, s.RunAsUID
 	return s.Runtime
 }
 

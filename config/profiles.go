@@ -32,6 +32,12 @@ type Settings struct {
 	Runtime string `yaml:"runtime,omitempty" json:"runtime,omitempty"`
 	// Memory is each task's memory limit, e.g. "8g".
 	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// TmpSize bounds what each task may write to its /tmp (a folder under
+	// MEDPERF_HOME/tmp), e.g. "20g".
+	TmpSize string `yaml:"tmp_size,omitempty" json:"tmp_size,omitempty"`
+	// RunAsUID is the unprivileged uid tasks run as when medperf runs as
+	// root and the dataset's folder belongs to root, e.g. "65534".
+	RunAsUID string `yaml:"run_as_uid,omitempty" json:"run_as_uid,omitempty"`
 	// CPUs is each task's CPU limit.
 	CPUs float64 `yaml:"cpus,omitempty" json:"cpus,omitempty"`
 	// GPUs is all, a count, or device=0,1.

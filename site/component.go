@@ -61,9 +61,13 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
 	if len(c.Parameters) > 0 {
-		// JSON is YAML: the parameters are written as they were registered.
+		// Block YAML, keys in their registered order, as MedPerf writes it.
+		params, err := ParametersYAML(c.Parameters)
+		if err != nil {
+			return nil, medperf.Errorf(medperf.CodeInvalid, "container %d: %v", id, err)
+		}
 		comp.ParametersFile = filepath.Join(dir, "parameters.yaml")
-		if err := os.WriteFile(comp.ParametersFile, c.Parameters, 0o600); err != nil {
+		if err := os.WriteFile(comp.ParametersFile, params, 0o600); err != nil {
 			return nil, storageError(err)
 		}
 	}
@@ -100,6 +104,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	req := cube.Request{
 		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
 		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home},
 		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
 	}
 	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
@@ -111,6 +116,9 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
+	}
+	for _, note := range spec.Notes {
+		s.warn("%s: %s", comp.Name, note)
 	}
 	s.progress("%s: %s ...", comp.Name, task)
 	start := time.Now()

@@ -93,14 +93,17 @@ func YAMLFileJSON(file, flag string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, medperf.FieldError(flag, "cannot read the file: %v", err)
 	}
-	var v map[string]any
-	if err := yaml.Unmarshal(b, &v); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, medperf.FieldError(flag, "not a YAML mapping: %v", err)
 	}
-	if v == nil {
-		v = map[string]any{}
+	if len(doc.Content) == 0 {
+		return json.RawMessage("{}"), nil
 	}
-	out, err := json.Marshal(v)
+	if doc.Content[0].Kind != yaml.MappingNode {
+		return nil, medperf.FieldError(flag, "not a YAML mapping (line %d)", doc.Content[0].Line)
+	}
+	out, err := orderedJSON(&doc)
 	if err != nil {
 		return nil, medperf.FieldError(flag, "cannot be stored as JSON: %v", err)
 	}

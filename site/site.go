@@ -29,6 +29,10 @@ type Site struct {
 	// Out receives progress lines (one per task, with its elapsed time); nil
 	// is quiet.
 	Out io.Writer
+	// Warn receives what the user must be told even when progress is
+	// quiet (a container's GPU request this machine cannot honour); nil
+	// is Out.
+	Warn io.Writer
 	// Confirm is asked before anything leaves the site, with what is asked
 	// and the exact JSON payload. It returns false to refuse (nothing is
 	// sent, the operation is CodeCanceled). nil refuses everything.
@@ -76,12 +80,26 @@ type Options struct {
 	// without running its compatibility test: no reference results and no
 	// prepared demo hash are registered.
 	SkipCompatibilityTest bool
+	// RunAsUID is the uid tasks run as when medperf runs as root and the
+	// dataset's folder belongs to root; 0 or less is cube.DefaultRunAsUID.
+	RunAsUID int
 }
 
 // progress prints one progress line to Out, if any.
 func (s *Site) progress(format string, args ...any) {
 	if s.Out != nil {
 		fmt.Fprintf(s.Out, format+"\n", args...)
+	}
+}
+
+// warn prints one line that the user must see, prefixed "warning: ".
+func (s *Site) warn(format string, args ...any) {
+	w := s.Warn
+	if w == nil {
+		w = s.Out
+	}
+	if w != nil {
+		fmt.Fprintf(w, "warning: "+format+"\n", args...)
 	}
 }
 
