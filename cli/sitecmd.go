@@ -81,13 +81,15 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	}
 	s.Confirm = e.confirmer(f.yes)
 	sess := &session{Site: s, profile: saved, close: func() {}}
+	// Commands that only download (model submit hashes its additional
+	// files) follow the private-URL setting too.
+	set, err := f.settings(saved)
+	if err != nil {
+		return nil, err
+	}
+	s.AllowPrivateURLs = set.AllowPrivateURLs
 	if f.runs {
-		set, err := f.settings(saved)
-		if err != nil {
-			return nil, err
-		}
 		runtime := applySettings(&s.Options, set)
-		s.AllowPrivateURLs = set.AllowPrivateURLs
 		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
 			return nil, err
