@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/site"
 )
 
@@ -21,8 +20,12 @@ func (s *Server) benchmarkOwnerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /associations/decide", s.associationDecide)
 }
 
-// metricRowsInForm is how many metric declarations the form offers.
-const metricRowsInForm = 4
+// The form offers metricRowsStep metric declarations, and that many more
+// each time "More metric rows" is pressed, up to maxMetricRows.
+const (
+	metricRowsStep = 4
+	maxMetricRows  = 40
+)
 
 // metricInput is one metric declaration row of the benchmark form.
 type metricInput struct {
@@ -47,9 +50,7 @@ func (s *Server) benchmarkForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := benchmarkFormData{Containers: cs}
-	for i := range metricRowsInForm {
-		d.Metrics = append(d.Metrics, metricInput{Index: i, Direction: string(medperf.HigherIsBetter), Primary: i == 0})
-	}
+	d.addRows(metricRowsStep)
 	s.render(w, r, "benchmark_new", view{Title: "Register a benchmark", Data: d})
 }
 
@@ -58,8 +59,22 @@ func (s *Server) benchmarkForm(w http.ResponseWriter, r *http.Request) {
 // the demo data, then the payload to confirm.
 func (s *Server) benchmarkSubmit(w http.ResponseWriter, r *http.Request) {
 	d, err := s.readBenchmarkForm(r)
+	if r.PostForm.Get("action") == "more" {
+		d.addRows(metricRowsStep)
+		d.Containers, _ = s.myContainers(r.Context())
+		s.render(w, r, "benchmark_new", view{Title: "Register a benchmark", Data: d})
+		return
+	}
 	if err == nil {
-		err = d.In.Validate()
+		// The site computes the demo data's hashes (tarball and prepared
+		// data) in its compatibility test; every other field is checked
+		// now, as the registry will.
+		check := d.In
+		if check.DemoDatasetHash == "" {
+			check.DemoDatasetHash = strings.Repeat("0", 64)
+		}
+		check.DemoDatasetGeneratedUID = strings.Repeat("0", 64)
+		err = check.Validate()
 	}
 	if err != nil {
 		d.Problem = medperf.ErrorMessage(err)
@@ -95,7 +110,8 @@ func (s *Server) readBenchmarkForm(r *http.Request) (*benchmarkFormData, error) 
 			firstErr = err
 		}
 	}
-	for i := range metricRowsInForm {
+	rows, _ := strconv.Atoi(f.Get("rows"))
+	for i := range min(max(rows, metricRowsStep), maxMetricRows) {
 		m := metricInput{Index: i, Name: strings.TrimSpace(f.Get(fmt.Sprintf("metric_%d_name", i))), Direction: f.Get(fmt.Sprintf("metric_%d_direction", i)),
 			Min: strings.TrimSpace(f.Get(fmt.Sprintf("metric_%d_min", i))), Max: strings.TrimSpace(f.Get(fmt.Sprintf("metric_%d_max", i))),
 			Primary: f.Get("primary") == strconv.Itoa(i)}
@@ -118,6 +134,18 @@ func (s *Server) readBenchmarkForm(r *http.Request) (*benchmarkFormData, error) 
 		*dst = n
 	}
 	return d, firstErr
+}
+
+// addRows adds n empty metric rows (the first one primary when it is the
+// only row), within maxMetricRows.
+func (d *benchmarkFormData) addRows(n int) {
+	for range n {
+		i := len(d.Metrics)
+		if i >= maxMetricRows {
+			return
+		}
+		d.Metrics = append(d.Metrics, metricInput{Index: i, Direction: string(medperf.HigherIsBetter), Primary: i == 0})
+	}
 }
 
 func (m metricInput) spec() (medperf.MetricSpec, error) {
@@ -156,15 +184,15 @@ func (s *Server) associationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []pendingRow
 	for _, b := range bs {
-		as, err := client.All(ctx, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Association], error) {
-			return s.cfg.Site.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Page: p})
-		})
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		for _, a := range as {
-			rows = append(rows, pendingRow{Association: a, Benchmark: b.Name, Requester: s.userName(ctx, a.InitiatedBy)})
+		for _, kind := range []medperf.ComponentKind{medperf.KindModel, medperf.KindDataset} {
+			as, err := s.associations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: kind})
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			for _, a := range as {
+				rows = append(rows, pendingRow{Association: a, Benchmark: b.Name, Requester: s.userName(ctx, a.InitiatedBy)})
+			}
 		}
 	}
 	s.render(w, r, "associations", view{Title: "Requests to decide", Notice: r.URL.Query().Get("done"), Data: rows})

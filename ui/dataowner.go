@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/medperf/medperf"
-	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/site"
 )
 
@@ -120,12 +119,10 @@ func (s *Server) datasetData(ctx context.Context, id int64) (*datasetData, error
 		d.LocalError = medperf.ErrorMessage(err)
 	}
 	d.Prepared = stepsOf(st.PrepareJournal(id))
-	if d.Associations, err = client.All(ctx, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Association], error) {
-		return st.Registry.ListAssociations(ctx, medperf.AssociationFilter{Kind: medperf.KindDataset, ComponentID: id, Page: p})
-	}); err != nil {
+	if d.Benchmarks, err = s.approvedBenchmarks(ctx); err != nil {
 		return nil, err
 	}
-	if d.Benchmarks, err = s.approvedBenchmarks(ctx); err != nil {
+	if d.Associations, err = s.associationsOf(ctx, medperf.KindDataset, id, d.Benchmarks); err != nil {
 		return nil, err
 	}
 	if d.Results, err = st.LocalResults(site.ResultQuery{DatasetID: id}); err != nil {

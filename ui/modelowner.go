@@ -54,7 +54,7 @@ func (s *Server) containersPage(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		row := containerRow{Container: c}
 		if c.IsModel {
-			if row.Associations, row.Results, err = s.modelActivity(ctx, c.ID); err != nil {
+			if row.Associations, row.Results, err = s.modelActivity(ctx, c.ID, d.Benchmarks); err != nil {
 				s.renderError(w, r, err)
 				return
 			}
@@ -64,11 +64,9 @@ func (s *Server) containersPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "containers", view{Title: "Containers and models", Data: d})
 }
 
-func (s *Server) modelActivity(ctx context.Context, id int64) ([]medperf.Association, []medperf.Result, error) {
+func (s *Server) modelActivity(ctx context.Context, id int64, benchmarks []medperf.Benchmark) ([]medperf.Association, []medperf.Result, error) {
 	reg := s.cfg.Site.Registry
-	as, err := client.All(ctx, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Association], error) {
-		return reg.ListAssociations(ctx, medperf.AssociationFilter{Kind: medperf.KindModel, ComponentID: id, Page: p})
-	})
+	as, err := s.associationsOf(ctx, medperf.KindModel, id, benchmarks)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -114,8 +112,11 @@ func (s *Server) containerSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			d.Problem, st = medperf.ErrorMessage(err), statusOf(err)
 			var ce *cube.ConfigError
-			if errors.As(err, &ce) {
-				d.Line = ce.Line
+			if errors.As(err, &ce) && ce.Line > 0 {
+				d.Line, d.Problem = ce.Line, ce.Problem
+				if ce.Field != "" {
+					d.Problem = ce.Field + ": " + ce.Problem
+				}
 			}
 		}
 		s.renderStatus(w, st, "container_new", s.fill(r, view{Title: "Register a container or a model", Data: d}))

@@ -152,3 +152,26 @@ func pathID(r *http.Request, what string) (int64, error) {
 	}
 	return n, nil
 }
+
+// associationsOf lists the requests of component id (a dataset or a model)
+// to join any approved benchmark: the registry lists associations per
+// benchmark and kind.
+func (s *Server) associationsOf(ctx context.Context, kind medperf.ComponentKind, id int64, benchmarks []medperf.Benchmark) ([]medperf.Association, error) {
+	var out []medperf.Association
+	for _, b := range benchmarks {
+		as, err := s.associations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: kind, ComponentID: id})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
+}
+
+// associations lists every page of f's associations.
+func (s *Server) associations(ctx context.Context, f medperf.AssociationFilter) ([]medperf.Association, error) {
+	return client.All(ctx, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Association], error) {
+		f.Page = p
+		return s.cfg.Site.Registry.ListAssociations(ctx, f)
+	})
+}

@@ -180,13 +180,17 @@ type Page struct {
 	Ctx context.Context
 }
 
-// Do runs steps, each bounded by two minutes; what names them in a failure.
+// Do runs steps, bounded by 30 seconds; what names them in a failure,
+// which shows the page's text.
 func (p Page) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	p.T.Helper()
-	ctx, cancel := context.WithTimeout(p.Ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(p.Ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		p.T.Fatalf("%s: %v", what, err)
+		tctx, tcancel := context.WithTimeout(p.Ctx, 5*time.Second)
+		defer tcancel()
+		text, _ := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("main")))
+		p.T.Fatalf("%s: %v\nthe page shows: %s", what, err, text)
 	}
 }
 
@@ -237,3 +241,7 @@ func (p Page) WaitJob() string {
 	p.T.Fatal("the job did not finish in 5 minutes")
 	return ""
 }
+
+// Shot saves a screenshot of the page as it is now (a running job's
+// progress), without the checks of Check.
+func (p Page) Shot(name string) { medperftest.Screenshot(p.T, p.Ctx, "ui-"+name) }
