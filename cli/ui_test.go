@@ -48,7 +48,9 @@ func startUI(t *testing.T, args ...string) (string, func() int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- RunContext(ctx, append([]string{"ui"}, args...), strings.NewReader(""), &stdout, &stderr) }()
+	go func() {
+		done <- RunContext(ctx, append([]string{"ui"}, args...), strings.NewReader(""), &stdout, &stderr)
+	}()
 	stop := func() int {
 		cancel()
 		select {
