@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -195,7 +196,18 @@ func (s *Server) associationsPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Pending requests first: they are what the page is for.
+	slices.SortStableFunc(rows, func(a, b pendingRow) int {
+		return boolRank(a.ApprovalStatus != medperf.StatusPending) - boolRank(b.ApprovalStatus != medperf.StatusPending)
+	})
 	s.render(w, r, "associations", view{Title: "Requests to decide", Notice: r.URL.Query().Get("done"), Data: rows})
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // userName names a user when the registry lets the caller see them.

@@ -307,6 +307,7 @@ func TestUIFlowsInChromium(t *testing.T) {
 		p.Open(fmt.Sprintf("%s/datasets/%d", do.URL(), id))
 		p.Check("dataset-development")
 		p.Do("prepare", chromedp.Click(chromedp.ID("prepare")), chromedp.WaitVisible(chromedp.ID("job-state")))
+		p.Do("see the progress", chromedp.WaitVisible(chromedp.ID("job-log")))
 		p.Shot("prepare-running")
 		finishJob(t, p, "prepare-done")
 		j, err := doSite.PrepareJournal(id)
@@ -363,6 +364,7 @@ func TestUIFlowsInChromium(t *testing.T) {
 		id, b := ids["dataset"], ids["benchmark"]
 		p.Open(fmt.Sprintf("%s/datasets/%d", do.URL(), id))
 		p.Do("run", chromedp.SetValue(chromedp.ID("run-benchmark"), fmt.Sprint(b)), chromedp.Click(chromedp.ID("run")), chromedp.WaitVisible(chromedp.ID("job-state")))
+		p.Do("see the progress", chromedp.WaitVisible(chromedp.ID("job-log")))
 		p.Shot("run-running")
 		finishJob(t, p, "run-done")
 		local, err := doSite.LocalResults(site.ResultQuery{DatasetID: id, BenchmarkID: b})

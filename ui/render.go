@@ -30,6 +30,22 @@ var funcs = template.FuncMap{
 	"size":    func(n int64) string { return cube.FormatSize(n) },
 	"metrics": metricRows,
 	"json":    prettyJSON,
+	"compat":  compatResults,
+}
+
+// compatResults are the metrics of the compatibility test an association
+// request carries (metadata.compatibility_test.results), what a decision
+// is mostly about; the rest of the metadata is shown apart.
+func compatResults(raw json.RawMessage) []metricRow {
+	var m struct {
+		Test struct {
+			Results json.RawMessage `json:"results"`
+		} `json:"compatibility_test"`
+	}
+	if json.Unmarshal(raw, &m) != nil || len(m.Test.Results) == 0 {
+		return nil
+	}
+	return metricRows(m.Test.Results)
 }
 
 func mustParsePages() *pages {
