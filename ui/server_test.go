@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,4 +146,69 @@ func TestSignInLinkWorksOnceAndFormsNeedTheirToken(t *testing.T) {
 			}
 		}
 	})
+}
+
+// signedIn returns a client signed in to srv and its CSRF token.
+func signedIn(t *testing.T, srv *ui.Server) (*http.Client, string) {
+	t.Helper()
+	c := newBrowserClient(t)
+	if st, _, _ := get(t, c, srv.SignInURL()); st != http.StatusOK {
+		t.Fatalf("sign in: %d", st)
+	}
+	_, page, _ := get(t, c, srv.URL()+"/datasets/new")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no csrf token")
+	}
+	return c, m[1]
+}
+
+func post(t *testing.T, c *http.Client, u, csrf string, v url.Values) (int, string) {
+	t.Helper()
+	v.Set("csrf_token", csrf)
+	resp, err := c.PostForm(u, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestBadFormsSayWhatIsWrong posts bad input to every form: each answers
+// with the status of its error code and a message, never a 500, and
+// starts nothing.
+func TestBadFormsSayWhatIsWrong(t *testing.T) {
+	srv, w := openUI(t)
+	c, csrf := signedIn(t, srv)
+	bench := strconv.FormatInt(w.Benchmark.ID, 10)
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		status     int
+		says       string
+	}{
+		{"a dataset folder that does not exist", "/datasets/new", url.Values{"benchmark": {bench}, "data_path": {"/nonexistent/data"}, "labels_path": {"/nonexistent/labels"}, "action": {"preview"}}, 400, "nonexistent"},
+		{"a dataset without a benchmark", "/datasets/new", url.Values{"benchmark": {""}, "action": {"register"}}, 400, "benchmark"},
+		{"a config given twice", "/containers/new", url.Values{"config_path": {"/x.yaml"}, "config_yaml": {"a: 1"}, "action": {"validate"}}, 400, "not both"},
+		{"no config", "/containers/new", url.Values{"name": {"x"}, "action": {"register"}}, 400, "config"},
+		{"a config that is not YAML", "/containers/new", url.Values{"config_yaml": {"container_type: [\n"}, "action": {"validate"}}, 400, "YAML"},
+		{"a config file that does not exist", "/containers/new", url.Values{"config_path": {"/nonexistent.yaml"}, "action": {"validate"}}, 404, "does not exist"},
+		{"a metric bound that is not a number", "/benchmarks/new", url.Values{"name": {"b"}, "metric_0_name": {"dice"}, "metric_0_min": {"low"}, "preparator": {"1"}, "reference": {"2"}, "evaluator": {"3"}}, 400, "must be a number"},
+		{"a benchmark without containers", "/benchmarks/new", url.Values{"name": {"b"}}, 400, "preparator"},
+		{"a decision on an unknown kind", "/associations/decide", url.Values{"benchmark": {bench}, "component": {"1"}, "kind": {"cube"}, "decision": {"APPROVED"}}, 400, "kind"},
+		{"a decision the registry refuses", "/associations/decide", url.Values{"benchmark": {bench}, "component": {"1"}, "kind": {"dataset"}, "decision": {"MAYBE"}}, 400, "approval_status"},
+		{"an answer to no question", "/jobs/1/answer", url.Values{"answer": {"send"}}, 404, "no job"},
+		{"running on a benchmark id that is not one", "/datasets/1/run", url.Values{"benchmark": {"-3"}}, 400, "benchmark"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body := post(t, c, srv.URL()+tc.path, csrf, tc.form)
+			if st != tc.status || !strings.Contains(body, tc.says) {
+				t.Fatalf("status %d, want %d; page says %q: %.600s", st, tc.status, tc.says, body)
+			}
+		})
+	}
+	if _, home, _ := get(t, c, srv.URL()+"/"); !strings.Contains(home, "No job since medperf ui started") {
+		t.Error("a bad form started a job")
+	}
 }
