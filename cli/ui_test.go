@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -198,4 +202,60 @@ func TestUIContinuesWorkStartedInTheCLI(t *testing.T) {
 	if code := stop(); code != 0 {
 		t.Errorf("medperf ui exited with %d after Ctrl-C, want 0", code)
 	}
+}
+
+// TestUIOpensTheSignInLinkWithXdgOpen puts a fake xdg-open first in PATH:
+// with a display it receives the sign-in link; without one, or without
+// xdg-open, the app still serves and only prints the link.
+func TestUIOpensTheSignInLinkWithXdgOpen(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	t.Setenv("MEDPERF_HOME", t.TempDir())
+	mustCLI(t, "auth", "login", "--server", ts.URL(), "--token", w.DataOwner.Token)
+	bin := t.TempDir()
+	opened := filepath.Join(t.TempDir(), "opened")
+	script := "#!/bin/sh\nprintf '%s' \"$1\" > " + opened + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Run("with a display, xdg-open gets the link", func(t *testing.T) {
+		t.Setenv("DISPLAY", ":0")
+		link, stop := startUI(t, "--runtime", "local")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, _ := os.ReadFile(opened)
+			if string(got) == link {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("xdg-open got %q, want %q", got, link)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if code := stop(); code != 0 {
+			t.Errorf("exit %d", code)
+		}
+	})
+	t.Run("without a display, it only prints the link", func(t *testing.T) {
+		os.Remove(opened)
+		t.Setenv("DISPLAY", "")
+		link, stop := startUI(t, "--runtime", "local")
+		jar, _ := cookiejar.New(nil)
+		resp, err := (&http.Client{Jar: jar}).Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("the printed link answers %d", resp.StatusCode)
+		}
+		if _, err := os.Stat(opened); err == nil {
+			t.Error("xdg-open ran without a display")
+		}
+		if code := stop(); code != 0 {
+			t.Errorf("exit %d", code)
+		}
+	})
 }
