@@ -260,6 +260,19 @@ func TestUIFlowsInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("benchmark owner rejects a request", func(t *testing.T) {
+		need(t, "benchmark")
+		b := ids["benchmark"]
+		if _, err := w.ModelOwner.RequestAssociation(bg, b, medperf.KindModel, medperf.AssociationRequest{ComponentID: w.Model.ID}); err != nil {
+			t.Fatal(err)
+		}
+		decide(t, page(t), bo.URL(), w.ModelOwner.User, medperf.KindModel, w.Model.ID, b, "reject", "reject")
+		as, err := w.BenchmarkOwner.ListAssociations(bg, medperf.AssociationFilter{BenchmarkID: b, Kind: medperf.KindModel, ComponentID: w.Model.ID})
+		if err != nil || len(as.Items) != 1 || as.Items[0].ApprovalStatus != medperf.StatusRejected {
+			t.Fatalf("the registry's association: %+v, %v", as, err)
+		}
+	})
+
 	data, labels := uitest.RawData(t, 2)
 	t.Run("data owner registers a dataset after previewing its folders", func(t *testing.T) {
 		need(t, "benchmark")
@@ -420,8 +433,9 @@ func decide(t *testing.T, p uitest.Page, base string, requester medperf.User, ki
 	p.Check("associations-" + name)
 	button := fmt.Sprintf("%s-%s-%d-%d", action, kind, id, b)
 	p.Do(action, chromedp.Click(chromedp.ID(button)), chromedp.WaitVisible(chromedp.CSS("p.notice")))
-	if got := p.Text(fmt.Sprintf("#status-%s-%d-%d", kind, id, b)); got != "APPROVED" {
-		t.Errorf("status shown %q after approving", got)
+	want := map[string]string{"approve": "APPROVED", "reject": "REJECTED"}[action]
+	if got := p.Text(fmt.Sprintf("#status-%s-%d-%d", kind, id, b)); got != want {
+		t.Errorf("status shown %q after %s, want %s", got, action, want)
 	}
 }
 
