@@ -117,6 +117,11 @@ func TestUIFlowsInChromium(t *testing.T) {
 			t.Errorf("a used sign-in link shows %q", got)
 		}
 		p.Check("signin-used")
+		p.Open(do.URL() + "/datasets/999999")
+		if got := p.Text("p.error"); !strings.Contains(got, "999999") {
+			t.Errorf("the error page says %q", got)
+		}
+		p.Check("error")
 	})
 
 	t.Run("benchmark owner registers containers from config files", func(t *testing.T) {

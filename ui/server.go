@@ -44,8 +44,9 @@ type Server struct {
 	cancel   context.CancelFunc
 	jobs     *jobs
 	cookie   string
+	signIn   string // the one-time sign-in token, never changed
 	signInMu sync.Mutex
-	signIn   string // the one-time sign-in token; "" once used
+	used     bool // whether signIn was traded for a session
 	sessMu   sync.Mutex
 	sessions map[string]string // session secret -> CSRF token
 }
@@ -116,9 +117,6 @@ func (s *Server) Close() error {
 	defer cancel()
 	return s.srv.Shutdown(ctx)
 }
-
-// Done is closed when the server stops.
-func (s *Server) Done() <-chan struct{} { return s.ctx.Done() }
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -202,9 +200,9 @@ func (s *Server) session(r *http.Request) (string, bool) {
 // never works again.
 func (s *Server) signInHandler(w http.ResponseWriter, r *http.Request) {
 	s.signInMu.Lock()
-	ok := sameToken(r.URL.Query().Get("token"), s.signIn)
+	ok := !s.used && sameToken(r.URL.Query().Get("token"), s.signIn)
 	if ok {
-		s.signIn = ""
+		s.used = true
 	}
 	s.signInMu.Unlock()
 	if !ok {

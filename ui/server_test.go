@@ -29,7 +29,7 @@ func openUI(t *testing.T) (*ui.Server, *medperftest.World) {
 	return srv, w
 }
 
-func TestOpenRefusesNonLoopbackAddresses(t *testing.T) {
+func TestUIOpenRefusesNonLoopbackAddresses(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
 	s := &site.Site{Home: t.TempDir(), Registry: w.DataOwner.Service}
@@ -81,7 +81,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
 	return resp.StatusCode, string(b), resp.Header
 }
 
-func TestSignInLinkWorksOnceAndFormsNeedTheirToken(t *testing.T) {
+func TestUISignInLinkWorksOnceAndFormsNeedTheirToken(t *testing.T) {
 	srv, _ := openUI(t)
 	c := newBrowserClient(t)
 	if st, _, _ := get(t, c, srv.URL()+"/"); st != http.StatusUnauthorized {
@@ -175,10 +175,10 @@ func post(t *testing.T, c *http.Client, u, csrf string, v url.Values) (int, stri
 	return resp.StatusCode, string(b)
 }
 
-// TestBadFormsSayWhatIsWrong posts bad input to every form: each answers
+// TestUIBadFormsSayWhatIsWrong posts bad input to every form: each answers
 // with the status of its error code and a message, never a 500, and
 // starts nothing.
-func TestBadFormsSayWhatIsWrong(t *testing.T) {
+func TestUIBadFormsSayWhatIsWrong(t *testing.T) {
 	srv, w := openUI(t)
 	c, csrf := signedIn(t, srv)
 	bench := strconv.FormatInt(w.Benchmark.ID, 10)
