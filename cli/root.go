@@ -83,7 +83,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newContainerCmd(e),
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
-		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
+		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newUICmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
