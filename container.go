@@ -145,6 +145,9 @@ func ConfigTasks(config json.RawMessage) ([]string, error) {
 	if len(config) == 0 || string(config) == "null" {
 		return nil, FieldError("config", "is required")
 	}
+	if err := CheckJSONBounds("config", config); err != nil {
+		return nil, err
+	}
 	var c struct {
 		Tasks map[string]json.RawMessage `json:"tasks"`
 	}

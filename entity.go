@@ -143,10 +143,14 @@ type List[T any] struct {
 	Next   string `json:"next,omitempty"`
 }
 
-// validJSONObject checks that raw, when present, is a JSON object.
+// validJSONObject checks that raw, when present, is a JSON object within
+// the bounds of CheckJSONBounds.
 func validJSONObject(field string, raw json.RawMessage) error {
 	if len(raw) == 0 {
 		return nil
+	}
+	if err := CheckJSONBounds(field, raw); err != nil {
+		return err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
