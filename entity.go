@@ -167,10 +167,14 @@ func requireText(field, v string, max int) error {
 	return limitText(field, v, max)
 }
 
-// limitText checks the length of an optional text field.
+// limitText checks the length of an optional text field, and that it holds
+// no NUL character (PostgreSQL cannot store one; security finding 9).
 func limitText(field, v string, max int) error {
 	if len(v) > max {
 		return FieldError(field, "is longer than %d bytes", max)
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return FieldError(field, "must not hold a NUL character")
 	}
 	return nil
 }
