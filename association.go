@@ -15,6 +15,15 @@ const (
 	KindModel   ComponentKind = "model"
 )
 
+// CheckComponentKind refuses a kind other than dataset or model, with
+// CodeInvalid on "kind".
+func CheckComponentKind(k ComponentKind) error {
+	if k != KindDataset && k != KindModel {
+		return FieldError("kind", "must be dataset or model, not %q", k)
+	}
+	return nil
+}
+
 // Association is one row of the append-only history of a benchmark's link
 // with a dataset or a model. The latest row of a pair is the one that counts.
 type Association struct {
@@ -104,8 +113,11 @@ type AssociationPreconditions struct {
 // component owner or admin), the benchmark is APPROVED, the component is a
 // valid OPERATION entity (a model has an infer task; a dataset was prepared
 // with the benchmark's preparator), and the pair has no row yet or its
-// latest row is REJECTED.
+// latest row is REJECTED. A kind other than dataset or model is CodeInvalid.
 func CheckAssociationRequest(p AssociationParties, pre AssociationPreconditions) error {
+	if err := CheckComponentKind(pre.Kind); err != nil {
+		return err
+	}
 	if !p.isParty() {
 		return Errorf(CodeForbidden, "only the owner of the %s or of the benchmark may ask for this association", pre.Kind)
 	}

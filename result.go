@@ -93,7 +93,9 @@ func CheckResultPatch(r Result, p ResultPatch) error {
 		return Errorf(CodeConflict, "the result is finalized: its metrics never change")
 	}
 	if p.Metrics != nil {
-		return validJSONObject("results", *p.Metrics)
+		if err := validJSONObject("results", *p.Metrics); err != nil {
+			return err
+		}
 	}
 	if p.UserMetadata != nil {
 		return validJSONObject("user_metadata", *p.UserMetadata)

@@ -54,9 +54,9 @@ type UserService interface {
 	CreateUser(ctx context.Context, u NewUser) (*CreatedUser, error)
 
 	// GetUser returns an account. An admin may read any account, any other
-	// user only their own: another user's id is CodeForbidden, not
-	// CodeNotFound, whether it exists or not. An admin gets CodeNotFound
-	// for an id that does not exist.
+	// user only their own: another user's id is CodeNotFound, whether it
+	// exists or not, the same answer as an id that does not exist, so ids
+	// do not leak.
 	GetUser(ctx context.Context, id int64) (*User, error)
 
 	// ListUsers returns a page of all accounts. Only an admin may call it;

@@ -73,6 +73,9 @@ func (d *DB) RequestAssociation(ctx context.Context, benchmarkID int64, kind med
 	if err != nil {
 		return nil, err
 	}
+	if err := medperf.CheckComponentKind(kind); err != nil {
+		return nil, err
+	}
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
