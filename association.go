@@ -44,6 +44,32 @@ type Association struct {
 	ApprovedAt *time.Time      `json:"approved_at,omitempty"`
 }
 
+// AssociationViewers are the owners who decide who sees an association's
+// metadata.
+type AssociationViewers struct {
+	Kind                           ComponentKind
+	BenchmarkOwner, ComponentOwner int64
+}
+
+// CanSeeAssociationMetadata reports whether caller may read the metadata of
+// an association row: the compatibility test of the benchmark's reference
+// model on a hospital's data (dataset) or of a model on the demo data
+// (model). These are results, so the parties are CanSeeResult's: the
+// admin, the benchmark's owner, and the dataset's owner for a dataset
+// association, the model's owner for a model association. Everyone else
+// sees the row without its metadata (security finding 6). The store blanks
+// it in ListAssociations and AssociationHistory.
+func CanSeeAssociationMetadata(caller *User, v AssociationViewers) bool {
+	rv := ResultViewers{BenchmarkOwner: v.BenchmarkOwner}
+	switch v.Kind {
+	case KindDataset:
+		rv.DatasetOwner = v.ComponentOwner
+	case KindModel:
+		rv.ModelOwner = v.ComponentOwner
+	}
+	return CanSeeResult(caller, rv)
+}
+
 // AssociationRequest is the input of a new association request.
 type AssociationRequest struct {
 	ComponentID int64           `json:"component"`
