@@ -270,20 +270,22 @@ func TestCanSeeResultAndReport(t *testing.T) {
 func TestContainerValidation(t *testing.T) {
 	config := json.RawMessage(`{"tasks":{"infer":{}}}`)
 	h := "0000000000000000000000000000000000000000000000000000000000000000"
+	img := "sha256:" + h
 	tests := []struct {
 		name string
 		in   ContainerInput
 		want string // the field at fault, "" for valid
 	}{
-		{"valid", ContainerInput{Name: "m", Config: config, ImageHash: "x"}, ""},
-		{"missing name", ContainerInput{Config: config, ImageHash: "x"}, "name"},
-		{"config without tasks", ContainerInput{Name: "m", Config: json.RawMessage(`{"tasks":{}}`), ImageHash: "x"}, "config.tasks"},
-		{"config not an object", ContainerInput{Name: "m", Config: json.RawMessage(`[1]`), ImageHash: "x"}, "config"},
-		{"url without hash", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesURL: "https://a/b"}, "additional_files_tarball_hash"},
-		{"hash without url", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesHash: h}, "additional_files_tarball_hash"},
-		{"both", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesURL: "https://a/b", AdditionalFilesHash: h}, ""},
-		{"parameters not an object", ContainerInput{Name: "m", Config: config, ImageHash: "x", Parameters: json.RawMessage(`"x"`)}, "parameters"},
-		{"SQL in the name", ContainerInput{Name: "m'; DROP TABLE containers; --", Config: config, ImageHash: "x"}, "name"},
+		{"valid", ContainerInput{Name: "m", Config: config, ImageHash: img}, ""},
+		{"missing name", ContainerInput{Config: config, ImageHash: img}, "name"},
+		{"config without tasks", ContainerInput{Name: "m", Config: json.RawMessage(`{"tasks":{}}`), ImageHash: img}, "config.tasks"},
+		{"config not an object", ContainerInput{Name: "m", Config: json.RawMessage(`[1]`), ImageHash: img}, "config"},
+		{"url without hash", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesURL: "https://a/b"}, "additional_files_tarball_hash"},
+		{"hash without url", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesHash: h}, "additional_files_tarball_hash"},
+		{"both", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesURL: "https://a/b", AdditionalFilesHash: h}, ""},
+		{"parameters not an object", ContainerInput{Name: "m", Config: config, ImageHash: img, Parameters: json.RawMessage(`"x"`)}, "parameters"},
+		{"image hash without sha256:", ContainerInput{Name: "m", Config: config, ImageHash: h}, "image_hash"},
+		{"SQL in the name", ContainerInput{Name: "m'; DROP TABLE containers; --", Config: config, ImageHash: img}, "name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,6 +90,9 @@ func (d *DB) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*m
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkContainer(in); err != nil {
+		return nil, err
+	}
 	if in.State == "" {
 		in.State = medperf.StateDevelopment
 	}
@@ -181,6 +184,11 @@ func (d *DB) UpdateContainer(ctx context.Context, id int64, p medperf.ContainerP
 		tasks, err := in.Validate()
 		if err != nil {
 			return err
+		}
+		if p.Config != nil {
+			if err := d.checkContainer(in); err != nil {
+				return err
+			}
 		}
 		if err := checkContainerUnique(ctx, c, in, id); err != nil {
 			return err

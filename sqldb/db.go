@@ -49,6 +49,9 @@ type DB struct {
 	dialect dialect
 	pool    Pool
 	tokens  *tokenCache
+	// containerCheck, when set, checks a container as the sites will
+	// (SetContainerCheck).
+	containerCheck func(medperf.ContainerInput) error
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
