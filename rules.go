@@ -1,6 +1,9 @@
 package medperf
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // CheckBenchmarkApproval returns nil when caller may move a benchmark's
 // approval status from `from` to `to`: only an admin decides; nothing goes
@@ -63,15 +66,17 @@ var errNoField = FieldError("body", "names no field to change")
 
 // CheckEdit returns nil when fields may be changed on an entity of the
 // given type in state `from`, moving to state `to`: an edit names at least
-// one field; in DEVELOPMENT anything changes; OPERATION never goes back to
-// DEVELOPMENT; in OPERATION only the fields of editableInOperation change. The error names the first field
+// one field (CodeInvalid); in DEVELOPMENT anything changes; OPERATION never
+// goes back to DEVELOPMENT and in OPERATION only the fields of
+// editableInOperation change (both CodeConflict: the input is well formed,
+// it clashes with the entity's state). The error names the first field
 // refused.
 func CheckEdit(entityType string, from, to State, fields []string) error {
 	if len(fields) == 0 {
 		return errNoField
 	}
 	if from == StateOperation && to == StateDevelopment {
-		return FieldError("state", "OPERATION never goes back to DEVELOPMENT")
+		return conflictOn("state", "OPERATION never goes back to DEVELOPMENT")
 	}
 	if !to.Valid() {
 		return FieldError("state", "must be DEVELOPMENT or OPERATION")
@@ -84,9 +89,15 @@ func CheckEdit(entityType string, from, to State, fields []string) error {
 		if f == "state" || slices.Contains(allowed, f) {
 			continue
 		}
-		return FieldError(f, "cannot change once the %s is in OPERATION (only %v can)", entityType, allowed)
+		return conflictOn(f, "cannot change once the %s is in OPERATION (only %v can)", entityType, allowed)
 	}
 	return nil
+}
+
+// conflictOn returns a CodeConflict error about one field: a well-formed
+// value the entity's current state refuses.
+func conflictOn(field, format string, args ...any) *Error {
+	return &Error{Code: CodeConflict, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // CanEdit reports whether caller may edit an entity owned by owner.

@@ -80,11 +80,11 @@ func TestCheckEdit(t *testing.T) {
 		{"an edit of nothing is refused", "container", StateDevelopment, StateDevelopment, nil, CodeInvalid},
 		{"development edits anything", "container", StateDevelopment, StateDevelopment, []string{"name", "config"}, ""},
 		{"development moves to operation", "dataset", StateDevelopment, StateOperation, []string{"state"}, ""},
-		{"operation never goes back", "dataset", StateOperation, StateDevelopment, []string{"state"}, CodeInvalid},
+		{"operation never goes back", "dataset", StateOperation, StateDevelopment, []string{"state"}, CodeConflict},
 		{"operation keeps is_valid editable", "container", StateOperation, StateOperation, []string{"is_valid", "user_metadata"}, ""},
-		{"operation freezes the name", "container", StateOperation, StateOperation, []string{"name"}, CodeInvalid},
+		{"operation freezes the name", "container", StateOperation, StateOperation, []string{"name"}, CodeConflict},
 		{"operation benchmark keeps its policy editable", "benchmark", StateOperation, StateOperation, []string{"model_auto_approval_mode"}, ""},
-		{"operation benchmark freezes its description", "benchmark", StateOperation, StateOperation, []string{"description"}, CodeInvalid},
+		{"operation benchmark freezes its description", "benchmark", StateOperation, StateOperation, []string{"description"}, CodeConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,7 +240,7 @@ func TestCheckResultPatch(t *testing.T) {
 		{"an empty patch is refused", draft, ResultPatch{}, CodeInvalid},
 		{"a draft's metrics change", draft, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, ""},
 		{"a finalized result's metrics never change", final, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, CodeConflict},
-		{"a finalized result is never reopened", final, ResultPatch{Finalized: ptr(false)}, CodeInvalid},
+		{"a finalized result is never reopened", final, ResultPatch{Finalized: ptr(false)}, CodeConflict},
 		{"a finalized result's is_valid changes", final, ResultPatch{IsValid: ptr(false)}, ""},
 	}
 	for _, tt := range tests {

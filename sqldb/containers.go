@@ -221,7 +221,8 @@ func (d *DB) checkContainerStillUsable(ctx context.Context, c conn, old, next *m
 		return err
 	}
 	if n > 0 {
-		return medperf.FieldError("config", "the container is used by a benchmark; register a new container instead")
+		return &medperf.Error{Code: medperf.CodeConflict, Field: "config",
+			Message: "the container is used by a benchmark; register a new container instead"}
 	}
 	return nil
 }
