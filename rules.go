@@ -104,3 +104,30 @@ func conflictOn(field, format string, args ...any) *Error {
 func CanEdit(caller *User, owner int64) bool {
 	return caller != nil && (caller.IsAdmin || caller.ID == owner)
 }
+
+// Per-user caps on what a user can pile up in the registry.
+const (
+	// MaxTokensPerUser is how many unrevoked API tokens a user may hold.
+	MaxTokensPerUser = 50
+	// MaxDraftResultsPerUser is how many draft (not finalized) results a
+	// user may own at once.
+	MaxDraftResultsPerUser = 500
+)
+
+// CheckTokenCap refuses a new token to a user who already holds active
+// unrevoked tokens: CodeConflict once MaxTokensPerUser is reached.
+func CheckTokenCap(active int) error {
+	if active >= MaxTokensPerUser {
+		return Errorf(CodeConflict, "you already hold %d active API tokens, the most allowed; revoke one you no longer use ('medperf auth token revoke') and try again", active)
+	}
+	return nil
+}
+
+// CheckDraftCap refuses a new draft result to a user who already owns
+// drafts of them: CodeConflict once MaxDraftResultsPerUser is reached.
+func CheckDraftCap(drafts int) error {
+	if drafts >= MaxDraftResultsPerUser {
+		return Errorf(CodeConflict, "you already have %d draft results, the most allowed; finalize or abandon some before submitting another draft", drafts)
+	}
+	return nil
+}

@@ -183,6 +183,9 @@ func (d *DB) CreateToken(ctx context.Context, name string) (*medperf.NewToken, e
 	secret := auth.NewToken()
 	var t medperf.NewToken
 	err = d.write(ctx, func(c conn) error {
+		if err := checkTokenCap(ctx, c, caller.ID); err != nil {
+			return err
+		}
 		now := d.now()
 		id, err := c.insert(ctx, `INSERT INTO tokens (user_id, name, hash, created_at) VALUES (?, ?, ?, ?)`,
 			caller.ID, name, auth.Hash(secret), now)
