@@ -99,6 +99,9 @@ func (c Container) Input() ContainerInput {
 var (
 	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._:/@+-]*$`)
 	sha256Pattern = regexp.MustCompile(`^(sha256:)?[0-9a-f]{64}$`)
+	// imageHashPattern is the one form of an image hash the sites check
+	// (security finding 15): "sha256:" and 64 lowercase hex digits.
+	imageHashPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 )
 
 // Validate checks a container's fields and returns its task names.
@@ -121,6 +124,9 @@ func (in ContainerInput) Validate() ([]string, error) {
 	}
 	if err := requireText("image_hash", in.ImageHash, maxName); err != nil {
 		return nil, err
+	}
+	if !imageHashPattern.MatchString(in.ImageHash) {
+		return nil, FieldError("image_hash", "must be sha256: followed by 64 lowercase hex digits")
 	}
 	if (in.AdditionalFilesURL == "") != (in.AdditionalFilesHash == "") {
 		return nil, FieldError("additional_files_tarball_hash", "additional_files_tarball_url and additional_files_tarball_hash go together: give both or neither")
@@ -147,6 +153,9 @@ func (in ContainerInput) Validate() ([]string, error) {
 func ConfigTasks(config json.RawMessage) ([]string, error) {
 	if len(config) == 0 || string(config) == "null" {
 		return nil, FieldError("config", "is required")
+	}
+	if err := CheckJSONBounds("config", config); err != nil {
+		return nil, err
 	}
 	var c struct {
 		Tasks map[string]json.RawMessage `json:"tasks"`

@@ -87,13 +87,15 @@ func CheckResultPatch(r Result, p ResultPatch) error {
 		return errNoField
 	}
 	if p.Finalized != nil && !*p.Finalized && r.Finalized {
-		return FieldError("finalized", "a finalized result cannot be reopened")
+		return conflictOn("finalized", "a finalized result cannot be reopened")
 	}
 	if r.Finalized && p.Metrics != nil {
 		return Errorf(CodeConflict, "the result is finalized: its metrics never change")
 	}
 	if p.Metrics != nil {
-		return validJSONObject("results", *p.Metrics)
+		if err := validJSONObject("results", *p.Metrics); err != nil {
+			return err
+		}
 	}
 	if p.UserMetadata != nil {
 		return validJSONObject("user_metadata", *p.UserMetadata)

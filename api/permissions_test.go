@@ -105,7 +105,7 @@ var matrix = []permission{
 	{"GET /users/{id}", func(t *testing.T, w *medperftest.World) cell {
 		u := w.NewUser(t, "subject")
 		return cell{owner: u, path: fmt.Sprintf("/users/%d", u.ID)}
-	}, [7]int{anon, no, ok, no, no, no, ok}},
+	}, [7]int{anon, nf, ok, nf, nf, nf, ok}},
 	{"GET /containers", on(stranger, fixed("/containers?is_model=true"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"POST /containers", on(stranger, fixed("/containers"), func(*medperftest.World) any {
 		return medperftest.ContainerInput("new", medperf.StateDevelopment, medperf.TaskInfer)

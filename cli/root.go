@@ -121,6 +121,7 @@ var exitCodes = map[medperf.Code]int{
 	medperf.CodeTooLarge:     7,
 	medperf.CodeUnavailable:  8,
 	medperf.CodeCanceled:     130,
+	medperf.CodeRateLimited:  9,
 }
 
 // ExitCode returns the exit status for err: 0 for nil, otherwise the status

@@ -1,17 +1,23 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/api"
 	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/web"
 	"github.com/medperf/medperf/wire"
 )
+
+// readyTimeout bounds a readiness check: a store slower than this is not
+// ready.
+const readyTimeout = 2 * time.Second
 
 // handler builds the mux: the API under /api/v1, operations endpoints, and
 // the dashboard at / (Config.Root, or package web); all behind the request
@@ -33,9 +39,13 @@ func (s *Server) handler() (http.Handler, error) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.store.Ping(r.Context()); err != nil {
-			s.cfg.Logger.Warn("not ready: the database does not answer", "error", err)
-			writeStatus(w, http.StatusServiceUnavailable, "the database does not answer")
+		// A real round trip and a write probe, bounded: a store that
+		// cannot write (a full disk, a lost database) is not ready.
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := s.store.Ready(ctx); err != nil {
+			s.cfg.Logger.Warn("not ready", "error", err)
+			writeStatus(w, http.StatusServiceUnavailable, "not ready: "+medperf.ErrorMessage(err))
 			return
 		}
 		writeStatus(w, http.StatusOK, "ok")

@@ -56,6 +56,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	store.SetContainerCheck(checkContainer)
 	s := &Server{cfg: cfg, store: store, metrics: newMetrics(), done: make(chan error, 1)}
 	if err := s.bootstrap(ctx); err != nil {
 		store.Close()

@@ -114,6 +114,11 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		if err != nil {
 			return err
 		}
+		if !in.IsFinal() {
+			if err := checkDraftCap(ctx, c, caller.ID); err != nil {
+				return err
+			}
+		}
 		var id int64
 		inserted := false
 		if !taken {

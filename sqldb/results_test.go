@@ -62,7 +62,7 @@ func TestResults(t *testing.T) {
 			_, err := w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{Metrics: medperftest.Ptr(medperftest.Metrics(1))})
 			wantCode(t, err, medperf.CodeConflict)
 			_, err = w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{Finalized: medperftest.Ptr(false)})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 			medperftest.Must[*medperf.Result](t)(w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{UserMetadata: medperftest.Ptr(medperftest.Metrics(1))}))
 		})
 		t.Run("without approved associations a result is refused", func(t *testing.T) {

@@ -5,11 +5,15 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/auth"
 )
 
 // Cookie names. The session cookie holds the session's secret; the
@@ -87,12 +91,21 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, signInData{Next: next, Error: "The sign-in form expired or did not come from this site. Please try again."})
 		return
 	}
+	key := auth.AddressKey(r.RemoteAddr)
+	if wait := h.cfg.SignInLimiter.Wait(key); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.renderSignIn(w, r, http.StatusTooManyRequests, signInData{Next: next,
+			Error: fmt.Sprintf("Too many failed sign-ins from your address. Wait %d seconds, then try again with a valid token.", secs)})
+		return
+	}
 	secret, _, err := h.cfg.Sessions.CreateSession(r.Context(), strings.TrimSpace(r.PostForm.Get("token")), h.cfg.SessionTTL)
 	if err != nil {
 		if medperf.ErrorCode(err) != medperf.CodeUnauthorized {
 			h.renderError(w, r, nil, err)
 			return
 		}
+		h.cfg.SignInLimiter.Fail(key)
 		h.renderSignIn(w, r, http.StatusUnauthorized, signInData{Next: next, Error: "This API token is unknown or revoked. Create one with 'medperf auth token create' or ask your admin."})
 		return
 	}

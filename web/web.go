@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/auth"
 	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/wire"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	Logger *slog.Logger
 	// SessionTTL is the lifetime of a session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// SignInLimiter slows down addresses whose sign-ins fail; nil means a
+	// new auth.NewLimiter for this handler.
+	SignInLimiter *auth.Limiter
 }
 
 // Handler serves the dashboard. Create it with New.
@@ -68,6 +72,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.SignInLimiter == nil {
+		cfg.SignInLimiter = auth.NewLimiter()
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: parsePages()}
 	h.routes()
