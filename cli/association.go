@@ -47,6 +47,9 @@ func (p *pairFlags) pair() (medperf.ComponentKind, int64, error) {
 func newAssociationLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls [-b BENCHMARK] [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair (of every benchmark without -b)", Args: cobra.NoArgs}
 	p := addPairFlags(c)
+	// Without -b, ls lists every benchmark's associations: say so in the
+	// flag's help as the usage line does (addPairFlags says "required").
+	c.Flags().Lookup("benchmark").Usage = "benchmark id (default: every benchmark)"
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
 	c.PreRunE = func(*cobra.Command, []string) error {
 		if p.dataset > 0 && p.model > 0 {
