@@ -68,6 +68,9 @@ func newRootCmd(e *env) *cobra.Command {
 			return c.Help()
 		},
 	}
+	// --version prints VersionLine, the same line however it is asked for.
+	root.Version = VersionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
