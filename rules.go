@@ -1,6 +1,9 @@
 package medperf
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // CheckBenchmarkApproval returns nil when caller may move a benchmark's
 // approval status from `from` to `to`: only an admin decides; nothing goes
@@ -84,7 +87,7 @@ func CheckEdit(entityType string, from, to State, fields []string) error {
 		if f == "state" || slices.Contains(allowed, f) {
 			continue
 		}
-		return FieldError(f, "cannot change once the %s is in OPERATION (only %v can)", entityType, allowed)
+		return FieldError(f, "cannot change once the %s is in OPERATION (only %s can)", entityType, strings.Join(allowed, ", "))
 	}
 	return nil
 }

@@ -72,6 +72,9 @@ func datasetOp(e *env, use, short string, runs bool, op func(context.Context, *s
 			return err
 		}
 		defer s.close()
+		if err := s.requireDataset(ctx, *d); err != nil {
+			return err
+		}
 		v, err := op(ctx, s, *d)
 		if err != nil {
 			return err
@@ -144,4 +147,18 @@ func newDatasetLsCmd(e *env) *cobra.Command {
 		return t
 	})
 	return c
+}
+
+// requireDataset tells a dataset id the server does not know from one
+// registered from another machine: both have no local record, but only the
+// second exists.
+func (s *session) requireDataset(ctx context.Context, id int64) error {
+	_, err := s.LocalDataset(id)
+	if medperf.ErrorCode(err) != medperf.CodeNotFound {
+		return err
+	}
+	if _, gerr := s.Registry.GetDataset(ctx, id); medperf.ErrorCode(gerr) == medperf.CodeNotFound {
+		return medperf.Errorf(medperf.CodeNotFound, "no dataset %d on the server: see your datasets with 'medperf dataset ls --mine'", id)
+	}
+	return err
 }
