@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -89,7 +91,34 @@ func writeTable(w io.Writer, t table) error {
 		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
 	}
 	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = oneLine(c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
+}
+
+// oneLine keeps a cell on its row: line breaks and tabs (which would start a
+// new row or column) become single spaces.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// number writes v without the noise of binary arithmetic: rounded to 15
+// significant digits, then in the shortest form that reads back as that;
+// whole numbers (ids, counts) are written without an exponent.
+func number(v float64) string {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		r = v
+	}
+	if r == math.Trunc(r) && math.Abs(r) < 1e15 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'g', -1, 64)
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 
 	"github.com/spf13/cobra"
 
@@ -143,7 +145,7 @@ func listLocalResults(ctx context.Context, e *env, q site.ResultQuery, out strin
 			if r.Submitted != nil {
 				sub = id(r.Submitted.ID)
 			}
-			t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), string(r.Metrics)})
+			t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), compactJSON(r.Metrics)})
 		}
 		return t
 	})
@@ -165,4 +167,13 @@ func writeResultsCSV(ctx context.Context, e *env, q site.ResultQuery, local bool
 	}
 	_, err = e.stdout.Write(b)
 	return err
+}
+
+// compactJSON is raw JSON on one line (as it is, when it is not JSON).
+func compactJSON(raw []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
 }

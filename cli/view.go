@@ -40,7 +40,7 @@ func cell(v any) string {
 	case string:
 		return x
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return number(x)
 	case bool:
 		return strconv.FormatBool(x)
 	}
