@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -181,6 +182,10 @@ func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 // hint says what to do next after errors that come from the server's or
 // the machine's state rather than from the command.
 func hint(err error) string {
+	var me *medperf.Error
+	if errors.As(err, &me) && me.Field == "addr" {
+		return "" // the server's own address: its message says what to do
+	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
 		return "log in again with 'medperf auth login --server URL --token TOKEN' (a revoked or expired token must be replaced)"
