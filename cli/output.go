@@ -51,10 +51,12 @@ func chainPreRun(first, then func(*cobra.Command, []string) error) func(*cobra.C
 	}
 }
 
-// table is a value's table form: a header row and data rows.
+// table is a value's table form: a header row and data rows, then blocks
+// (nested values as indented YAML) printed below the rows.
 type table struct {
 	header []string
 	rows   [][]string
+	blocks []string
 }
 
 // render prints v in format to w; for the table format it prints tab.
@@ -70,16 +72,12 @@ func render(w io.Writer, format string, v any, tab func() table) error {
 		if err != nil {
 			return err
 		}
-		var generic any
-		if err := json.Unmarshal(b, &generic); err != nil {
+		y, err := jsonToYAML(b)
+		if err != nil {
 			return err
 		}
-		enc := yaml.NewEncoder(w)
-		enc.SetIndent(2)
-		if err := enc.Encode(generic); err != nil {
-			return err
-		}
-		return enc.Close()
+		_, err = io.WriteString(w, y)
+		return err
 	default:
 		return writeTable(w, tab())
 	}
@@ -97,7 +95,54 @@ func writeTable(w io.Writer, t table) error {
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, b := range t.blocks {
+		if _, err := io.WriteString(w, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wholeNumbers replaces, in a decoded JSON value, the float64 numbers that
+// are whole (ids, counts) with int64, which YAML writes without an exponent.
+func wholeNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = wholeNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = wholeNumbers(e)
+		}
+	}
+	return v
+}
+
+// jsonToYAML is the JSON document raw as block YAML, indented by two spaces
+// (keys in the JSON's order is not kept: YAML maps are sorted).
+func jsonToYAML(raw []byte) (string, error) {
+	var generic any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(wholeNumbers(generic)); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // oneLine keeps a cell on its row: line breaks and tabs (which would start a

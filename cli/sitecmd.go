@@ -162,10 +162,15 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 	return nil, nil, medperf.FieldError("--runtime", "%q is not a runtime; use docker, podman, apptainer or local", name)
 }
 
-// confirmer prints the payload to stderr and, without -y, asks on stdin.
+// confirmer prints the payload to stderr, as indented YAML, and without -y
+// asks on stdin.
 func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 	return func(q string, payload []byte) (bool, error) {
-		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", payload)
+		shown := string(payload)
+		if y, err := jsonToYAML(payload); err == nil {
+			shown = y
+		}
+		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", strings.TrimRight(shown, "\n"))
 		if yes {
 			return true, nil
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,8 +14,9 @@ import (
 	"github.com/medperf/medperf/client"
 )
 
-// kvTable is the table form of one entity: a row per top-level field, with
-// objects and lists shown as compact JSON.
+// kvTable is the table form of one entity: a row per top-level scalar
+// field, then each object or list field as an indented YAML block under its
+// name (a container's config is read, not decoded from one line of JSON).
 func kvTable(v any) func() table {
 	return func() table {
 		b, _ := json.Marshal(v)
@@ -27,10 +29,41 @@ func kvTable(v any) func() table {
 		slices.Sort(keys)
 		t := table{}
 		for _, k := range keys {
+			if block, ok := yamlBlock(k, m[k]); ok {
+				t.blocks = append(t.blocks, block)
+				continue
+			}
 			t.rows = append(t.rows, []string{k, cell(m[k])})
 		}
 		return t
 	}
+}
+
+// yamlBlock is a non-empty object or list v as "key:" and v's YAML
+// indented under it.
+func yamlBlock(key string, v any) (string, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return "", false
+		}
+	case []any:
+		if len(x) == 0 {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	y, err := jsonToYAML(b)
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(strings.TrimRight(y, "\n"), "\n")
+	return key + ":\n  " + strings.Join(lines, "\n  ") + "\n", true
 }
 
 func cell(v any) string {
