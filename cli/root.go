@@ -16,6 +16,7 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	logs   *logFlags // --verbose and --log-level (logging.go)
 }
 
 // Run runs the medperf command line given by args (without the program name)
@@ -71,6 +72,7 @@ func newRootCmd(e *env) *cobra.Command {
 	// --version prints VersionLine, the same line however it is asked for.
 	root.Version = VersionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
+	addLogFlags(root, e)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -86,7 +88,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newContainerCmd(e),
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
-		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
+		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newTokenCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
