@@ -72,12 +72,9 @@ func datasetOp(e *env, use, short string, runs bool, op func(context.Context, *s
 			return err
 		}
 		defer s.close()
-		if err := s.requireDataset(ctx, *d); err != nil {
-			return err
-		}
 		v, err := op(ctx, s, *d)
 		if err != nil {
-			return err
+			return s.unknownDataset(ctx, *d, err)
 		}
 		return render(e.stdout, *out, v, kvTable(v))
 	}
@@ -149,11 +146,10 @@ func newDatasetLsCmd(e *env) *cobra.Command {
 	return c
 }
 
-// requireDataset tells a dataset id the server does not know from one
-// registered from another machine: both have no local record, but only the
-// second exists.
-func (s *session) requireDataset(ctx context.Context, id int64) error {
-	_, err := s.LocalDataset(id)
+// unknownDataset turns err, the not-found error of an operation on dataset
+// id, into "no dataset id" when the server has no such dataset: a missing
+// local record alone means it was registered from another machine.
+func (s *session) unknownDataset(ctx context.Context, id int64, err error) error {
 	if medperf.ErrorCode(err) != medperf.CodeNotFound {
 		return err
 	}
