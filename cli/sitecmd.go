@@ -191,6 +191,9 @@ func hint(err error) string {
 	if errors.As(err, &me) && me.Field == "addr" {
 		return "" // the server's own address: its message says what to do
 	}
+	if h := imageMismatchHint(err); h != "" {
+		return h
+	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
 		return "log in again with 'medperf auth login --server URL --token TOKEN' (a revoked or expired token must be replaced)"
