@@ -66,7 +66,7 @@ func newAssociationLsCmd(e *env) *cobra.Command {
 	}, func(as []medperf.Association) table {
 		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
 		for _, a := range as {
-			t.rows = append(t.rows, []string{id(a.BenchmarkID), string(a.Kind), id(a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), id(a.InitiatedBy)})
+			t.rows = append(t.rows, []string{e.names.benchmark(a.BenchmarkID), string(a.Kind), e.names.component(a.Kind, a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), e.names.user(a.InitiatedBy)})
 		}
 		return t
 	})

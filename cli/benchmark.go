@@ -108,7 +108,7 @@ func newBenchmarkLsCmd(e *env) *cobra.Command {
 		t := table{header: []string{"ID", "NAME", "STATUS", "STATE", "PREPARATOR", "REFERENCE", "EVALUATOR", "OWNER"}}
 		for _, b := range bs {
 			t.rows = append(t.rows, []string{id(b.ID), b.Name, string(b.ApprovalStatus), string(b.State),
-				id(b.DataPreparationContainer), id(b.ReferenceModelContainer), id(b.DataEvaluatorContainer), id(b.Owner)})
+				e.names.container(b.DataPreparationContainer), e.names.container(b.ReferenceModelContainer), e.names.container(b.DataEvaluatorContainer), e.names.user(b.Owner)})
 		}
 		return t
 	})

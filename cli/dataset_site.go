@@ -139,7 +139,7 @@ func newDatasetLsCmd(e *env) *cobra.Command {
 	}, func(ds []medperf.Dataset) table {
 		t := table{header: []string{"ID", "NAME", "STATE", "PREPARATOR", "OWNER", "GENERATED UID"}}
 		for _, d := range ds {
-			t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), id(d.DataPreparationContainer), id(d.Owner), short(d.GeneratedUID)})
+			t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), e.names.container(d.DataPreparationContainer), e.names.user(d.Owner), short(d.GeneratedUID)})
 		}
 		return t
 	})

@@ -67,7 +67,7 @@ func newResultSubmitCmd(e *env) *cobra.Command {
 		if done == nil {
 			done = []*medperf.Result{}
 		}
-		return render(e.stdout, *out, done, func() table { return resultsTable(done) })
+		return render(e.stdout, *out, done, func() table { return resultsTable(done, nil) })
 	}
 	return c
 }
@@ -84,10 +84,11 @@ func resultKeys(e *env, r string, q site.ResultQuery) ([]site.ResultKey, error) 
 	return []site.ResultKey{{BenchmarkID: q.BenchmarkID, ModelID: q.ModelID, DatasetID: q.DatasetID}}, nil
 }
 
-func resultsTable(rs []*medperf.Result) table {
+// resultsTable lists results, with names next to ids when n is not nil.
+func resultsTable(rs []*medperf.Result, n *names) table {
 	t := table{header: []string{"ID", "BENCHMARK", "MODEL", "DATASET", "FINALIZED", "RESULTS"}}
 	for _, r := range rs {
-		t.rows = append(t.rows, []string{id(r.ID), id(r.BenchmarkID), id(r.ModelID), id(r.DatasetID), cell(r.Finalized), string(r.Metrics)})
+		t.rows = append(t.rows, []string{id(r.ID), n.benchmark(r.BenchmarkID), n.container(r.ModelID), n.dataset(r.DatasetID), cell(r.Finalized), compactJSON(r.Metrics)})
 	}
 	return t
 }
@@ -110,7 +111,7 @@ func newResultLsCmd(e *env) *cobra.Command {
 		for i := range items {
 			rs[i] = &items[i]
 		}
-		return resultsTable(rs)
+		return resultsTable(rs, e.names)
 	}, formatCSV)
 	registry := c.RunE
 	c.RunE = func(c *cobra.Command, args []string) error {

@@ -17,6 +17,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	logs   *logFlags // --verbose and --log-level (logging.go)
+	names  *names    // names next to ids in tables (names.go); nil: ids alone
 }
 
 // Run runs the medperf command line given by args (without the program name)

@@ -17,7 +17,11 @@ import (
 // kvTable is the table form of one entity: a row per top-level scalar
 // field, then each object or list field as an indented YAML block under its
 // name (a container's config is read, not decoded from one line of JSON).
-func kvTable(v any) func() table {
+func kvTable(v any) func() table { return kvTableNamed(v, nil) }
+
+// kvTableNamed is kvTable with names next to the ids of fields that hold
+// one (see names.field).
+func kvTableNamed(v any, n *names) func() table {
 	return func() table {
 		b, _ := json.Marshal(v)
 		var m map[string]any
@@ -31,6 +35,10 @@ func kvTable(v any) func() table {
 		for _, k := range keys {
 			if block, ok := yamlBlock(k, m[k]); ok {
 				t.blocks = append(t.blocks, block)
+				continue
+			}
+			if named, ok := n.field(k, m); ok {
+				t.rows = append(t.rows, []string{k, named})
 				continue
 			}
 			t.rows = append(t.rows, []string{k, cell(m[k])})
@@ -120,7 +128,7 @@ func viewCmd(e *env, what string, get func(context.Context, *client.Client, int6
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, v, kvTable(v))
+		return render(e.stdout, *out, v, kvTableNamed(v, newNames(c.Context(), cl)))
 	}
 	return c
 }
