@@ -64,9 +64,10 @@ func newAssociationLsCmd(e *env) *cobra.Command {
 		}
 		return collectAssociations(ctx, cl, filters, limit)
 	}, func(as []medperf.Association) table {
-		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
+		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "REQUESTED BY", "COMPATIBILITY TEST"}}
 		for _, a := range as {
-			t.rows = append(t.rows, []string{e.names.benchmark(a.BenchmarkID), string(a.Kind), e.names.component(a.Kind, a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), e.names.user(a.InitiatedBy)})
+			t.rows = append(t.rows, []string{e.names.benchmark(a.BenchmarkID), string(a.Kind), e.names.component(a.Kind, a.ComponentID), string(a.ApprovalStatus),
+				cell(float64(a.Priority)), e.names.user(a.InitiatedBy), compatCell(a, e.names.benchmarkEntity(a.BenchmarkID))})
 		}
 		return t
 	})

@@ -22,11 +22,12 @@ type names struct {
 	me      *medperf.User
 	meDone  bool
 	known   map[string]string // kind/id -> label
+	bench   map[int64]*medperf.Benchmark
 	lookups int
 }
 
 func newNames(ctx context.Context, cl *client.Client) *names {
-	return &names{ctx: ctx, cl: cl, known: map[string]string{}}
+	return &names{ctx: ctx, cl: cl, known: map[string]string{}, bench: map[int64]*medperf.Benchmark{}}
 }
 
 // label is "name (id)" when name is known, else the id.
@@ -100,12 +101,28 @@ func (n *names) dataset(x int64) string {
 
 func (n *names) benchmark(x int64) string {
 	return n.lookup("benchmark", x, func() (string, error) {
-		b, err := n.cl.GetBenchmark(n.ctx, x)
-		if err != nil {
-			return "", err
+		b := n.benchmarkEntity(x)
+		if b == nil {
+			return "", nil
 		}
 		return b.Name, nil
 	})
+}
+
+// benchmarkEntity is benchmark x, fetched once; nil when it cannot be read.
+func (n *names) benchmarkEntity(x int64) *medperf.Benchmark {
+	if n == nil {
+		return nil
+	}
+	if b, ok := n.bench[x]; ok {
+		return b
+	}
+	b, err := n.cl.GetBenchmark(n.ctx, x)
+	if err != nil {
+		b = nil
+	}
+	n.bench[x] = b
+	return b
 }
 
 // component is a dataset's or a model's label, by kind.
