@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 
@@ -231,6 +232,11 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
+		if status, err := s.DatasetAssociation(ctx, *b, *d); err == nil {
+			if w := site.NotJoinedWarning(*b, *d, status); w != "" {
+				fmt.Fprintf(e.stderr, "warning: %s\n", w)
+			}
+		}
 		oc, err := s.Run(ctx, *b, *d, o)
 		if err != nil {
 			return err
