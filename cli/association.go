@@ -155,7 +155,7 @@ func newAssociationDecisionCmd(e *env, verb string, to medperf.ApprovalStatus) *
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, a, kvTable(a))
+		return e.changed(*out, a, kvTable(a))
 	}
 	return c
 }

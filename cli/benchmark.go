@@ -73,7 +73,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, b, kvTable(b))
+		return e.changed(*out, b, kvTable(b))
 	}
 	return c
 }
@@ -133,7 +133,7 @@ func newBenchmarkDecisionCmd(e *env, to medperf.ApprovalStatus) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, bm, kvTable(bm))
+		return e.changed(*out, bm, kvTable(bm))
 	}
 	return c
 }
@@ -232,16 +232,18 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
-		if status, err := s.DatasetAssociation(ctx, *b, *d); err == nil {
-			if w := site.NotJoinedWarning(*b, *d, status); w != "" {
-				fmt.Fprintf(e.stderr, "warning: %s\n", w)
-			}
+		status, err := s.DatasetAssociation(ctx, *b, *d)
+		if err != nil {
+			return err
+		}
+		if w := site.NotJoinedWarning(*b, *d, status); w != "" {
+			fmt.Fprintf(e.stderr, "warning: %s\n", w)
 		}
 		oc, err := s.Run(ctx, *b, *d, o)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, oc, func() table {
+		return e.changedAs(*out, oc, ranBenchmark{*b, *d, status == medperf.StatusApproved}, func() table {
 			t := table{header: []string{"MODEL", "STATUS", "LOCAL RESULT", "ERROR"}}
 			for _, x := range oc {
 				t.rows = append(t.rows, []string{id(x.Model), x.Status, x.Results, x.Error})

@@ -53,7 +53,7 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, ct, kvTable(ct))
+		return e.changed(*out, ct, kvTable(ct))
 	}
 	return c
 }

@@ -50,7 +50,7 @@ func newDatasetSubmitCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, d, kvTable(d))
+		return e.changed(*out, d, kvTable(d))
 	}
 	return c
 }
@@ -76,7 +76,7 @@ func datasetOp(e *env, use, short string, runs bool, op func(context.Context, *s
 		if err != nil {
 			return s.unknownDataset(ctx, *d, err)
 		}
-		return render(e.stdout, *out, v, kvTable(v))
+		return e.changed(*out, v, kvTable(v))
 	}
 	return c
 }
@@ -90,7 +90,7 @@ func newDatasetPrepareCmd(e *env) *cobra.Command {
 			if err := s.Prepare(ctx, id); err != nil {
 				return nil, err
 			}
-			return map[string]any{"dataset": id, "prepared": true, "next": "medperf dataset set-operational -d " + idStr(id)}, nil
+			return preparedDataset{Dataset: id, Prepared: true, Next: "medperf dataset set-operational -d " + idStr(id)}, nil
 		})
 	c.Flags().BoolVar(&consent, "report-consent", false, "send the preparation progress report to the server")
 	return c

@@ -67,7 +67,7 @@ func newResultSubmitCmd(e *env) *cobra.Command {
 		if done == nil {
 			done = []*medperf.Result{}
 		}
-		return render(e.stdout, *out, done, func() table { return resultsTable(done, nil) })
+		return e.changed(*out, done, func() table { return resultsTable(done, nil) })
 	}
 	return c
 }
