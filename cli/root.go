@@ -94,6 +94,7 @@ func newRootCmd(e *env) *cobra.Command {
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
 	}
+	addCompletions(root)
 	return root
 }
 
