@@ -3,6 +3,7 @@ package medperf
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // CheckBenchmarkApproval returns nil when caller may move a benchmark's
@@ -89,7 +90,7 @@ func CheckEdit(entityType string, from, to State, fields []string) error {
 		if f == "state" || slices.Contains(allowed, f) {
 			continue
 		}
-		return conflictOn(f, "cannot change once the %s is in OPERATION (only %v can)", entityType, allowed)
+		return conflictOn(f, "cannot change once the %s is in OPERATION (only %s can)", entityType, strings.Join(allowed, ", "))
 	}
 	return nil
 }

@@ -26,7 +26,11 @@ func (e *env) newClient(serverFlag string, serverFlagSet bool) (*client.Client, 
 	if err != nil {
 		return nil, p, err
 	}
-	c, err := client.New(p.Server, p.Token, nil)
+	hc, err := e.httpClient()
+	if err != nil {
+		return nil, p, err
+	}
+	c, err := client.New(p.Server, p.Token, hc)
 	return c, p, err
 }
 
@@ -77,7 +81,11 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 		if token, err = e.loginToken(token, fromStdin); err != nil {
 			return err
 		}
-		cl, err := client.New(server, token, nil)
+		hc, err := e.httpClient()
+		if err != nil {
+			return err
+		}
+		cl, err := client.New(server, token, hc)
 		if err != nil {
 			return err
 		}
@@ -160,12 +168,16 @@ func newAuthLogoutCmd(e *env) *cobra.Command {
 	var server string
 	c := &cobra.Command{
 		Use:   "logout",
-		Short: "Forget the token of the current server (or of --server)",
-		Long:  "Remove the profile from $MEDPERF_HOME/profiles.yaml. The token stays valid on the server until revoked.",
-		Args:  cobra.NoArgs,
+		Short: "Revoke the token of the current server (or of --server) there, and forget it here",
+		Long: "Revoke the profile's token on the server, then remove the profile from $MEDPERF_HOME/profiles.yaml.\n" +
+			"The server revokes it when it is your only live token (it cannot tell which of several this machine\n" +
+			"uses: then revoke it with 'medperf token revoke ID'). When the server does not answer, the profile is\n" +
+			"still removed, and the token stays valid there until you revoke it.",
+		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&server, "server", "", "the server to forget (default: the current one)")
-	c.RunE = func(*cobra.Command, []string) error {
+	c.Flags().StringVar(&server, "server", "", "the server to log out of (default: the current one)")
+	keep := c.Flags().Bool("keep-token", false, "only forget the token here; it stays valid on the server")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		home, err := config.Home(os.Getenv)
 		if err != nil {
 			return err
@@ -177,9 +189,14 @@ func newAuthLogoutCmd(e *env) *cobra.Command {
 		if server == "" {
 			server = profiles.Current
 		}
-		if server == "" || !profiles.Remove(server) {
+		p, found := profiles.Get(server)
+		if server == "" || !found {
 			return medperf.Errorf(medperf.CodeNotFound, "not logged in to %q", server)
 		}
+		if !*keep {
+			e.revokeOnLogout(cmd.Context(), p)
+		}
+		profiles.Remove(server)
 		if err := profiles.Save(home); err != nil {
 			return err
 		}
@@ -187,4 +204,48 @@ func newAuthLogoutCmd(e *env) *cobra.Command {
 		return nil
 	}
 	return c
+}
+
+// revokeOnLogout revokes p's token on its server when it can tell which
+// token that is (the caller's only live one), and says on stderr what it
+// did; it never fails the logout.
+func (e *env) revokeOnLogout(ctx context.Context, p config.Profile) {
+	hc, err := e.httpClient()
+	if err != nil {
+		hc = nil
+	}
+	cl, err := client.New(p.Server, p.Token, hc)
+	if err == nil {
+		var ts []medperf.Token
+		if ts, err = cl.ListTokens(ctx); err == nil {
+			e.revokeOnly(ctx, cl, ts)
+			return
+		}
+	}
+	switch medperf.ErrorCode(err) {
+	case medperf.CodeUnauthorized:
+		fmt.Fprintln(e.stderr, "The server already refuses this token (revoked or unknown).")
+	default:
+		fmt.Fprintf(e.stderr, "Could not reach the server to revoke the token (%s): it stays valid there until you revoke it with 'medperf token revoke ID' (see 'medperf token ls').\n", medperf.ErrorMessage(err))
+	}
+}
+
+// revokeOnly revokes the caller's only live token of ts, which is then the
+// one cl sends, or says why it did not.
+func (e *env) revokeOnly(ctx context.Context, cl *client.Client, ts []medperf.Token) {
+	var live []medperf.Token
+	for _, t := range ts {
+		if t.RevokedAt == nil {
+			live = append(live, t)
+		}
+	}
+	if len(live) != 1 {
+		fmt.Fprintf(e.stderr, "You have %d live tokens on the server and it cannot tell which one this machine uses: none was revoked; revoke this one with 'medperf token revoke ID' (see 'medperf token ls').\n", len(live))
+		return
+	}
+	if err := cl.RevokeToken(ctx, live[0].ID); err != nil {
+		fmt.Fprintf(e.stderr, "Could not revoke token %d on the server (%s): revoke it with 'medperf token revoke %d'.\n", live[0].ID, medperf.ErrorMessage(err), live[0].ID)
+		return
+	}
+	fmt.Fprintf(e.stderr, "Revoked token %d (%s) on the server: logging in again takes a new token (from 'medperf token create' on another machine, or from an admin).\n", live[0].ID, live[0].Name)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 
@@ -79,7 +80,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, b, kvTable(b))
+		return e.changed(*out, b, kvTable(b))
 	}
 	return c
 }
@@ -124,7 +125,7 @@ func newBenchmarkLsCmd(e *env) *cobra.Command {
 		t := table{header: []string{"ID", "NAME", "STATUS", "STATE", "PREPARATOR", "REFERENCE", "EVALUATOR", "OWNER"}}
 		for _, b := range bs {
 			t.rows = append(t.rows, []string{id(b.ID), b.Name, string(b.ApprovalStatus), string(b.State),
-				id(b.DataPreparationContainer), id(b.ReferenceModelContainer), id(b.DataEvaluatorContainer), id(b.Owner)})
+				e.names.container(b.DataPreparationContainer), e.names.container(b.ReferenceModelContainer), e.names.container(b.DataEvaluatorContainer), e.names.user(b.Owner)})
 		}
 		return t
 	})
@@ -148,7 +149,7 @@ func newBenchmarkDecisionCmd(e *env, to medperf.ApprovalStatus) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, bm, kvTable(bm))
+		return e.changed(*out, bm, kvTable(bm))
 	}
 	return c
 }
@@ -248,11 +249,18 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
+		status, err := s.DatasetAssociation(ctx, *b, *d)
+		if err != nil {
+			return err
+		}
+		if w := site.NotJoinedWarning(*b, *d, status); w != "" {
+			fmt.Fprintf(e.stderr, "warning: %s\n", w)
+		}
 		oc, err := s.Run(ctx, *b, *d, o)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, oc, func() table {
+		return e.changedAs(*out, oc, ranBenchmark{*b, *d, status == medperf.StatusApproved}, func() table {
 			t := table{header: []string{"MODEL", "STATUS", "LOCAL RESULT", "ERROR"}}
 			for _, x := range oc {
 				t.rows = append(t.rows, []string{id(x.Model), x.Status, x.Results, x.Error})

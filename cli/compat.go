@@ -85,7 +85,6 @@ type commandAlias struct{ from, to string }
 // commandAliases are MedPerf's commands whose names differ from ours by
 // more than underscores (those are handled by the underscore rule).
 var commandAliases = []commandAlias{
-	{"--version", "version"},
 	{"result create", "benchmark run"},
 	{"result show_local_results", "result ls --local"},
 }

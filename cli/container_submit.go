@@ -53,7 +53,7 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, ct, kvTable(ct))
+		return e.changed(*out, ct, kvTable(ct))
 	}
 	return c
 }
@@ -96,7 +96,7 @@ func listContainers(e *env, model bool) *cobra.Command {
 	}, func(cs []medperf.Container) table {
 		t := table{header: []string{"ID", "NAME", "STATE", "MODEL", "OWNER", "IMAGE HASH"}}
 		for _, x := range cs {
-			t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), id(x.Owner), short(x.ImageHash)})
+			t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), e.names.user(x.Owner), short(x.ImageHash)})
 		}
 		return t
 	})

@@ -37,7 +37,7 @@ func newModelAssociateCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, a, kvTable(a))
+		return e.changed(*out, a, kvTable(a))
 	}
 	return c
 }

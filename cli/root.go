@@ -16,6 +16,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	logs   *logFlags // --verbose and --log-level (logging.go)
+	names  *names    // names next to ids in tables (names.go); nil: ids alone
 }
 
 // Run runs the medperf command line given by args (without the program name)
@@ -68,6 +70,11 @@ func newRootCmd(e *env) *cobra.Command {
 			return c.Help()
 		},
 	}
+	// --version prints VersionLine, the same line however it is asked for.
+	root.Version = VersionLine()
+	root.InitDefaultVersionFlag() // so that --version exists before Execute (MedPerf spells it so)
+	root.SetVersionTemplate("{{.Version}}\n")
+	addLogFlags(root, e)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -83,12 +90,13 @@ func newRootCmd(e *env) *cobra.Command {
 		newContainerCmd(e),
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
-		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newUICmd(e),
+		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newUICmd(e), newTokenCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
 	}
 	applyCompat(root)
+	addCompletions(root)
 	return root
 }
 

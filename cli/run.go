@@ -47,7 +47,7 @@ func newRunCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, r, kvTable(r))
+		return e.changed(*out, r, kvTable(r))
 	}
 	return c
 }

@@ -52,11 +52,17 @@ func newServerCmd(e *env) *cobra.Command {
 }
 
 func newLogger(e *env, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo} // a server logs its requests unless told otherwise
+	if l, set, err := e.logLevel(); err != nil {
+		return nil, err
+	} else if set {
+		opts.Level = l
+	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, medperf.FieldError("--log-format", "must be text or json, not %q", format)
 }

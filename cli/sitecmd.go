@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -179,10 +180,15 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 	return nil, nil, medperf.FieldError("--runtime", "%q is not a runtime; use docker, podman, apptainer or local", name)
 }
 
-// confirmer prints the payload to stderr and, without -y, asks on stdin.
+// confirmer prints the payload to stderr, as indented YAML, and without -y
+// asks on stdin.
 func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 	return func(q string, payload []byte) (bool, error) {
-		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", payload)
+		shown := string(payload)
+		if y, err := jsonToYAML(payload); err == nil {
+			shown = y
+		}
+		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", strings.TrimRight(shown, "\n"))
 		if yes {
 			return true, nil
 		}
@@ -199,6 +205,13 @@ func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 // hint says what to do next after errors that come from the server's or
 // the machine's state rather than from the command.
 func hint(err error) string {
+	var me *medperf.Error
+	if errors.As(err, &me) && me.Field == "addr" {
+		return "" // the server's own address: its message says what to do
+	}
+	if h := imageMismatchHint(err); h != "" {
+		return h
+	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
 		return "log in again with 'medperf auth login --server URL --token TOKEN' (a revoked or expired token must be replaced)"

@@ -32,7 +32,8 @@ type Client struct {
 
 var _ medperf.Service = (*Client)(nil)
 
-// New returns a client of the server at serverURL (http or https), sending
+// New returns a client of the server at serverURL (http or https; a
+// trailing /api/v1 is dropped, as every request adds it), sending
 // token (may be empty for the public routes). httpClient nil means a client
 // with a 60-second timeout.
 func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
@@ -40,6 +41,9 @@ func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, medperf.FieldError("server", "must be an http:// or https:// URL, not %q", serverURL)
 	}
+	// A URL copied from an API call names the prefix every request adds.
+	u.Path = strings.TrimRight(strings.TrimSuffix(u.Path, apiPrefix), "/")
+	u.RawPath = ""
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 60 * time.Second}
 	}
@@ -54,7 +58,7 @@ func (c *Client) URL() string { return c.base.String() }
 // CSV). It returns the HTTP status.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (int, error) {
 	u := *c.base
-	u.Path += "/api/v1" + path
+	u.Path += apiPrefix + path
 	u.RawQuery = q.Encode()
 	var body io.Reader
 	if in != nil {
@@ -80,7 +84,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		if ctx.Err() != nil {
 			return 0, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
 		}
-		return 0, &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("the server at %s does not answer", c.base.Host), Err: err}
+		return 0, c.transportError(err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -88,13 +92,20 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		return resp.StatusCode, &medperf.Error{Code: medperf.CodeUnavailable, Message: "the server's answer was cut short", Err: err}
 	}
 	if resp.StatusCode >= 400 {
-		return resp.StatusCode, responseError(resp.StatusCode, raw)
+		err := responseError(resp.StatusCode, raw)
+		if !isAPIError(raw) {
+			err = c.notAPI(resp, err, err)
+		}
+		return resp.StatusCode, err
 	}
 	if b, ok := out.(*[]byte); ok {
 		*b = raw
 		return resp.StatusCode, nil
 	}
 	if out != nil {
+		if !isJSON(resp) {
+			return resp.StatusCode, c.notAPI(resp, errors.New("not JSON"), nil)
+		}
 		if err := json.Unmarshal(raw, out); err != nil {
 			return resp.StatusCode, &medperf.Error{Code: medperf.CodeInternal, Message: "the server's answer is not the expected JSON", Err: err}
 		}
@@ -116,6 +127,12 @@ func responseError(status int, raw []byte) error {
 	}
 	return &medperf.Error{Code: wire.CodeOf(status), Message: fmt.Sprintf("the server answered %d %s", status, http.StatusText(status)),
 		Err: errors.New(string(raw))}
+}
+
+// isAPIError reports whether raw is the API's error body.
+func isAPIError(raw []byte) bool {
+	var eb wire.ErrorBody
+	return json.Unmarshal(raw, &eb) == nil && wire.Known(eb.Error.Code)
 }
 
 func get[T any](ctx context.Context, c *Client, path string, q url.Values) (T, error) {

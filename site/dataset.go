@@ -3,6 +3,10 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/medperf/medperf"
@@ -59,12 +63,36 @@ func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error)
 	return s.hash(ctx, "the raw data", data, labels)
 }
 
+// requireFiles refuses a raw data folder that holds no regular file at any
+// depth: registering it would make a dataset of nothing, which the
+// preparator only rejects later, after the registration.
+func requireFiles(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return medperf.FieldError("data path", "%s is not a folder: give the folder of the raw data", filepath.Base(dir))
+	}
+	errFound := errors.New("found")
+	err = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			return errFound
+		}
+		return nil
+	})
+	if err == errFound {
+		return nil
+	}
+	return medperf.FieldError("data path", "the folder %s holds no files: give the folder that holds the raw data", filepath.Base(dir))
+}
+
 // SubmitDataset hashes the raw data and labels, shows the registration (name,
 // description, location, hash, the benchmark's preparator), asks, and
 // registers the dataset in DEVELOPMENT; the paths stay in the local record.
 func (s *Site) SubmitDataset(ctx context.Context, in DatasetSubmission) (*medperf.Dataset, error) {
 	b, err := s.Registry.GetBenchmark(ctx, in.BenchmarkID)
 	if err != nil {
+		return nil, err
+	}
+	if err := requireFiles(in.DataPath); err != nil {
 		return nil, err
 	}
 	h, err := s.hashRaw(ctx, in.DataPath, in.LabelsPath)

@@ -133,6 +133,9 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	if uid != r.DataHash {
 		return nil, medperf.Errorf(medperf.CodeConflict, "hash mismatch: the result was computed on prepared data with hash %s, not on the registered data (%s): run again with 'medperf benchmark run -b %d -d %d --no-cache'", r.DataHash, uid, k.BenchmarkID, k.DatasetID)
 	}
+	if err := s.requireJoined(ctx, k); err != nil {
+		return nil, err
+	}
 	if r.IdempotencyKey == "" {
 		r.IdempotencyKey = newKey()
 		if err := s.saveLocalResult(r); err != nil {
@@ -162,4 +165,17 @@ func newKey() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// requireJoined refuses to submit a result on a dataset that has not joined
+// the benchmark: the registry accepts the reference model's result of any
+// dataset of its owner, but a dataset that never asked to join did not
+// agree to be measured, and its owner ran the reference model only to check
+// the data (see NotJoinedWarning).
+func (s *Site) requireJoined(ctx context.Context, k ResultKey) error {
+	status, err := s.DatasetAssociation(ctx, k.BenchmarkID, k.DatasetID)
+	if err != nil || status == medperf.StatusApproved {
+		return err
+	}
+	return medperf.Errorf(medperf.CodeConflict, "association not approved: dataset %d has not joined benchmark %d (its association is %s), so its results are not submitted: ask to join with 'medperf dataset associate -d %d -b %d', then submit once the benchmark owner approves", k.DatasetID, k.BenchmarkID, associationWord(status), k.DatasetID, k.BenchmarkID)
 }
