@@ -2,6 +2,7 @@ package medperf
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -23,7 +24,7 @@ func TestFinding2RegistryRefusesLocalImageLocations(t *testing.T) {
 		{"a legacy mlcube.yaml is left to the sites", `{"docker": {"image": "example.org/m:1"}, "singularity": {"image": "m.sif"}, ` + tasks + `}`, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ContainerInput{Name: "m", Config: json.RawMessage(c.config), ImageHash: "x"}.Validate()
+			_, err := ContainerInput{Name: "m", Config: json.RawMessage(c.config), ImageHash: "sha256:" + strings.Repeat("a", 64)}.Validate()
 			if c.field == "" {
 				if err != nil {
 					t.Fatalf("got %v", err)

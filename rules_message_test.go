@@ -13,8 +13,8 @@ func TestCheckEditMessageListsFieldsPlainly(t *testing.T) {
 			continue
 		}
 		err := CheckEdit(typ, StateOperation, StateOperation, []string{"name"})
-		if ErrorCode(err) != CodeInvalid {
-			t.Fatalf("%s: code %q, want invalid", typ, ErrorCode(err))
+		if ErrorCode(err) != CodeConflict {
+			t.Fatalf("%s: code %q, want conflict (a state clash, issue 12 finding 16)", typ, ErrorCode(err))
 		}
 		msg := ErrorMessage(err)
 		if strings.ContainsAny(msg, "[]") || !strings.Contains(msg, strings.Join(allowed, ", ")) {

@@ -90,7 +90,9 @@ func (f *Fixture) Site(tb testing.TB, u medperftest.User, home string) *site.Sit
 	if home == "" {
 		home = tb.TempDir()
 	}
-	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil)}
+	// The test registry hosts its files on 127.0.0.1, which a site reaches
+	// only when it allows private URLs.
+	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true}
 }
 
 // UI starts the local app over s as u and returns it; the test's end stops it.
