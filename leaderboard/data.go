@@ -29,7 +29,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 		return nil, err
 	}
 	if d.Scope == medperf.ScopePublished {
-		lb = lb.Published()
+		lb = lb.PublishedWith(d.Benchmark.LeaderboardMinSites)
 	}
 	lb.Scope = d.Scope
 	return lb, nil

@@ -47,6 +47,9 @@ type Leaderboard struct {
 	SortedBy string `json:"sorted_by"`
 	// CasesMetric is the result key read as each result's case count.
 	CasesMetric string `json:"cases_metric"`
+	// MinSites is k of a published leaderboard: rows with fewer sites are
+	// withheld. Zero in a full leaderboard.
+	MinSites int `json:"min_sites,omitempty"`
 	// Models are the rows, best first; Datasets the columns, by ID.
 	Models   []Entity `json:"models"`
 	Datasets []Entity `json:"datasets"`
@@ -104,6 +107,10 @@ type Summary struct {
 	WorstDataset *Entity  `json:"worst_dataset"`
 	// MeanRank is the mean of the model's per-dataset ranks.
 	MeanRank *float64 `json:"mean_rank"`
+	// Withheld is true in a published leaderboard when fewer sites than
+	// the benchmark's k contribute: every aggregate is then nil and Cases
+	// 0 (see Leaderboard.PublishedWith).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // Build makes the leaderboard of benchmark from its results and its metrics

@@ -50,3 +50,25 @@ func TestFinding3LeaderboardCountsOnlyApprovedParticipants(t *testing.T) {
 		})
 	})
 }
+
+// Issue 12, finding 17: k is declared by the benchmark (default 3), stored
+// by migration 0004 and changeable in OPERATION like the publication flag.
+func TestFinding17BenchmarkDeclaresK(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		if w.Benchmark.LeaderboardMinSites != medperf.DefaultLeaderboardMinSites {
+			t.Errorf("default k = %d, want %d", w.Benchmark.LeaderboardMinSites, medperf.DefaultLeaderboardMinSites)
+		}
+		in := medperftest.BenchmarkInput("k5", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)
+		in.LeaderboardMinSites = 5
+		b := medperftest.MustBenchmark(t, w.BenchmarkOwner, in)
+		if b.LeaderboardMinSites != 5 {
+			t.Errorf("declared k = %d, want 5", b.LeaderboardMinSites)
+		}
+		b = medperftest.Must[*medperf.Benchmark](t)(w.BenchmarkOwner.UpdateBenchmark(ctx, w.Benchmark.ID, medperf.BenchmarkPatch{LeaderboardMinSites: medperftest.Ptr(4)}))
+		if b.LeaderboardMinSites != 4 {
+			t.Errorf("patched k = %d, want 4", b.LeaderboardMinSites)
+		}
+		_, err := w.BenchmarkOwner.UpdateBenchmark(ctx, w.Benchmark.ID, medperf.BenchmarkPatch{LeaderboardMinSites: medperftest.Ptr(1)})
+		wantCode(t, err, medperf.CodeInvalid)
+	})
+}
