@@ -1,6 +1,7 @@
 package leaderboard_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -82,6 +83,60 @@ func TestFinding17PublishedAggregatesNeedKSites(t *testing.T) {
 			if got := medperf.ErrorCode(medperf.CheckLeaderboardMinSites(k)); got != medperf.CodeInvalid {
 				t.Errorf("k=%d: code %q, want invalid", k, got)
 			}
+		}
+	})
+}
+
+// Issue 12, finding 4: one result with 40,000 metric keys made the
+// leaderboard 121 MB, its CSV 212 MB.
+func TestFinding4LeaderboardOutputIsBounded(t *testing.T) {
+	t.Run("a stored result with 40,000 keys gives at most MaxBoards boards", func(t *testing.T) {
+		metrics := map[string]float64{}
+		for i := 0; i < 40000; i++ {
+			metrics[fmt.Sprintf("k%05d", i)] = float64(i)
+		}
+		raw, _ := json.Marshal(metrics)
+		d := &medperf.LeaderboardData{Benchmark: medperf.Benchmark{Common: medperf.Common{ID: 7}}, Scope: medperf.ScopeAll,
+			Results: []medperf.BoardResult{{ID: 1, Model: medperf.Named{ID: 1, Name: "m"}, Dataset: medperf.Named{ID: 1, Name: "d"}, Metrics: raw}}}
+		lb, err := leaderboard.FromData(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lb.Boards) != leaderboard.MaxBoards || lb.BoardsOmitted == 0 {
+			t.Errorf("%d boards, %d omitted; want %d and a count of the rest", len(lb.Boards), lb.BoardsOmitted, leaderboard.MaxBoards)
+		}
+		body, _ := json.Marshal(lb)
+		var csv bytes.Buffer
+		if err := leaderboard.WriteCSV(&csv, lb); err != nil {
+			t.Fatal(err)
+		}
+		if len(body) > 1<<20 || csv.Len() > 1<<20 {
+			t.Errorf("JSON %d bytes, CSV %d bytes: not bounded", len(body), csv.Len())
+		}
+	})
+	t.Run("a matrix past MaxCells is left out with a marker, the rows stay", func(t *testing.T) {
+		var results []leaderboard.Result
+		id := int64(0)
+		for m := int64(1); m <= 20; m++ {
+			for ds := int64(1); ds <= leaderboard.MaxCells/20+1; ds++ {
+				id++
+				results = append(results, leaderboard.Result{ID: id, Benchmark: 7, Model: leaderboard.Entity{ID: m, Name: "m"},
+					Dataset: leaderboard.Entity{ID: ds, Name: "d"}, Metrics: map[string]float64{"dice": 0.5}})
+			}
+		}
+		lb := MustBuild(t, declared1(t), results, leaderboard.Options{})
+		if lb.MatrixOmitted == "" || len(lb.Datasets) != 0 || len(lb.Boards[0].Cells) != 0 {
+			t.Fatalf("matrix kept: %q, %d datasets, %d rows of cells", lb.MatrixOmitted, len(lb.Datasets), len(lb.Boards[0].Cells))
+		}
+		if len(lb.Boards[0].Rows) != 20 || lb.Boards[0].Rows[0].Sites != leaderboard.MaxCells/20+1 {
+			t.Errorf("summary rows incomplete: %d rows", len(lb.Boards[0].Rows))
+		}
+		var csv bytes.Buffer
+		if err := leaderboard.WriteCSV(&csv, lb); err != nil {
+			t.Fatal(err)
+		}
+		if err := leaderboard.WriteCSV(&csv, lb.Published()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -55,8 +55,14 @@ type Leaderboard struct {
 	Datasets []Entity `json:"datasets"`
 	// Boards holds one board per metric: declared metrics in declaration
 	// order with the primary first, or for free-form results every key
-	// seen but the case count, sorted.
+	// seen but the case count, sorted; at most MaxBoards.
 	Boards []Board `json:"metrics"`
+	// BoardsOmitted counts the metrics left out past MaxBoards.
+	BoardsOmitted int `json:"metrics_omitted,omitempty"`
+	// MatrixOmitted, when set, says why the matrices (every board's
+	// Cells) and Datasets are empty: the leaderboard had more than
+	// MaxCells cells. The summary rows are complete.
+	MatrixOmitted string `json:"matrix_omitted,omitempty"`
 }
 
 // Board is one metric's model × dataset matrix and per-model summaries.
@@ -145,6 +151,7 @@ func Build(benchmark int64, decl medperf.MetricSet, results []Result, opts Optio
 		lb.Boards = append(lb.Boards, g.board(s))
 	}
 	lb.sortRows(sortMetric(decl, opts))
+	lb.bound()
 	return lb, nil
 }
 

@@ -27,6 +27,8 @@ func (lb *Leaderboard) PublishedWith(k int) *Leaderboard {
 		Models:      append([]Entity(nil), lb.Models...),
 		Datasets:    []Entity{},
 		Boards:      make([]Board, len(lb.Boards)),
+		// BoardsOmitted stays: it tells how many metrics exist.
+		BoardsOmitted: lb.BoardsOmitted,
 	}
 	for i, b := range lb.Boards {
 		rows := append([]Summary(nil), b.Rows...)
