@@ -41,6 +41,8 @@ type Server struct {
 	scheme  string
 	metrics *metrics
 	done    chan error
+	pprof   *http.Server
+	pprofLn net.Listener
 }
 
 // Open opens the store, bootstraps the admin, and starts serving.
@@ -62,6 +64,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.listen(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := s.startPprof(); err != nil {
+		s.ln.Close()
 		store.Close()
 		return nil, err
 	}
@@ -159,6 +166,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	if s.pprof != nil {
+		s.pprof.Close()
+	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
