@@ -64,8 +64,20 @@ func TestLeaderboardCacheFollowsEveryReplica(t *testing.T) {
 			if st := lbTwo.CacheStats(); st.Hits != 1 || st.Misses != 1 {
 				t.Errorf("unchanged benchmark: %+v, want 1 hit and 1 miss", st)
 			}
+			listed := func(t *testing.T) int {
+				t.Helper()
+				l := medperftest.Must[*medperf.List[medperf.Result]](t)(two.ListResults(owner, medperf.ResultFilter{BenchmarkID: w.Benchmark.ID}))
+				return len(l.Items)
+			}
+			if n := listed(t); n != 0 {
+				t.Fatalf("%d results listed before any", n)
+			}
+			listed(t) // cached now
 			if _, _, err := w.DataOwner.SubmitResult(ctx, submission(w, w.ReferenceModel.ID, "")); err != nil {
 				t.Fatal(err)
+			}
+			if n := listed(t); n != 1 {
+				t.Errorf("replica two lists %d results after a submission through replica one, want 1 (a stale cached page)", n)
 			}
 			if n := cells(t, lbTwo); n != 1 {
 				t.Errorf("replica two after a submission through replica one: %d cells, want 1", n)
