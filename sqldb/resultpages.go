@@ -56,8 +56,7 @@ func (c *resultPages) put(k pageKey, l *medperf.List[medperf.Result]) {
 // benchmarkView reads, in one indexed query, the owner of a benchmark and
 // its leaderboard version; found is false for an unknown benchmark.
 func (d *DB) benchmarkView(ctx context.Context, id int64) (owner, version int64, found bool, err error) {
-	err = d.read().row(ctx, `SELECT b.owner, COALESCE(v.version, 0) FROM benchmarks b
-		LEFT JOIN board_versions v ON v.benchmark_id = b.id WHERE b.id = ?`, id).Scan(&owner, &version)
+	err = d.read().row(ctx, `SELECT b.owner, `+boardVersion+` FROM benchmarks b WHERE b.id = ?`, id).Scan(&owner, &version)
 	if noRows(err) {
 		return 0, 0, false, nil
 	}
