@@ -50,7 +50,32 @@ type Benchmark struct {
 	// LeaderboardPublic publishes the leaderboard's aggregate rows to
 	// every signed-in user (see LeaderboardScope).
 	LeaderboardPublic bool `json:"leaderboard_public"`
+	// LeaderboardMinSites is k, the fewest sites whose values a published
+	// aggregate must combine: a published row with fewer is withheld, so
+	// that no site's value can be read or derived from it (issue 12,
+	// finding 17). DefaultLeaderboardMinSites unless the owner declares
+	// more.
+	LeaderboardMinSites int `json:"leaderboard_min_sites"`
 	AutoApproval
+}
+
+// DefaultLeaderboardMinSites is k when a benchmark declares none: with one
+// site an aggregate is that site's value, with two either participant
+// derives the other's from the mean.
+const DefaultLeaderboardMinSites = 3
+
+// MaxLeaderboardMinSites bounds the k a benchmark may declare.
+const MaxLeaderboardMinSites = 10000
+
+// CheckLeaderboardMinSites checks a declared k: 0 (the default) or between
+// DefaultLeaderboardMinSites and MaxLeaderboardMinSites; a benchmark may
+// raise the floor, never lower it.
+func CheckLeaderboardMinSites(k int) error {
+	if k != 0 && (k < DefaultLeaderboardMinSites || k > MaxLeaderboardMinSites) {
+		return FieldError("leaderboard_min_sites", "must be between %d and %d (or left out for %d)",
+			DefaultLeaderboardMinSites, MaxLeaderboardMinSites, DefaultLeaderboardMinSites)
+	}
+	return nil
 }
 
 // AutoApproval is a benchmark's policy for association requests.
@@ -85,6 +110,7 @@ type BenchmarkInput struct {
 	ModelAutoApprovalMode    AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   []string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        bool             `json:"leaderboard_public,omitempty"`
+	LeaderboardMinSites      int              `json:"leaderboard_min_sites,omitempty"`
 }
 
 // BenchmarkPatch lists the fields a PATCH may change; nil means unchanged.
@@ -114,6 +140,7 @@ type BenchmarkPatch struct {
 	ModelAutoApprovalMode    *AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   *[]string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        *bool             `json:"leaderboard_public,omitempty"`
+	LeaderboardMinSites      *int              `json:"leaderboard_min_sites,omitempty"`
 }
 
 // Fields returns the JSON names of the fields p sets.
@@ -134,6 +161,7 @@ func (p BenchmarkPatch) Fields() []string {
 		"model_auto_approval_mode":        p.ModelAutoApprovalMode != nil,
 		"model_auto_approval_allowlist":   p.ModelAutoApprovalAllow != nil,
 		"leaderboard_public":              p.LeaderboardPublic != nil,
+		"leaderboard_min_sites":           p.LeaderboardMinSites != nil,
 	})
 }
 
@@ -163,6 +191,7 @@ func (p BenchmarkPatch) Apply(b Benchmark) Benchmark {
 	set(&b.ModelAutoApprovalMode, p.ModelAutoApprovalMode)
 	set(&b.ModelAutoApprovalAllowlist, p.ModelAutoApprovalAllow)
 	set(&b.LeaderboardPublic, p.LeaderboardPublic)
+	set(&b.LeaderboardMinSites, p.LeaderboardMinSites)
 	return b
 }
 
@@ -178,7 +207,7 @@ func (b Benchmark) Input() BenchmarkInput {
 		Metadata: b.Metadata, UserMetadata: b.UserMetadata,
 		DatasetAutoApprovalMode: b.DatasetAutoApprovalMode, DatasetAutoApprovalAllow: b.DatasetAutoApprovalAllowlist,
 		ModelAutoApprovalMode: b.ModelAutoApprovalMode, ModelAutoApprovalAllow: b.ModelAutoApprovalAllowlist,
-		LeaderboardPublic: b.LeaderboardPublic,
+		LeaderboardPublic: b.LeaderboardPublic, LeaderboardMinSites: b.LeaderboardMinSites,
 	}
 }
 
@@ -200,6 +229,10 @@ func (in *BenchmarkInput) Validate() error {
 		validJSONObject("user_metadata", in.UserMetadata),
 		checkAllowlist("dataset_auto_approval_allowlist", in.DatasetAutoApprovalAllow),
 		checkAllowlist("model_auto_approval_allowlist", in.ModelAutoApprovalAllow),
+		CheckLeaderboardMinSites(in.LeaderboardMinSites),
+	}
+	if in.LeaderboardMinSites == 0 {
+		in.LeaderboardMinSites = DefaultLeaderboardMinSites
 	}
 	if in.DocsURL != "" {
 		checks = append(checks, checkURL("docs_url", in.DocsURL))

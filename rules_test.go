@@ -211,13 +211,13 @@ func TestCheckResultAllowed(t *testing.T) {
 		f    ResultFacts
 		want Code
 	}{
-		{"reference model without associations", ResultFacts{Caller: cOwner, DatasetOwner: 3, IsReference: true}, ""},
+		{"reference model without associations", ResultFacts{Caller: cOwner, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, ""},
 		{"both approved", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusApproved, ModelStatus: StatusApproved}, ""},
 		{"dataset pending", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusPending, ModelStatus: StatusApproved}, CodeConflict},
 		{"model withdrawn", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusApproved, ModelStatus: StatusRejected}, CodeConflict},
 		{"no association at all", ResultFacts{Caller: cOwner, DatasetOwner: 3}, CodeConflict},
-		{"not the dataset owner", ResultFacts{Caller: bOwner, DatasetOwner: 3, IsReference: true}, CodeForbidden},
-		{"admin submits", ResultFacts{Caller: admin, DatasetOwner: 3, IsReference: true}, ""},
+		{"not the dataset owner", ResultFacts{Caller: bOwner, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, CodeForbidden},
+		{"admin submits", ResultFacts{Caller: admin, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

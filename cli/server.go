@@ -33,6 +33,8 @@ func newServerCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate PEM file (env MEDPERF_TLS_CERT)")
 	fl.StringVar(&f.TLSKey, "tls-key", "", "TLS private key PEM file (env MEDPERF_TLS_KEY)")
 	fl.StringVar(&f.AdminEmail, "admin-email", config.DefaultAdminEmail, "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
+	fl.StringVar(&f.PprofAddr, "pprof-addr", "", "serve Go's profiler on this loopback host:port (env MEDPERF_PPROF_ADDR)")
+	fl.StringVar(&f.MetricsAccess, "metrics-access", config.MetricsPublic, "who may read /metrics: public or admin (env MEDPERF_METRICS_ACCESS)")
 	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {

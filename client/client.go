@@ -28,6 +28,7 @@ type Client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	retry RetryPolicy
 }
 
 var _ medperf.Service = (*Client)(nil)
@@ -47,7 +48,7 @@ func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Client{base: u, token: token, http: httpClient}, nil
+	return &Client{base: u, token: token, http: httpClient, retry: DefaultRetry}, nil
 }
 
 // URL returns the server's base URL.
@@ -60,19 +61,49 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	u := *c.base
 	u.Path += apiPrefix + path
 	u.RawQuery = q.Encode()
-	var body io.Reader
+	var payload []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot encode the request", Err: err}
 		}
-		body = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	again := retryable(method, in)
+	for attempt := 1; ; attempt++ {
+		resp, err := c.send(ctx, method, u.String(), payload)
+		last := !again || attempt >= c.retry.Attempts
+		switch {
+		case err != nil && (last || ctx.Err() != nil):
+			return 0, err
+		case err != nil:
+			if werr := c.retry.wait(ctx, attempt, ""); werr != nil {
+				return 0, werr
+			}
+		case retryStatus(resp.StatusCode) && !last:
+			retryAfter := resp.Header.Get("Retry-After")
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if werr := c.retry.wait(ctx, attempt, retryAfter); werr != nil {
+				return 0, werr
+			}
+		default:
+			return c.read(resp, out)
+		}
+	}
+}
+
+// send makes one try of a request.
+func (c *Client) send(ctx context.Context, method, url string, payload []byte) (*http.Response, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot build the request", Err: err}
+		return nil, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot build the request", Err: err}
 	}
-	if in != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
@@ -82,10 +113,15 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
+			return nil, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
 		}
-		return 0, c.transportError(err)
+		return nil, c.transportError(err)
 	}
+	return resp, nil
+}
+
+// read decodes one answer (see do).
+func (c *Client) read(resp *http.Response, out any) (int, error) {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {

@@ -72,6 +72,19 @@ type Server struct {
 	// before the request fails with 503 and Retry-After. Default 0:
 	// sqldb.Pool's default, 15 s. File key db_wait (e.g. "5s").
 	DBWait time.Duration `yaml:"db_wait"`
+	// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on a
+	// second listener at this host:port, which must be a loopback address
+	// (127.0.0.1, ::1 or localhost): profiles show the server's insides
+	// and cost CPU, so they are never offered to the network. Default
+	// none; env MEDPERF_PPROF_ADDR; flag --pprof-addr; file key
+	// pprof_addr.
+	PprofAddr string `yaml:"pprof_addr"`
+	// MetricsAccess says who may read /metrics: "public" (anyone who
+	// reaches the server, the default, for a scraper inside a private
+	// network) or "admin" (a bearer token of an admin account). Env
+	// MEDPERF_METRICS_ACCESS; flag --metrics-access; file key
+	// metrics_access.
+	MetricsAccess string `yaml:"metrics_access"`
 
 	// Logger receives structured logs. Default: text logs on stderr.
 	Logger *slog.Logger `yaml:"-"`
@@ -96,6 +109,16 @@ func (s Server) WithDefaults() (Server, error) {
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return s, medperf.FieldError("tls-key", "--tls-cert and --tls-key go together: give both or neither")
 	}
+	if err := checkPprofAddr(s.PprofAddr); err != nil {
+		return s, err
+	}
+	switch s.MetricsAccess {
+	case "":
+		s.MetricsAccess = MetricsPublic
+	case MetricsPublic, MetricsAdmin:
+	default:
+		return s, medperf.FieldError("metrics-access", "must be %q or %q, not %q", MetricsPublic, MetricsAdmin, s.MetricsAccess)
+	}
 	if s.Addr == "" {
 		s.Addr = DefaultServerAddr
 	}
@@ -118,6 +141,7 @@ const ServerFile = "server.yaml"
 // each was given.
 type ServerFlags struct {
 	Addr, DataDir, DB, TLSCert, TLSKey, AdminEmail string
+	PprofAddr, MetricsAccess                       string
 	Set                                            map[string]bool
 	// ConfigFile overrides <home>/server.yaml when not empty.
 	ConfigFile string
@@ -151,6 +175,8 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 		{&s.TLSKey, "", file.TLSKey, "MEDPERF_TLS_KEY", flags.TLSKey, flags.Set["tls-key"]},
 		{&s.AdminEmail, DefaultAdminEmail, file.AdminEmail, "MEDPERF_ADMIN_EMAIL", flags.AdminEmail, flags.Set["admin-email"]},
 		{&s.AdminToken, "", "", "MEDPERF_ADMIN_TOKEN", "", false},
+		{&s.PprofAddr, "", file.PprofAddr, "MEDPERF_PPROF_ADDR", flags.PprofAddr, flags.Set["pprof-addr"]},
+		{&s.MetricsAccess, "", file.MetricsAccess, "MEDPERF_METRICS_ACCESS", flags.MetricsAccess, flags.Set["metrics-access"]},
 	})
 	return s, nil
 }

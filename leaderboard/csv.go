@@ -89,7 +89,11 @@ func WriteCSV(w io.Writer, lb *Leaderboard) error {
 	}
 	for _, b := range lb.Boards {
 		for i, s := range b.Rows {
-			if err := cw.Write(leaderboardRow(b, s, b.Cells[i])); err != nil {
+			var cells []Cell
+			if i < len(b.Cells) { // a published or bounded leaderboard has no cells
+				cells = b.Cells[i]
+			}
+			if err := cw.Write(leaderboardRow(b, s, cells)); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/config"
 	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/web"
 	"github.com/medperf/medperf/wire"
@@ -50,7 +51,13 @@ func (s *Server) handler() (http.Handler, error) {
 		}
 		writeStatus(w, http.StatusOK, "ok")
 	})
-	mux.Handle("GET /metrics", s.metrics)
+	s.metrics.watchStore(s.store.PoolStats)
+	s.metrics.watchLeaderboards(boards)
+	var admin func(*http.Request) bool
+	if s.cfg.MetricsAccess == config.MetricsAdmin {
+		admin = s.isAdmin
+	}
+	mux.Handle("GET /metrics", s.metrics.handler(admin))
 	if s.cfg.Root != nil {
 		mux.Handle("/", s.cfg.Root(s.store))
 	} else {

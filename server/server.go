@@ -42,6 +42,8 @@ type Server struct {
 	scheme  string
 	metrics *metrics
 	done    chan error
+	pprof   *http.Server
+	pprofLn net.Listener
 }
 
 // Open binds the listener, then opens the store, bootstraps the admin, and
@@ -57,8 +59,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
+	if err := s.startPprof(); err != nil {
+		s.ln.Close()
+		return nil, err
+	}
 	if err := s.openStore(ctx); err != nil {
 		s.ln.Close()
+		s.stopPprof()
 		return nil, err
 	}
 	go s.serve()
@@ -194,6 +201,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	if s.pprof != nil {
+		s.pprof.Close()
+	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}

@@ -52,6 +52,7 @@ type DB struct {
 	// containerCheck, when set, checks a container as the sites will
 	// (SetContainerCheck).
 	containerCheck func(medperf.ContainerInput) error
+	pages          resultPages
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }

@@ -205,6 +205,9 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	if err != nil {
 		return err
 	}
+	if err := bumpBoards(ctx, c, entityType, entityID); err != nil {
+		return err
+	}
 	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), c.d.now())
 	if err != nil {

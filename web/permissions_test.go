@@ -118,6 +118,7 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /results", get(stranger, fixed("/results")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /results.csv", get(stranger, fixed("/results.csv")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /results/{id}", func(t *testing.T, w *medperftest.World) request {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 		if err != nil {
