@@ -51,6 +51,7 @@ func (in ResultInput) Validate() error {
 		return FieldError("results", "is required (the evaluator's metrics)")
 	}
 	checks := []error{
+		validJSONObject("results", in.Metrics),
 		CheckMetricValues(in.Metrics),
 		limitText("name", in.Name, maxName),
 		limitText("idempotency_key", in.IdempotencyKey, maxName),

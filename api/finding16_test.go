@@ -21,6 +21,7 @@ func TestFinding16StateClashesAre409(t *testing.T) {
 	in.State = medperf.StateDevelopment
 	medperftest.MustBenchmark(t, w.Stranger, in)
 	other := medperftest.ContainerInput("other", medperf.StateDevelopment, medperf.TaskEvaluate, "extra")
+	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID) // results need an approved dataset (finding 3)
 	res, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 		DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 	if err != nil {

@@ -27,6 +27,7 @@ func TestFinding16CapsOnTokensAndDrafts(t *testing.T) {
 			medperftest.Must[*medperf.NewToken](t)(u.CreateToken(ctx, "in the freed place"))
 		})
 		t.Run("drafts", func(t *testing.T) {
+			w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID) // results need an approved dataset (finding 3)
 			draft := medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID,
 				Metrics: medperftest.Metrics(0.5), Finalized: medperftest.Ptr(false)}
 			var first *medperf.Result
