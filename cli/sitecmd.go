@@ -212,6 +212,10 @@ func hint(err error) string {
 	if h := imageMismatchHint(err); h != "" {
 		return h
 	}
+	var refused *cube.AddressRefusedError
+	if errors.As(err, &refused) {
+		return "" // a refused private address: its message names the setting to change
+	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
 		return "log in again with 'medperf auth login --server URL --token TOKEN' (a revoked or expired token must be replaced)"
