@@ -85,12 +85,13 @@ func New(tb testing.TB) *Fixture {
 }
 
 // Site is u's site on a fresh storage root (or home, when given), running
-// cubes with the local runtime in bubblewrap.
+// cubes with the local runtime in bubblewrap. It allows private URLs: the
+// fixture hosts the demo tarball on 127.0.0.1.
 func (f *Fixture) Site(tb testing.TB, u medperftest.User, home string) *site.Site {
 	if home == "" {
 		home = tb.TempDir()
 	}
-	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil)}
+	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true}
 }
 
 // UI starts the local app over s as u and returns it; the test's end stops it.
