@@ -181,8 +181,11 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 }
 
 // confirmer prints the payload to stderr, as indented YAML, and without -y
-// asks on stdin.
+// asks on stdin. One reader serves every question of the command: a reader
+// per question would buffer the answers piped for the later ones and lose
+// them.
 func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
+	in := bufio.NewReader(e.stdin)
 	return func(q string, payload []byte) (bool, error) {
 		shown := string(payload)
 		if y, err := jsonToYAML(payload); err == nil {
@@ -193,7 +196,7 @@ func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 			return true, nil
 		}
 		fmt.Fprintf(e.stderr, "%s [y/N] ", q)
-		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		line, err := in.ReadString('\n')
 		if err != nil && err != io.EOF {
 			return false, nil
 		}
@@ -211,6 +214,10 @@ func hint(err error) string {
 	}
 	if h := imageMismatchHint(err); h != "" {
 		return h
+	}
+	var refused *cube.AddressRefusedError
+	if errors.As(err, &refused) {
+		return "" // a refused private address: its message names the setting to change
 	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
