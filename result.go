@@ -51,8 +51,8 @@ func (in ResultInput) Validate() error {
 		return FieldError("results", "is required (the evaluator's metrics)")
 	}
 	checks := []error{
-		validJSONObject("results", in.Metrics),
 		CheckMetricValues(in.Metrics),
+		validJSONObject("results", in.Metrics),
 		limitText("name", in.Name, maxName),
 		limitText("idempotency_key", in.IdempotencyKey, maxName),
 		validJSONObject("metadata", in.Metadata),
@@ -94,10 +94,10 @@ func CheckResultPatch(r Result, p ResultPatch) error {
 		return Errorf(CodeConflict, "the result is finalized: its metrics never change")
 	}
 	if p.Metrics != nil {
-		if err := validJSONObject("results", *p.Metrics); err != nil {
+		if err := CheckMetricValues(*p.Metrics); err != nil {
 			return err
 		}
-		if err := CheckMetricValues(*p.Metrics); err != nil {
+		if err := validJSONObject("results", *p.Metrics); err != nil {
 			return err
 		}
 	}

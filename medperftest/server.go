@@ -85,9 +85,11 @@ func (ts *TestServer) World(tb testing.TB) *World {
 	})
 }
 
-// testLogger logs to the test's log under -v, and nowhere otherwise.
+// testLogger logs to the test's log under -v, and nowhere otherwise. A
+// fuzz test's server logs nowhere: its requests run inside the fuzz
+// function, where logging through the *testing.F panics.
 func testLogger(tb testing.TB) *slog.Logger {
-	if !testing.Verbose() {
+	if _, fuzz := tb.(*testing.F); fuzz || !testing.Verbose() {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(tbWriter{tb}, nil))
