@@ -41,6 +41,7 @@ func MustStoreRaw(tb testing.TB, ts *medperftest.TestServer, table, column strin
 func TestIssue12Finding1DeepJSONRendersABoundedPage(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
+	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID) // results need an approved dataset (finding 3)
 	res, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 		DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 	if err != nil {

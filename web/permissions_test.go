@@ -135,6 +135,7 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /datasets/{id}/json/{field} | the report only for those who may read it", get(func(w *medperftest.World) medperftest.User { return w.DataOwner },
 		func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d/json/report", w.Dataset.ID) }), [4]int{toSignIn, nf, ok, ok}},
 	{"GET /results/{id}/json/{field}", func(t *testing.T, w *medperftest.World) request {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 		if err != nil {
