@@ -19,6 +19,13 @@ type Profile struct {
 	Server   string `yaml:"server" json:"server"`
 	Token    string `yaml:"token" json:"-"`
 	Settings `yaml:",inline"`
+	// LogKey is the server's transparency log verifier key, pinned by
+	// `auth login` on first use: a server that later shows another key is
+	// refused (see docs/trust.md).
+	LogKey string `yaml:"log_key,omitempty" json:"log_key,omitempty"`
+	// Checkpoint is the last signed checkpoint of the server's log that
+	// `audit verify` checked; the next one must be consistent with it.
+	Checkpoint string `yaml:"checkpoint,omitempty" json:"checkpoint,omitempty"`
 }
 
 // Settings are a profile's defaults for the commands that run containers;
@@ -90,11 +97,20 @@ func (p *Profiles) Save(home string) error {
 func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
 
 // Set saves (or replaces) the profile of its server and makes it current. A
-// profile without settings keeps those of the profile it replaces.
+// profile without settings keeps those of the profile it replaces, and one
+// without a pinned log key or checkpoint keeps those too (a new login must
+// not forget what the client has verified).
 func (p *Profiles) Set(prof Profile) {
 	prof.Server = NormalizeServer(prof.Server)
-	if old, ok := p.Get(prof.Server); ok && prof.Settings.IsZero() {
+	old, ok := p.Get(prof.Server)
+	if ok && prof.Settings.IsZero() {
 		prof.Settings = old.Settings
+	}
+	if ok && prof.LogKey == "" {
+		prof.LogKey = old.LogKey
+	}
+	if ok && prof.Checkpoint == "" {
+		prof.Checkpoint = old.Checkpoint
 	}
 	p.Remove(prof.Server)
 	p.Profiles = append(p.Profiles, prof)

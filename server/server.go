@@ -57,6 +57,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: store, metrics: newMetrics(), done: make(chan error, 1)}
+	if err := s.useLogKey(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := s.bootstrap(ctx); err != nil {
 		store.Close()
 		return nil, err

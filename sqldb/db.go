@@ -49,6 +49,7 @@ type DB struct {
 	dialect dialect
 	pool    Pool
 	tokens  *tokenCache
+	log     logSigner
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
