@@ -50,6 +50,9 @@ type Benchmark struct {
 	// LeaderboardPublic publishes the leaderboard's aggregate rows to
 	// every signed-in user (see LeaderboardScope).
 	LeaderboardPublic bool `json:"leaderboard_public"`
+	// RequireSignedResults refuses results without a valid signature by
+	// one of the submitter's registered keys (docs/trust.md).
+	RequireSignedResults bool `json:"require_signed_results"`
 	AutoApproval
 }
 
@@ -85,6 +88,21 @@ type BenchmarkInput struct {
 	ModelAutoApprovalMode    AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   []string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        bool             `json:"leaderboard_public,omitempty"`
+	// RequireSignedResults defaults to true (DefaultRequireSignedResults)
+	// when omitted: a new benchmark accepts signed results only.
+	RequireSignedResults *bool `json:"require_signed_results,omitempty"`
+}
+
+// DefaultRequireSignedResults is the setting of a new benchmark that does not
+// say whether it requires signed results.
+const DefaultRequireSignedResults = true
+
+// RequiresSignedResults returns the setting in asks for, or the default.
+func (in BenchmarkInput) RequiresSignedResults() bool {
+	if in.RequireSignedResults == nil {
+		return DefaultRequireSignedResults
+	}
+	return *in.RequireSignedResults
 }
 
 // BenchmarkPatch lists the fields a PATCH may change; nil means unchanged.
@@ -114,6 +132,7 @@ type BenchmarkPatch struct {
 	ModelAutoApprovalMode    *AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   *[]string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        *bool             `json:"leaderboard_public,omitempty"`
+	RequireSignedResults     *bool             `json:"require_signed_results,omitempty"`
 }
 
 // Fields returns the JSON names of the fields p sets.
@@ -134,6 +153,7 @@ func (p BenchmarkPatch) Fields() []string {
 		"model_auto_approval_mode":        p.ModelAutoApprovalMode != nil,
 		"model_auto_approval_allowlist":   p.ModelAutoApprovalAllow != nil,
 		"leaderboard_public":              p.LeaderboardPublic != nil,
+		"require_signed_results":          p.RequireSignedResults != nil,
 	})
 }
 
@@ -163,6 +183,7 @@ func (p BenchmarkPatch) Apply(b Benchmark) Benchmark {
 	set(&b.ModelAutoApprovalMode, p.ModelAutoApprovalMode)
 	set(&b.ModelAutoApprovalAllowlist, p.ModelAutoApprovalAllow)
 	set(&b.LeaderboardPublic, p.LeaderboardPublic)
+	set(&b.RequireSignedResults, p.RequireSignedResults)
 	return b
 }
 
@@ -178,7 +199,7 @@ func (b Benchmark) Input() BenchmarkInput {
 		Metadata: b.Metadata, UserMetadata: b.UserMetadata,
 		DatasetAutoApprovalMode: b.DatasetAutoApprovalMode, DatasetAutoApprovalAllow: b.DatasetAutoApprovalAllowlist,
 		ModelAutoApprovalMode: b.ModelAutoApprovalMode, ModelAutoApprovalAllow: b.ModelAutoApprovalAllowlist,
-		LeaderboardPublic: b.LeaderboardPublic,
+		LeaderboardPublic: b.LeaderboardPublic, RequireSignedResults: &b.RequireSignedResults,
 	}
 }
 

@@ -55,7 +55,7 @@ var editableInOperation = map[string][]string{
 	"dataset":   {"is_valid", "user_metadata"},
 	"benchmark": {"is_valid", "user_metadata", "approval_status",
 		"dataset_auto_approval_mode", "dataset_auto_approval_allowlist",
-		"model_auto_approval_mode", "model_auto_approval_allowlist", "leaderboard_public"},
+		"model_auto_approval_mode", "model_auto_approval_allowlist", "leaderboard_public", "require_signed_results"},
 }
 
 // errNoField refuses an edit that changes nothing.

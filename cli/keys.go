@@ -15,17 +15,13 @@ import (
 	"github.com/medperf/medperf/trust"
 )
 
-// KeyFile is the site's signing key, relative to MEDPERF_HOME; its public
-// half is KeyFile+".pub".
-var KeyFile = filepath.Join("keys", "id_ed25519")
-
 // keyPath returns the path of the site's signing key file.
 func keyPath() (string, error) {
 	home, err := config.Home(os.Getenv)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(home, KeyFile), nil
+	return filepath.Join(home, config.KeyFile), nil
 }
 
 // loadSiteKey returns the site's signing key, or CodeNotFound saying how to
@@ -125,7 +121,7 @@ func registerSiteKey(ctx context.Context, cl *client.Client, id *trust.Identity,
 	for _, k := range mine {
 		if k.Fingerprint == id.Public().Fingerprint() {
 			if k.Revoked() {
-				return nil, medperf.Errorf(medperf.CodeConflict, "the key %s was revoked: move %s away and run 'medperf keys create' again", k.Fingerprint, KeyFile)
+				return nil, medperf.Errorf(medperf.CodeConflict, "the key %s was revoked: move $MEDPERF_HOME/%s away and run 'medperf keys create' again", k.Fingerprint, config.KeyFile)
 			}
 			return &k, nil
 		}
@@ -200,4 +196,15 @@ func pinLogKey(ctx context.Context, e *env, cl *client.Client, old config.Profil
 	}
 	fmt.Fprintf(e.stderr, "server log key %s (%s)\n", info.Fingerprint, verb)
 	return info.VerifierKey, nil
+}
+
+// siteSigner returns the site's signing key, nil when there is none (the
+// site then submits unsigned results, which benchmarks requiring signatures
+// refuse with a message naming 'medperf keys create').
+func siteSigner() (*trust.Identity, error) {
+	id, _, err := loadSiteKey()
+	if medperf.ErrorCode(err) == medperf.CodeNotFound {
+		return nil, nil
+	}
+	return id, err
 }

@@ -28,7 +28,7 @@ func TestKeysCreateLsRevoke(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &k); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(os.Getenv(config.HomeEnv), KeyFile)
+	path := filepath.Join(os.Getenv(config.HomeEnv), config.KeyFile)
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file %v, %v", fi, err)

@@ -68,7 +68,10 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl}
+	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl, Version: buildVersion().Version}
+	if s.Signer, err = siteSigner(); err != nil {
+		return nil, err
+	}
 	if format != formatJSON && isTerminal(e.stderr) {
 		s.Out = e.stderr
 	}

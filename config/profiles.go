@@ -14,6 +14,11 @@ import (
 // holds tokens, so it is written with mode 0600.
 const ProfilesFile = "profiles.yaml"
 
+// KeyFile is the site's signing key (OpenSSH ed25519, mode 0600), relative
+// to MEDPERF_HOME; its public half is KeyFile+".pub". `medperf keys create`
+// makes it; the site signs every result it submits with it.
+var KeyFile = filepath.Join("keys", "id_ed25519")
+
 // Profile is what the client needs to reach one server.
 type Profile struct {
 	Server   string `yaml:"server" json:"server"`

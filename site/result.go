@@ -49,7 +49,10 @@ type LocalResult struct {
 	Metrics        json.RawMessage `json:"results"`
 	ComputedAt     time.Time       `json:"computed_at"`
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
-	Submitted      *Submission     `json:"submitted,omitempty"`
+	// Envelope is the site's signature of the submission, made before the
+	// first request and sent again on retries (docs/trust.md).
+	Envelope  json.RawMessage `json:"envelope,omitempty"`
+	Submitted *Submission     `json:"submitted,omitempty"`
 }
 
 // Submission records a result's registration.
@@ -137,6 +140,9 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	}
 	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
 		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
+	if err := s.sign(ctx, r, &in); err != nil {
+		return nil, err
+	}
 	if err := s.confirm(fmt.Sprintf("Submit these results of model %d on dataset %d to benchmark %d?", k.ModelID, k.DatasetID, k.BenchmarkID), in); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/trust"
 )
 
 // Site is one user's side of medperf against one server: where local state
@@ -41,6 +42,11 @@ type Site struct {
 	// the submission.
 	ImageID func(ctx context.Context, image string) (string, error)
 	Options Options
+	// Signer signs every result submitted (docs/trust.md); nil submits
+	// unsigned results, which benchmarks requiring signatures refuse.
+	Signer *trust.Identity
+	// Version is the medperf version the signed results name.
+	Version string
 }
 
 // Options tune the container runs of a Site.

@@ -11,7 +11,7 @@ import (
 const benchmarkCols = `id, owner, name, description, docs_url, document, clinical_task, target_population,
 	labelling_methodology, demo_url, demo_hash, demo_generated_uid, preparator, reference_model, evaluator,
 	metrics, approval_status, approved_at, state, dataset_mode, dataset_allowlist, model_mode, model_allowlist,
-	is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public`
+	is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public, require_signed_results`
 
 func scanBenchmark(s interface{ Scan(...any) error }) (*medperf.Benchmark, error) {
 	var b medperf.Benchmark
@@ -22,7 +22,7 @@ func scanBenchmark(s interface{ Scan(...any) error }) (*medperf.Benchmark, error
 		&b.DemoDatasetGeneratedUID, &b.DataPreparationContainer, &b.ReferenceModelContainer,
 		&b.DataEvaluatorContainer, &metrics, &b.ApprovalStatus, &approved, &b.State,
 		&b.DatasetAutoApprovalMode, &dAllow, &b.ModelAutoApprovalMode, &mAllow, &b.IsValid, &meta, &umeta,
-		&created, &modified, &b.LeaderboardPublic)
+		&created, &modified, &b.LeaderboardPublic, &b.RequireSignedResults)
 	if err != nil {
 		return nil, err
 	}
@@ -124,14 +124,15 @@ func (d *DB) CreateBenchmark(ctx context.Context, in medperf.BenchmarkInput) (*m
 		id, err := c.insert(ctx, `INSERT INTO benchmarks (owner, name, description, docs_url, document, clinical_task,
 			target_population, labelling_methodology, demo_url, demo_hash, demo_generated_uid, preparator,
 			reference_model, evaluator, metrics, approval_status, state, dataset_mode, dataset_allowlist,
-			model_mode, model_allowlist, is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			model_mode, model_allowlist, is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public,
+			require_signed_results)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			caller.ID, in.Name, in.Description, in.DocsURL, in.Document, in.ClinicalTask, in.TargetPopulation,
 			in.LabellingMethodology, in.DemoDatasetURL, in.DemoDatasetHash, in.DemoDatasetGeneratedUID,
 			in.DataPreparationContainer, in.ReferenceModelContainer, in.DataEvaluatorContainer, jsonText(in.Metrics),
 			medperf.StatusPending, in.State, in.DatasetAutoApprovalMode, allowlistJSON(in.DatasetAutoApprovalAllow),
 			in.ModelAutoApprovalMode, allowlistJSON(in.ModelAutoApprovalAllow), true, jsonText(in.Metadata),
-			jsonText(in.UserMetadata), now, now, in.LeaderboardPublic)
+			jsonText(in.UserMetadata), now, now, in.LeaderboardPublic, in.RequiresSignedResults())
 		if err != nil {
 			return err
 		}
@@ -214,14 +215,14 @@ func (d *DB) UpdateBenchmark(ctx context.Context, id int64, p medperf.BenchmarkP
 			demo_generated_uid = ?, preparator = ?, reference_model = ?, evaluator = ?, metrics = ?,
 			approval_status = ?, approved_at = ?, state = ?, dataset_mode = ?, dataset_allowlist = ?,
 			model_mode = ?, model_allowlist = ?, is_valid = ?, metadata = ?, user_metadata = ?, modified_at = ?,
-			leaderboard_public = ? WHERE id = ?`,
+			leaderboard_public = ?, require_signed_results = ? WHERE id = ?`,
 			in.Name, in.Description, in.DocsURL, in.Document, in.ClinicalTask, in.TargetPopulation,
 			in.LabellingMethodology, in.DemoDatasetURL, in.DemoDatasetHash, in.DemoDatasetGeneratedUID,
 			in.DataPreparationContainer, in.ReferenceModelContainer, in.DataEvaluatorContainer, jsonText(in.Metrics),
 			next.ApprovalStatus, approvedAt, in.State, in.DatasetAutoApprovalMode,
 			allowlistJSON(in.DatasetAutoApprovalAllow), in.ModelAutoApprovalMode,
 			allowlistJSON(in.ModelAutoApprovalAllow), next.IsValid, jsonText(in.Metadata),
-			jsonText(in.UserMetadata), d.now(), in.LeaderboardPublic, id)
+			jsonText(in.UserMetadata), d.now(), in.LeaderboardPublic, in.RequiresSignedResults(), id)
 		if err != nil {
 			return err
 		}
