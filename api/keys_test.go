@@ -49,6 +49,13 @@ func init() {
 			return cell{owner: w.DataOwner, path: fmt.Sprintf("/users/%d/keys", w.DataOwner.ID)}
 		}, [7]int{anon, ok, ok, ok, ok, ok, ok}},
 		permission{"GET /log/key", on(stranger, fixed("/log/key"), nil), [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		permission{"GET /log/checkpoint", on(stranger, fixed("/log/checkpoint"), nil), [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		permission{"GET /log/proof/inclusion", on(stranger, fixed("/log/proof/inclusion?index=0&size=1"), nil), [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		permission{"GET /log/proof/inclusion | beyond the log", on(stranger, fixed("/log/proof/inclusion?index=0&size=99999999"), nil), [7]int{bad, bad, bad, bad, bad, bad, bad}},
+		permission{"GET /log/proof/consistency", on(stranger, fixed("/log/proof/consistency?from=1&to=2"), nil), [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		permission{"GET /log/proof/consistency | backwards", on(stranger, fixed("/log/proof/consistency?from=2&to=1"), nil), [7]int{bad, bad, bad, bad, bad, bad, bad}},
+		permission{"GET /log/leaves", on(stranger, fixed("/log/leaves?start=0&count=10"), nil), [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		permission{"GET /log/leaves | too many", on(stranger, fixed("/log/leaves?start=0&count=100000"), nil), [7]int{bad, bad, bad, bad, bad, bad, bad}},
 	)
 }
 

@@ -81,6 +81,13 @@ var operations = map[string]operation{
 	"DELETE /me/keys/{id}": {summary: "Revoke one of the caller's keys (an admin: anyone's)", out: medperf.Key{}},
 	"GET /users/{id}/keys": {summary: "An account's registered public keys, revoked ones included", out: []medperf.Key{}},
 	"GET /log/key":         {summary: "The public key that signs the transparency log's checkpoints", public: true, out: trust.LogKeyInfo{}},
+	"GET /log/checkpoint":  {summary: "The transparency log's latest checkpoint, a signed note (docs/trust.md)", public: true, out: trust.SignedCheckpoint{}},
+	"GET /log/proof/inclusion": {summary: "The proof that leaf index is in the tree of the given size", public: true,
+		query: []string{"index", "size"}, out: trust.Proof{}},
+	"GET /log/proof/consistency": {summary: "The proof that the tree of size from is a prefix of the tree of size to", public: true,
+		query: []string{"from", "to"}, out: trust.Proof{}},
+	"GET /log/leaves": {summary: "Leaves start..start+count-1 (count <= 1000), rebuilt from the rows now stored: hashes for all, bytes of the caller's rows", public: true,
+		query: []string{"start", "count"}, out: []trust.LeafEntry{}},
 }
 
 // Documented lists the routes the OpenAPI document describes.

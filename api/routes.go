@@ -47,6 +47,10 @@ func (h *Handler) routes() []route {
 		{"DELETE", "/me/keys/{id}", h.revokeKey},
 		{"GET", "/users/{id}/keys", h.listUserKeys},
 		{"GET", "/log/key", h.logKey},
+		{"GET", "/log/checkpoint", h.logCheckpoint},
+		{"GET", "/log/proof/inclusion", h.logInclusion},
+		{"GET", "/log/proof/consistency", h.logConsistency},
+		{"GET", "/log/leaves", h.logLeaves},
 	}
 }
 

@@ -135,6 +135,9 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 			return err
 		}
 		created = true
+		if err := c.logResult(ctx, id, sig); err != nil {
+			return err
+		}
 		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err

@@ -2,8 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/trust"
@@ -92,13 +90,4 @@ func sameClaims(p *trust.ResultPredicate, in medperf.ResultInput) error {
 		return mismatch("metrics")
 	}
 	return nil
-}
-
-// resultEnvelope returns the stored envelope of a result, nil when unsigned.
-func resultEnvelope(ctx context.Context, c conn, id int64) (json.RawMessage, error) {
-	var env sql.NullString
-	if err := c.row(ctx, `SELECT envelope FROM results WHERE id = ?`, id).Scan(&env); err != nil {
-		return nil, err
-	}
-	return rawJSON(env), nil
 }
