@@ -84,7 +84,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
 		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
-		newKeysCmd(e), newAuditCmd(e),
+		newKeysCmd(e), newAuditCmd(e), newPolicyCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)

@@ -31,13 +31,15 @@ type siteFlags struct {
 	gpus     string
 	timeouts []string
 	yes      bool
-	runs     bool // whether the command runs containers
+	runs     bool   // whether the command runs containers
+	policy   string // --policy FILE (see cli/policy.go)
 }
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
 func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 	f := &siteFlags{runs: runs, flags: c.Flags()}
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask: confirm what is sent (it is still printed)")
+	addPolicyFlag(c, &f.policy)
 	if runs {
 		c.Flags().StringVar(&f.runtime, "runtime", "", "docker, podman, apptainer or local (default: $MEDPERF_RUNTIME, the profile's, else docker)")
 		c.Flags().StringVar(&f.memory, "memory", "", "memory limit of each task, e.g. 8g (default: $MEDPERF_MEMORY, the profile's, else 3/4 of the machine)")
@@ -68,8 +70,11 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl, Version: buildVersion().Version}
+	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl, Version: buildVersion().Version, Server: p.Server}
 	if s.Signer, err = siteSigner(); err != nil {
+		return nil, err
+	}
+	if s.Policy, err = loadPolicy(home, f.policy); err != nil {
 		return nil, err
 	}
 	if format != formatJSON && isTerminal(e.stderr) {
@@ -82,6 +87,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		if err != nil {
 			return nil, err
 		}
+		s.RuntimeName = runtime
 		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
 			return nil, err

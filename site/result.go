@@ -140,6 +140,9 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	}
 	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
 		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
+	if err := s.checkSubmissionPolicy(ctx, r); err != nil {
+		return nil, err
+	}
 	if err := s.sign(ctx, r, &in); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/site/policy"
 	"github.com/medperf/medperf/trust"
 )
 
@@ -47,6 +48,13 @@ type Site struct {
 	Signer *trust.Identity
 	// Version is the medperf version the signed results name.
 	Version string
+	// Policy is the data owner's site policy (docs/site-policy.md), checked
+	// before any container starts and before anything is sent; nil allows
+	// everything. Server is the registry URL its servers rule checks and
+	// RuntimeName the runtime its runtimes rule checks.
+	Policy      *policy.Policy
+	Server      string
+	RuntimeName string
 }
 
 // Options tune the container runs of a Site.

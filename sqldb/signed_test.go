@@ -81,3 +81,21 @@ func TestSignedResults(t *testing.T) {
 		})
 	})
 }
+
+// TestPrivacyFloor checks that the registry refuses a result computed on
+// fewer cases than the benchmark's min_cases, and accepts one at the floor.
+func TestPrivacyFloor(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		in := medperftest.BenchmarkInput("floor", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)
+		in.Metrics = json.RawMessage(`{"min_cases": 10}`)
+		b := medperftest.MustBenchmark(t, w.BenchmarkOwner, in)
+		b = medperftest.Must[*medperf.Benchmark](t)(w.Admin.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{ApprovalStatus: medperftest.Ptr(medperf.StatusApproved)}))
+		r := medperf.ResultInput{BenchmarkID: b.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: json.RawMessage(`{"dice": 0.5, "n_cases": 9}`)}
+		_, _, err := w.DataOwner.SubmitResult(ctx, r)
+		wantCode(t, err, medperf.CodeForbidden)
+		r.Metrics = json.RawMessage(`{"dice": 0.5, "n_cases": 10}`)
+		if _, _, err := w.DataOwner.SubmitResult(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

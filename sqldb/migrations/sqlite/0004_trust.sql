@@ -1,5 +1,5 @@
 -- Trust (issue 14): the ed25519 public keys accounts register, the
--- benchmark settings on signed results and the privacy floor, each result's
+-- benchmark setting on signed results, each result's
 -- signed envelope, and the transparency log (its leaves and stored hashes).
 -- keys lists public keys in their authorized-key form, a revoked key stays
 -- so that old signatures can still be traced to it
@@ -16,8 +16,6 @@ CREATE INDEX keys_user ON keys(user_id, id);
 -- existing benchmarks keep accepting unsigned results, new ones ask for
 -- signatures unless their owner says otherwise
 ALTER TABLE benchmarks ADD COLUMN require_signed_results INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE benchmarks ADD COLUMN min_cases INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE benchmarks ADD COLUMN cases_metric TEXT NOT NULL DEFAULT '';
 -- envelope is the DSSE envelope's canonical JSON, NULL for unsigned results
 ALTER TABLE results ADD COLUMN envelope TEXT;
 ALTER TABLE results ADD COLUMN key_id INTEGER;
