@@ -127,4 +127,3 @@ func policyContainers(ctx context.Context, cl *client.Client, sess *session, b, 
 	}
 	return out, nil
 }
-
