@@ -59,11 +59,15 @@ func newBenchmarkLeaderboardCmd(e *env) *cobra.Command {
 
 // leaderboardTable has one row per metric and model, in leaderboard order.
 func leaderboardTable(lb *leaderboard.Leaderboard) table {
-	t := table{header: []string{"METRIC", "#", "MODEL", "SITES", "MEAN", "WEIGHTED MEAN", "CASES", "WORST", "MEAN RANK"}}
+	t := table{header: []string{"METRIC", "#", "MODEL", "SITES", "SIGNED", "MEAN", "WEIGHTED MEAN", "CASES", "WORST", "MEAN RANK"}}
 	for _, b := range lb.Boards {
-		for _, s := range b.Rows {
+		for i, s := range b.Rows {
+			var cells []leaderboard.Cell
+			if i < len(b.Cells) {
+				cells = b.Cells[i]
+			}
 			t.rows = append(t.rows, []string{b.Metric, strconv.Itoa(s.Position), fmt.Sprintf("%s (%d)", s.Model.Name, s.Model.ID),
-				strconv.Itoa(s.Sites), optNumber(s.Mean), optNumber(s.WeightedMean), strconv.FormatInt(s.Cases, 10),
+				strconv.Itoa(s.Sites), signedOf(cells, s.Sites), optNumber(s.Mean), optNumber(s.WeightedMean), strconv.FormatInt(s.Cases, 10),
 				optNumber(s.Worst), optNumber(s.MeanRank)})
 		}
 	}
@@ -78,4 +82,20 @@ func optNumber(v *float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(*v, 'g', 4, 64)
+}
+
+// signedOf says how many of a row's values are signed by their site, of
+// the row's sites ("2/3"); "-" when the cells are not shown (a published
+// leaderboard keeps aggregates only).
+func signedOf(cells []leaderboard.Cell, sites int) string {
+	if len(cells) == 0 {
+		return "-"
+	}
+	n := 0
+	for _, c := range cells {
+		if c.Value != nil && c.Signed {
+			n++
+		}
+	}
+	return strconv.Itoa(n) + "/" + strconv.Itoa(sites)
 }

@@ -44,6 +44,16 @@ func TestResultVerify(t *testing.T) {
 	envFile := write("result.dsse.json", string(r.Envelope))
 	tampered := write("tampered.json", strings.Replace(string(r.Envelope), `"payload":"ey`, `"payload":"ez`, 1))
 	invalid := ExitCode(medperf.Errorf(medperf.CodeInvalid, ""))
+	t.Run("the leaderboard marks the signed value", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "benchmark", "leaderboard", "-b", strconv.FormatInt(b.ID, 10))
+		if code != 0 || !strings.Contains(out, "SIGNED") || !strings.Contains(out, "1/1") {
+			t.Fatalf("exit %d: %s %s", code, out, errOut)
+		}
+		code, out, _ = runCLI(t, "benchmark", "leaderboard", "-b", strconv.FormatInt(w.Benchmark.ID, 10))
+		if code != 0 || !strings.Contains(out, "0/1") {
+			t.Fatalf("the unsigned value: exit %d: %s", code, out)
+		}
+	})
 	for _, c := range []struct {
 		name string
 		args []string
