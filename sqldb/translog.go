@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"sync"
@@ -320,4 +321,27 @@ func (c conn) logResult(ctx context.Context, id int64, sig *signature) error {
 		return err
 	}
 	return c.appendLeaf(ctx, trust.LeafKindResult, id, leaf)
+}
+
+// lockLog serialises PostgreSQL write transactions on the transparency log
+// (every audited write appends a leaf) with a session advisory lock taken
+// BEFORE the transaction begins: taken inside, a SERIALIZABLE transaction's
+// snapshot would predate the lock, so every waiter would read a stale log
+// size and lose its append on retry after retry. The lock spans replicas
+// (it lives in the database). SQLite needs none: its one writer connection
+// already serialises writes. The returned function releases the lock.
+func (d *DB) lockLog(ctx context.Context, wc *sql.Conn) (func(), error) {
+	if d.dialect != dialectPostgres {
+		return func() {}, nil
+	}
+	if _, err := wc.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(logLockKey)); err != nil {
+		return nil, err
+	}
+	return func() {
+		// Released even when ctx is canceled: the connection goes back to
+		// the pool and must not keep the lock.
+		if _, err := wc.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(logLockKey)); err != nil {
+			wc.Raw(func(any) error { return driver.ErrBadConn }) // drop the connection, and its lock with it
+		}
+	}, nil
 }

@@ -123,6 +123,11 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		return err
 	}
 	defer wc.Close()
+	unlock, err := d.lockLog(ctx, wc)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tx, err := wc.BeginTx(ctx, opts)
 	if err != nil {
 		return err
