@@ -15,6 +15,15 @@ const (
 	KindModel   ComponentKind = "model"
 )
 
+// CheckComponentKind refuses a kind other than dataset or model, with
+// CodeInvalid on "kind".
+func CheckComponentKind(k ComponentKind) error {
+	if k != KindDataset && k != KindModel {
+		return FieldError("kind", "must be dataset or model, not %q", k)
+	}
+	return nil
+}
+
 // Association is one row of the append-only history of a benchmark's link
 // with a dataset or a model. The latest row of a pair is the one that counts.
 type Association struct {
@@ -33,6 +42,32 @@ type Association struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	ModifiedAt time.Time       `json:"modified_at"`
 	ApprovedAt *time.Time      `json:"approved_at,omitempty"`
+}
+
+// AssociationViewers are the owners who decide who sees an association's
+// metadata.
+type AssociationViewers struct {
+	Kind                           ComponentKind
+	BenchmarkOwner, ComponentOwner int64
+}
+
+// CanSeeAssociationMetadata reports whether caller may read the metadata of
+// an association row: the compatibility test of the benchmark's reference
+// model on a hospital's data (dataset) or of a model on the demo data
+// (model). These are results, so the parties are CanSeeResult's: the
+// admin, the benchmark's owner, and the dataset's owner for a dataset
+// association, the model's owner for a model association. Everyone else
+// sees the row without its metadata (security finding 6). The store blanks
+// it in ListAssociations and AssociationHistory.
+func CanSeeAssociationMetadata(caller *User, v AssociationViewers) bool {
+	rv := ResultViewers{BenchmarkOwner: v.BenchmarkOwner}
+	switch v.Kind {
+	case KindDataset:
+		rv.DatasetOwner = v.ComponentOwner
+	case KindModel:
+		rv.ModelOwner = v.ComponentOwner
+	}
+	return CanSeeResult(caller, rv)
 }
 
 // AssociationRequest is the input of a new association request.
@@ -104,8 +139,11 @@ type AssociationPreconditions struct {
 // component owner or admin), the benchmark is APPROVED, the component is a
 // valid OPERATION entity (a model has an infer task; a dataset was prepared
 // with the benchmark's preparator), and the pair has no row yet or its
-// latest row is REJECTED.
+// latest row is REJECTED. A kind other than dataset or model is CodeInvalid.
 func CheckAssociationRequest(p AssociationParties, pre AssociationPreconditions) error {
+	if err := CheckComponentKind(pre.Kind); err != nil {
+		return err
+	}
 	if !p.isParty() {
 		return Errorf(CodeForbidden, "only the owner of the %s or of the benchmark may ask for this association", pre.Kind)
 	}

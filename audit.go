@@ -35,5 +35,8 @@ type AuditFilter struct {
 	EntityType string
 	EntityID   int64
 	Actor      int64
+	// Since and Until keep the events at or after Since and before Until;
+	// a zero time does not filter.
+	Since, Until time.Time
 	Page
 }

@@ -53,7 +53,32 @@ type Benchmark struct {
 	// RequireSignedResults refuses results without a valid signature by
 	// one of the submitter's registered keys (docs/trust.md).
 	RequireSignedResults bool `json:"require_signed_results"`
+	// LeaderboardMinSites is k, the fewest sites whose values a published
+	// aggregate must combine: a published row with fewer is withheld, so
+	// that no site's value can be read or derived from it (issue 12,
+	// finding 17). DefaultLeaderboardMinSites unless the owner declares
+	// more.
+	LeaderboardMinSites int `json:"leaderboard_min_sites"`
 	AutoApproval
+}
+
+// DefaultLeaderboardMinSites is k when a benchmark declares none: with one
+// site an aggregate is that site's value, with two either participant
+// derives the other's from the mean.
+const DefaultLeaderboardMinSites = 3
+
+// MaxLeaderboardMinSites bounds the k a benchmark may declare.
+const MaxLeaderboardMinSites = 10000
+
+// CheckLeaderboardMinSites checks a declared k: 0 (the default) or between
+// DefaultLeaderboardMinSites and MaxLeaderboardMinSites; a benchmark may
+// raise the floor, never lower it.
+func CheckLeaderboardMinSites(k int) error {
+	if k != 0 && (k < DefaultLeaderboardMinSites || k > MaxLeaderboardMinSites) {
+		return FieldError("leaderboard_min_sites", "must be between %d and %d (or left out for %d)",
+			DefaultLeaderboardMinSites, MaxLeaderboardMinSites, DefaultLeaderboardMinSites)
+	}
+	return nil
 }
 
 // AutoApproval is a benchmark's policy for association requests.
@@ -91,6 +116,7 @@ type BenchmarkInput struct {
 	// RequireSignedResults defaults to true (DefaultRequireSignedResults)
 	// when omitted: a new benchmark accepts signed results only.
 	RequireSignedResults *bool `json:"require_signed_results,omitempty"`
+	LeaderboardMinSites  int   `json:"leaderboard_min_sites,omitempty"`
 }
 
 // DefaultRequireSignedResults is the setting of a new benchmark that does not
@@ -133,6 +159,7 @@ type BenchmarkPatch struct {
 	ModelAutoApprovalAllow   *[]string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        *bool             `json:"leaderboard_public,omitempty"`
 	RequireSignedResults     *bool             `json:"require_signed_results,omitempty"`
+	LeaderboardMinSites      *int              `json:"leaderboard_min_sites,omitempty"`
 }
 
 // Fields returns the JSON names of the fields p sets.
@@ -154,6 +181,7 @@ func (p BenchmarkPatch) Fields() []string {
 		"model_auto_approval_allowlist":   p.ModelAutoApprovalAllow != nil,
 		"leaderboard_public":              p.LeaderboardPublic != nil,
 		"require_signed_results":          p.RequireSignedResults != nil,
+		"leaderboard_min_sites":           p.LeaderboardMinSites != nil,
 	})
 }
 
@@ -184,6 +212,7 @@ func (p BenchmarkPatch) Apply(b Benchmark) Benchmark {
 	set(&b.ModelAutoApprovalAllowlist, p.ModelAutoApprovalAllow)
 	set(&b.LeaderboardPublic, p.LeaderboardPublic)
 	set(&b.RequireSignedResults, p.RequireSignedResults)
+	set(&b.LeaderboardMinSites, p.LeaderboardMinSites)
 	return b
 }
 
@@ -200,6 +229,7 @@ func (b Benchmark) Input() BenchmarkInput {
 		DatasetAutoApprovalMode: b.DatasetAutoApprovalMode, DatasetAutoApprovalAllow: b.DatasetAutoApprovalAllowlist,
 		ModelAutoApprovalMode: b.ModelAutoApprovalMode, ModelAutoApprovalAllow: b.ModelAutoApprovalAllowlist,
 		LeaderboardPublic: b.LeaderboardPublic, RequireSignedResults: &b.RequireSignedResults,
+		LeaderboardMinSites: b.LeaderboardMinSites,
 	}
 }
 
@@ -221,6 +251,10 @@ func (in *BenchmarkInput) Validate() error {
 		validJSONObject("user_metadata", in.UserMetadata),
 		checkAllowlist("dataset_auto_approval_allowlist", in.DatasetAutoApprovalAllow),
 		checkAllowlist("model_auto_approval_allowlist", in.ModelAutoApprovalAllow),
+		CheckLeaderboardMinSites(in.LeaderboardMinSites),
+	}
+	if in.LeaderboardMinSites == 0 {
+		in.LeaderboardMinSites = DefaultLeaderboardMinSites
 	}
 	if in.DocsURL != "" {
 		checks = append(checks, checkURL("docs_url", in.DocsURL))

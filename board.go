@@ -84,3 +84,25 @@ type LeaderboardService interface {
 	// a caller, CodeNotFound for an unknown benchmark.
 	LeaderboardData(ctx context.Context, benchmarkID int64) (*LeaderboardData, error)
 }
+
+// LeaderboardStamp is what a cached leaderboard is checked against: the
+// caller's scope and the benchmark's leaderboard version.
+type LeaderboardStamp struct {
+	Scope LeaderboardScope
+	// Version changes, in the same transaction, with every change that
+	// can change the benchmark's leaderboard (a result, an association,
+	// the benchmark, a participant's name), on every replica alike.
+	Version int64
+}
+
+// LeaderboardVersions is what a store implements, beside
+// LeaderboardService, so that leaderboards can be cached: a cheap read
+// (one indexed row) on every request, which says whether a leaderboard
+// built earlier is still current.
+type LeaderboardVersions interface {
+	// LeaderboardStamp returns the caller's scope on a benchmark and the
+	// benchmark's leaderboard version. Any signed-in user may call it:
+	// CodeUnauthorized without a caller, CodeNotFound for an unknown
+	// benchmark.
+	LeaderboardStamp(ctx context.Context, benchmarkID int64) (LeaderboardStamp, error)
+}

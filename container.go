@@ -99,6 +99,9 @@ func (c Container) Input() ContainerInput {
 var (
 	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._:/@+-]*$`)
 	sha256Pattern = regexp.MustCompile(`^(sha256:)?[0-9a-f]{64}$`)
+	// imageHashPattern is the one form of an image hash the sites check
+	// (security finding 15): "sha256:" and 64 lowercase hex digits.
+	imageHashPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 )
 
 // Validate checks a container's fields and returns its task names.
@@ -113,11 +116,17 @@ func (in ContainerInput) Validate() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkImageLocation(in.Config); err != nil {
+		return nil, err
+	}
 	if err := validJSONObject("parameters", in.Parameters); err != nil {
 		return nil, err
 	}
 	if err := requireText("image_hash", in.ImageHash, maxName); err != nil {
 		return nil, err
+	}
+	if !imageHashPattern.MatchString(in.ImageHash) {
+		return nil, FieldError("image_hash", "must be sha256: followed by 64 lowercase hex digits")
 	}
 	if (in.AdditionalFilesURL == "") != (in.AdditionalFilesHash == "") {
 		return nil, FieldError("additional_files_tarball_hash", "additional_files_tarball_url and additional_files_tarball_hash go together: give both or neither")
@@ -145,6 +154,9 @@ func ConfigTasks(config json.RawMessage) ([]string, error) {
 	if len(config) == 0 || string(config) == "null" {
 		return nil, FieldError("config", "is required")
 	}
+	if err := CheckJSONBounds("config", config); err != nil {
+		return nil, err
+	}
 	var c struct {
 		Tasks map[string]json.RawMessage `json:"tasks"`
 	}
@@ -160,6 +172,29 @@ func ConfigTasks(config json.RawMessage) ([]string, error) {
 	}
 	slices.Sort(tasks)
 	return tasks, nil
+}
+
+// fileImageTypes are the container types whose image is a file that sites
+// download (an image archive or a SIF file).
+var fileImageTypes = []string{"DockerArchive", "SingularityFile", "EncryptedDockerArchive", "EncryptedSingularityFile"}
+
+// checkImageLocation refuses a config whose image is a file (see
+// fileImageTypes) given as anything but an http(s) URL: every site fetches
+// what the registry says, and a path would name a file of the site's own
+// machine (/dev/zero, /etc/shadow). Registry references (DockerImage) and
+// legacy mlcube.yaml configs are left to the sites' parser.
+func checkImageLocation(config json.RawMessage) error {
+	var c struct {
+		Type  string `json:"container_type"`
+		Image string `json:"image"`
+	}
+	if err := json.Unmarshal(config, &c); err != nil || !slices.Contains(fileImageTypes, c.Type) {
+		return nil
+	}
+	if err := checkURL("config.image", c.Image); err != nil {
+		return FieldError("config.image", "a %s image must be an http or https URL that sites can download, not %q", c.Type, c.Image)
+	}
+	return nil
 }
 
 // HasTask reports whether c's config declares the task.

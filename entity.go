@@ -143,10 +143,14 @@ type List[T any] struct {
 	Next   string `json:"next,omitempty"`
 }
 
-// validJSONObject checks that raw, when present, is a JSON object.
+// validJSONObject checks that raw, when present, is a JSON object within
+// the bounds of CheckJSONBounds.
 func validJSONObject(field string, raw json.RawMessage) error {
 	if len(raw) == 0 {
 		return nil
+	}
+	if err := CheckJSONBounds(field, raw); err != nil {
+		return err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
@@ -163,10 +167,14 @@ func requireText(field, v string, max int) error {
 	return limitText(field, v, max)
 }
 
-// limitText checks the length of an optional text field.
+// limitText checks the length of an optional text field, and that it holds
+// no NUL character (PostgreSQL cannot store one; security finding 9).
 func limitText(field, v string, max int) error {
 	if len(v) > max {
 		return FieldError(field, "is longer than %d bytes", max)
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return FieldError(field, "must not hold a NUL character")
 	}
 	return nil
 }

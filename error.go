@@ -35,12 +35,16 @@ const (
 	// CodeInternal means a bug or an unexpected failure; its message is
 	// always the generic "internal error".
 	CodeInternal Code = "internal"
+	// CodeRateLimited means the caller failed too often (bad tokens, failed
+	// sign-ins) and must wait before trying again; the HTTP answer says
+	// how long in Retry-After.
+	CodeRateLimited Code = "rate_limited"
 )
 
 // Codes lists every error code, in a stable order.
 var Codes = []Code{
 	CodeInvalid, CodeUnauthorized, CodeForbidden, CodeNotFound, CodeConflict,
-	CodeTooLarge, CodeUnavailable, CodeCanceled, CodeInternal,
+	CodeTooLarge, CodeUnavailable, CodeCanceled, CodeInternal, CodeRateLimited,
 }
 
 // Error is the one error type of medperf. Message is safe to show to users:

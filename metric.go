@@ -304,9 +304,9 @@ func ParseResultMetrics(raw []byte) (map[string]float64, error) {
 	}
 	out := make(map[string]float64, len(generic))
 	for k, v := range generic {
-		var f float64
-		if err := json.Unmarshal(v, &f); err != nil {
-			return nil, FieldError("metrics."+k, "must be a number for a benchmark that declares its metrics")
+		f, ok := MetricNumber(v)
+		if !ok {
+			return nil, FieldError("metrics."+k, "must be a finite number for a benchmark that declares its metrics")
 		}
 		out[k] = f
 	}

@@ -60,6 +60,7 @@ func (in ResultInput) Validate() error {
 	}
 	checks := []error{
 		validJSONObject("results", in.Metrics),
+		CheckMetricValues(in.Metrics),
 		limitText("name", in.Name, maxName),
 		limitText("idempotency_key", in.IdempotencyKey, maxName),
 		validJSONObject("metadata", in.Metadata),
@@ -95,13 +96,18 @@ func CheckResultPatch(r Result, p ResultPatch) error {
 		return errNoField
 	}
 	if p.Finalized != nil && !*p.Finalized && r.Finalized {
-		return FieldError("finalized", "a finalized result cannot be reopened")
+		return conflictOn("finalized", "a finalized result cannot be reopened")
 	}
 	if r.Finalized && p.Metrics != nil {
 		return Errorf(CodeConflict, "the result is finalized: its metrics never change")
 	}
 	if p.Metrics != nil {
-		return validJSONObject("results", *p.Metrics)
+		if err := validJSONObject("results", *p.Metrics); err != nil {
+			return err
+		}
+		if err := CheckMetricValues(*p.Metrics); err != nil {
+			return err
+		}
 	}
 	if p.UserMetadata != nil {
 		return validJSONObject("user_metadata", *p.UserMetadata)
@@ -121,17 +127,21 @@ type ResultFacts struct {
 }
 
 // CheckResultAllowed returns nil when a result may be submitted: by the
-// dataset's owner (or an admin), for the benchmark's reference model, or
-// when both the dataset and the model associations are APPROVED.
+// dataset's owner (or an admin), when the dataset's latest association with
+// the benchmark is APPROVED, and the model is the benchmark's reference
+// model or its latest association is APPROVED too. The reference model
+// needs no association of its own (it is part of the benchmark), but a
+// dataset always does: a dataset outside the benchmark, or withdrawn from
+// it, never contributes a result (issue 12, finding 3).
 func CheckResultAllowed(f ResultFacts) error {
 	if f.Caller == nil || (!f.Caller.IsAdmin && f.Caller.ID != f.DatasetOwner) {
 		return Errorf(CodeForbidden, "only the dataset's owner submits its results")
 	}
+	if f.DatasetStatus != StatusApproved {
+		return Errorf(CodeConflict, "the dataset is not an approved participant of the benchmark; ask for its association and wait for the benchmark owner's approval")
+	}
 	if f.IsReference {
 		return nil
-	}
-	if f.DatasetStatus != StatusApproved {
-		return Errorf(CodeConflict, "the dataset is not an approved participant of the benchmark")
 	}
 	if f.ModelStatus != StatusApproved {
 		return Errorf(CodeConflict, "the model is not an approved participant of the benchmark")

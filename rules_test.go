@@ -80,11 +80,11 @@ func TestCheckEdit(t *testing.T) {
 		{"an edit of nothing is refused", "container", StateDevelopment, StateDevelopment, nil, CodeInvalid},
 		{"development edits anything", "container", StateDevelopment, StateDevelopment, []string{"name", "config"}, ""},
 		{"development moves to operation", "dataset", StateDevelopment, StateOperation, []string{"state"}, ""},
-		{"operation never goes back", "dataset", StateOperation, StateDevelopment, []string{"state"}, CodeInvalid},
+		{"operation never goes back", "dataset", StateOperation, StateDevelopment, []string{"state"}, CodeConflict},
 		{"operation keeps is_valid editable", "container", StateOperation, StateOperation, []string{"is_valid", "user_metadata"}, ""},
-		{"operation freezes the name", "container", StateOperation, StateOperation, []string{"name"}, CodeInvalid},
+		{"operation freezes the name", "container", StateOperation, StateOperation, []string{"name"}, CodeConflict},
 		{"operation benchmark keeps its policy editable", "benchmark", StateOperation, StateOperation, []string{"model_auto_approval_mode"}, ""},
-		{"operation benchmark freezes its description", "benchmark", StateOperation, StateOperation, []string{"description"}, CodeInvalid},
+		{"operation benchmark freezes its description", "benchmark", StateOperation, StateOperation, []string{"description"}, CodeConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,13 +211,13 @@ func TestCheckResultAllowed(t *testing.T) {
 		f    ResultFacts
 		want Code
 	}{
-		{"reference model without associations", ResultFacts{Caller: cOwner, DatasetOwner: 3, IsReference: true}, ""},
+		{"reference model without associations", ResultFacts{Caller: cOwner, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, ""},
 		{"both approved", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusApproved, ModelStatus: StatusApproved}, ""},
 		{"dataset pending", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusPending, ModelStatus: StatusApproved}, CodeConflict},
 		{"model withdrawn", ResultFacts{Caller: cOwner, DatasetOwner: 3, DatasetStatus: StatusApproved, ModelStatus: StatusRejected}, CodeConflict},
 		{"no association at all", ResultFacts{Caller: cOwner, DatasetOwner: 3}, CodeConflict},
-		{"not the dataset owner", ResultFacts{Caller: bOwner, DatasetOwner: 3, IsReference: true}, CodeForbidden},
-		{"admin submits", ResultFacts{Caller: admin, DatasetOwner: 3, IsReference: true}, ""},
+		{"not the dataset owner", ResultFacts{Caller: bOwner, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, CodeForbidden},
+		{"admin submits", ResultFacts{Caller: admin, DatasetOwner: 3, IsReference: true, DatasetStatus: StatusApproved}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,7 +240,7 @@ func TestCheckResultPatch(t *testing.T) {
 		{"an empty patch is refused", draft, ResultPatch{}, CodeInvalid},
 		{"a draft's metrics change", draft, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, ""},
 		{"a finalized result's metrics never change", final, ResultPatch{Metrics: ptrRaw(`{"dice":1}`)}, CodeConflict},
-		{"a finalized result is never reopened", final, ResultPatch{Finalized: ptr(false)}, CodeInvalid},
+		{"a finalized result is never reopened", final, ResultPatch{Finalized: ptr(false)}, CodeConflict},
 		{"a finalized result's is_valid changes", final, ResultPatch{IsValid: ptr(false)}, ""},
 	}
 	for _, tt := range tests {
@@ -270,20 +270,22 @@ func TestCanSeeResultAndReport(t *testing.T) {
 func TestContainerValidation(t *testing.T) {
 	config := json.RawMessage(`{"tasks":{"infer":{}}}`)
 	h := "0000000000000000000000000000000000000000000000000000000000000000"
+	img := "sha256:" + h
 	tests := []struct {
 		name string
 		in   ContainerInput
 		want string // the field at fault, "" for valid
 	}{
-		{"valid", ContainerInput{Name: "m", Config: config, ImageHash: "x"}, ""},
-		{"missing name", ContainerInput{Config: config, ImageHash: "x"}, "name"},
-		{"config without tasks", ContainerInput{Name: "m", Config: json.RawMessage(`{"tasks":{}}`), ImageHash: "x"}, "config.tasks"},
-		{"config not an object", ContainerInput{Name: "m", Config: json.RawMessage(`[1]`), ImageHash: "x"}, "config"},
-		{"url without hash", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesURL: "https://a/b"}, "additional_files_tarball_hash"},
-		{"hash without url", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesHash: h}, "additional_files_tarball_hash"},
-		{"both", ContainerInput{Name: "m", Config: config, ImageHash: "x", AdditionalFilesURL: "https://a/b", AdditionalFilesHash: h}, ""},
-		{"parameters not an object", ContainerInput{Name: "m", Config: config, ImageHash: "x", Parameters: json.RawMessage(`"x"`)}, "parameters"},
-		{"SQL in the name", ContainerInput{Name: "m'; DROP TABLE containers; --", Config: config, ImageHash: "x"}, "name"},
+		{"valid", ContainerInput{Name: "m", Config: config, ImageHash: img}, ""},
+		{"missing name", ContainerInput{Config: config, ImageHash: img}, "name"},
+		{"config without tasks", ContainerInput{Name: "m", Config: json.RawMessage(`{"tasks":{}}`), ImageHash: img}, "config.tasks"},
+		{"config not an object", ContainerInput{Name: "m", Config: json.RawMessage(`[1]`), ImageHash: img}, "config"},
+		{"url without hash", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesURL: "https://a/b"}, "additional_files_tarball_hash"},
+		{"hash without url", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesHash: h}, "additional_files_tarball_hash"},
+		{"both", ContainerInput{Name: "m", Config: config, ImageHash: img, AdditionalFilesURL: "https://a/b", AdditionalFilesHash: h}, ""},
+		{"parameters not an object", ContainerInput{Name: "m", Config: config, ImageHash: img, Parameters: json.RawMessage(`"x"`)}, "parameters"},
+		{"image hash without sha256:", ContainerInput{Name: "m", Config: config, ImageHash: h}, "image_hash"},
+		{"SQL in the name", ContainerInput{Name: "m'; DROP TABLE containers; --", Config: config, ImageHash: img}, "name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,9 +54,9 @@ type UserService interface {
 	CreateUser(ctx context.Context, u NewUser) (*CreatedUser, error)
 
 	// GetUser returns an account. An admin may read any account, any other
-	// user only their own: another user's id is CodeForbidden, not
-	// CodeNotFound, whether it exists or not. An admin gets CodeNotFound
-	// for an id that does not exist.
+	// user only their own: another user's id is CodeNotFound, whether it
+	// exists or not, the same answer as an id that does not exist, so ids
+	// do not leak.
 	GetUser(ctx context.Context, id int64) (*User, error)
 
 	// ListUsers returns a page of all accounts. Only an admin may call it;
@@ -225,11 +225,13 @@ type AssociationService interface {
 	DecideAssociation(ctx context.Context, benchmarkID int64, kind ComponentKind, componentID int64, d AssociationDecision) (*Association, error)
 
 	// ListAssociations returns a page of the latest row of each pair that
-	// matches f. Any user sees every pair, metadata included.
+	// matches f. Any user sees every pair; the metadata only those
+	// CanSeeAssociationMetadata allows (others get it empty).
 	ListAssociations(ctx context.Context, f AssociationFilter) (*List[Association], error)
 
 	// AssociationHistory returns every row of a pair, oldest first, not
-	// paged. Any user may read any pair. A benchmark that does not exist,
+	// paged. Any user may read any pair, its metadata as in
+	// ListAssociations. A benchmark that does not exist,
 	// or a pair with no row, is CodeNotFound.
 	AssociationHistory(ctx context.Context, benchmarkID int64, kind ComponentKind, componentID int64) ([]Association, error)
 }

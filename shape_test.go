@@ -200,3 +200,43 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestDevelopmentDocMapsEveryPackage keeps docs/development.md's package map
+// true: every package of the module has a row, and every row a package.
+func TestDevelopmentDocMapsEveryPackage(t *testing.T) {
+	b, err := os.ReadFile("docs/development.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows[name] = true
+		}
+	}
+	pkgs := map[string]bool{}
+	for _, p := range listPackages(t, "./...") {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if rel == "" {
+			rel = "."
+		}
+		pkgs[rel] = true
+		if !rows[rel] {
+			t.Errorf("package %s has no row in docs/development.md's package map", rel)
+		}
+	}
+	for name := range rows {
+		if strings.Contains(name, "/") || name == "." || !strings.ContainsAny(name, "-") && !strings.HasPrefix(name, "MEDPERF") {
+			if !pkgs[name] && looksLikePackage(name) {
+				t.Errorf("docs/development.md maps %s, which is not a package", name)
+			}
+		}
+	}
+}
+
+// looksLikePackage tells a package row of the map from the other tables'
+// first cells (dependencies, codes), which are single lower-case words.
+func looksLikePackage(name string) bool {
+	return name == "." || strings.Contains(name, "/")
+}

@@ -34,6 +34,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Leaderboards builds leaderboards and result exports. Required.
 	Leaderboards *leaderboard.Service
+	// AuthLimiter slows down clients whose bearer tokens fail; nil means
+	// a new auth.NewLimiter for this handler. The server may share one with
+	// the dashboard's sign-in.
+	AuthLimiter *auth.Limiter
 }
 
 // Handler serves the API. Create it with New.
@@ -57,6 +61,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.AuthLimiter == nil {
+		cfg.AuthLimiter = auth.NewLimiter()
+	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
 	for _, r := range h.routes() {
 		h.mux.Handle(r.method+" "+Prefix+r.path, h.wrap(r.fn))
@@ -72,13 +79,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 
 // authenticate puts the user of the bearer token in the request's context.
 // A request without an Authorization header stays anonymous (the service
-// refuses what anonymous callers may not do); a bad token is refused here.
+// refuses what anonymous callers may not do); a bad token is refused here,
+// and counted against the client's address: an address that failed too
+// often is refused (CodeRateLimited) before its token is looked up.
 func (h *Handler) authenticate(r *http.Request) (*http.Request, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return r, nil
 	}
+	key := auth.AddressKey(r.RemoteAddr)
+	if wait := h.cfg.AuthLimiter.Wait(key); wait > 0 {
+		return r, rateLimited(wait)
+	}
 	u, err := h.cfg.Service.Authenticate(r.Context(), auth.Bearer(header))
+	if medperf.ErrorCode(err) == medperf.CodeUnauthorized {
+		h.cfg.AuthLimiter.Fail(key)
+	}
 	if err != nil {
 		return r, err
 	}

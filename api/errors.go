@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/wire"
@@ -28,6 +29,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if code == medperf.CodeUnavailable {
 		// Overload and outages are brief: clients retry idempotent requests after this.
 		w.Header().Set("Retry-After", "1")
+	}
+	var wait retryAfter
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", strconv.Itoa(wait.seconds()))
 	}
 	writeJSON(w, wire.Status(code), wire.ErrorBody{Error: detail})
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"strings"
@@ -137,6 +138,8 @@ func TestSubmittedMetricsAreCheckedAgainstTheDeclaration(t *testing.T) {
 	in.State = medperf.StateDevelopment
 	in.Metrics = json.RawMessage(`{"metrics": [{"name": "dice", "direction": "higher", "min": 0, "max": 1, "primary": true}]}`)
 	b := medperftest.MustBenchmark(t, w.BenchmarkOwner, in)
+	b = medperftest.Must[*medperf.Benchmark](t)(w.Admin.UpdateBenchmark(context.Background(), b.ID, medperf.BenchmarkPatch{ApprovalStatus: medperftest.Ptr(medperf.StatusApproved)}))
+	medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
 	for _, c := range []struct{ name, metrics, field string }{
 		{"an undeclared metric is refused", `{"dice": 0.5, "secret": 7}`, "metrics.secret"},
 		{"an out-of-range metric is refused", `{"dice": 2}`, "metrics.dice"},

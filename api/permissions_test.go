@@ -105,7 +105,7 @@ var matrix = []permission{
 	{"GET /users/{id}", func(t *testing.T, w *medperftest.World) cell {
 		u := w.NewUser(t, "subject")
 		return cell{owner: u, path: fmt.Sprintf("/users/%d", u.ID)}
-	}, [7]int{anon, no, ok, no, no, no, ok}},
+	}, [7]int{anon, nf, ok, nf, nf, nf, ok}},
 	{"GET /containers", on(stranger, fixed("/containers?is_model=true"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"POST /containers", on(stranger, fixed("/containers"), func(*medperftest.World) any {
 		return medperftest.ContainerInput("new", medperf.StateDevelopment, medperf.TaskInfer)
@@ -160,9 +160,15 @@ var matrix = []permission{
 	{"PATCH /datasets/{id}", on(dOwner, func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d", w.Dataset.ID) }, noteBody),
 		[7]int{anon, no, ok, no, no, ok, ok}},
 	{"GET /results", on(dOwner, fixed("/results"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
-	{"POST /results", on(dOwner, fixed("/results"), func(w *medperftest.World) any {
+	{"POST /results", func(t *testing.T, w *medperftest.World) cell {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
+		return on(dOwner, fixed("/results"), func(w *medperftest.World) any {
+			return medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.9)}
+		})(t, w)
+	}, [7]int{anon, no, made, no, no, made, made}},
+	{"POST /results | a dataset without an approved association, even for the reference model", on(dOwner, fixed("/results"), func(w *medperftest.World) any {
 		return medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.9)}
-	}), [7]int{anon, no, made, no, no, made, made}},
+	}), [7]int{anon, no, conflict, no, no, conflict, conflict}},
 	{"GET /results/{id}", func(t *testing.T, w *medperftest.World) cell {
 		r := associated(t, w)
 		return cell{owner: w.DataOwner, path: fmt.Sprintf("/results/%d", r.ID)}
@@ -205,6 +211,7 @@ var matrix = []permission{
 		return medperf.BenchmarkPatch{LeaderboardPublic: ptr(true)}
 	}), [7]int{anon, no, ok, ok, no, no, ok}},
 	{"GET /results/{id} | the reference model's result", func(t *testing.T, w *medperftest.World) cell {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 		if err != nil {

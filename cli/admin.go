@@ -3,16 +3,18 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/client"
 )
 
 func newAdminCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "admin", Short: "Administer the registry (admins only)"}
 	user := &cobra.Command{Use: "user", Short: "Manage user accounts"}
-	user.AddCommand(newAdminUserAddCmd(e))
+	user.AddCommand(newAdminUserAddCmd(e), newAdminUserLsCmd(e))
 	c.AddCommand(user)
 	return c
 }
@@ -60,5 +62,21 @@ func newAdminUserAddCmd(e *env) *cobra.Command {
 		}
 		return err
 	}
+	return c
+}
+
+func newAdminUserLsCmd(e *env) *cobra.Command {
+	c := &cobra.Command{Use: "ls", Short: "List user accounts (admins only)", Args: cobra.NoArgs}
+	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.User, int, error) {
+		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.User], error) {
+			return cl.ListUsers(ctx, p)
+		})
+	}, func(us []medperf.User) table {
+		t := table{header: []string{"ID", "EMAIL", "NAME", "ADMIN", "CREATED"}}
+		for _, u := range us {
+			t.rows = append(t.rows, []string{id(u.ID), u.Email, u.Name, strconv.FormatBool(u.IsAdmin), u.CreatedAt.Format("2006-01-02")})
+		}
+		return t
+	})
 	return c
 }

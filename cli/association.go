@@ -47,6 +47,9 @@ func (p *pairFlags) pair() (medperf.ComponentKind, int64, error) {
 func newAssociationLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls [-b BENCHMARK] [-d ID | -m ID] [--status S]", Short: "List the latest association of each pair (of every benchmark without -b)", Args: cobra.NoArgs}
 	p := addPairFlags(c)
+	// Without -b, ls lists every benchmark's associations: say so in the
+	// flag's help as the usage line does (addPairFlags says "required").
+	c.Flags().Lookup("benchmark").Usage = "benchmark id (default: every benchmark)"
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
 	c.PreRunE = func(*cobra.Command, []string) error {
 		if p.dataset > 0 && p.model > 0 {
@@ -61,9 +64,10 @@ func newAssociationLsCmd(e *env) *cobra.Command {
 		}
 		return collectAssociations(ctx, cl, filters, limit)
 	}, func(as []medperf.Association) table {
-		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "INITIATED BY"}}
+		t := table{header: []string{"BENCHMARK", "KIND", "COMPONENT", "STATUS", "PRIORITY", "REQUESTED BY", "COMPATIBILITY TEST"}}
 		for _, a := range as {
-			t.rows = append(t.rows, []string{id(a.BenchmarkID), string(a.Kind), id(a.ComponentID), string(a.ApprovalStatus), cell(float64(a.Priority)), id(a.InitiatedBy)})
+			t.rows = append(t.rows, []string{e.names.benchmark(a.BenchmarkID), string(a.Kind), e.names.component(a.Kind, a.ComponentID), string(a.ApprovalStatus),
+				cell(float64(a.Priority)), e.names.user(a.InitiatedBy), compatCell(a, e.names.benchmarkEntity(a.BenchmarkID))})
 		}
 		return t
 	})
@@ -151,7 +155,7 @@ func newAssociationDecisionCmd(e *env, verb string, to medperf.ApprovalStatus) *
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, a, kvTable(a))
+		return e.changed(*out, a, kvTable(a))
 	}
 	return c
 }

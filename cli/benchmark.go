@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 
@@ -34,7 +35,7 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 	fl := c.Flags()
 	fl.StringVarP(&in.Name, "name", "n", "", "unique name (required)")
 	fl.StringVarP(&in.Description, "description", "d", "", "description (required)")
-	fl.StringVar(&in.DocsURL, "docs-url", "", "documentation URL")
+	fl.StringVarP(&in.DocsURL, "docs-url", "u", "", "documentation URL")
 	fl.StringVar(&in.DemoDatasetURL, "demo-url", "", "http(s) URL of the demo dataset tarball (required)")
 	fl.StringVar(&in.DemoDatasetHash, "demo-hash", "", "sha256 the demo tarball must have (computed when not given)")
 	fl.Int64VarP(&in.DataPreparationContainer, "data-preparation-mlcube", "p", 0, "data preparator container id (required)")
@@ -44,6 +45,9 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 	fl.StringVar(&in.TargetPopulation, "target-population", "unspecified", "the target population")
 	fl.StringVar(&in.LabellingMethodology, "labelling-methodology", "unspecified", "how the labels were made")
 	fl.StringVar(&metricsFile, "metrics", "", "JSON or YAML file declaring the evaluator's metrics (names, directions, primary)")
+	development := fl.Bool("development", false, "register in DEVELOPMENT instead of OPERATION")
+	skipPrep := fl.Bool("skip-demo-data-preparation", false, "the demo tarball holds data already prepared: do not run the preparator on it")
+	skipTest := fl.Bool("skip-compatibility-tests", false, "register without running the models: the demo data is only prepared, for its hashes; no reference results")
 	sf := addSiteFlags(c, true)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
@@ -61,6 +65,9 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 			in.Metrics = m
 		}
 		in.State = medperf.StateOperation
+		if *development {
+			in.State = medperf.StateDevelopment
+		}
 		ctx, stop := interruptible(c)
 		defer stop()
 		s, err := e.openSite(ctx, sf, *out)
@@ -68,11 +75,12 @@ func newBenchmarkSubmitCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
+		s.Options.SkipDemoPreparation, s.Options.SkipCompatibilityTest = *skipPrep, *skipTest
 		b, _, err := s.SubmitBenchmark(ctx, in)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, b, kvTable(b))
+		return e.changed(*out, b, kvTable(b))
 	}
 	return c
 }
@@ -98,17 +106,26 @@ func readMetrics(file string) (json.RawMessage, error) {
 func newBenchmarkLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls", Short: "List benchmarks", Args: cobra.NoArgs}
 	status := c.Flags().String("status", "", "only PENDING, APPROVED or REJECTED ones")
+	mine := c.Flags().Bool("mine", false, "only mine")
+	lf := addListFilters(c)
 	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Benchmark, int, error) {
-		f := medperf.BenchmarkFilter{ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status))}
-		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Benchmark], error) {
-			f.Page = p
-			return cl.ListBenchmarks(ctx, f)
-		})
+		f := medperf.BenchmarkFilter{ApprovalStatus: medperf.ApprovalStatus(strings.ToUpper(*status)), Name: lf.name}
+		var err error
+		if f.Owner, f.State, err = lf.resolve(ctx, cl, *mine); err != nil {
+			return nil, 0, err
+		}
+		rows := clientSide(func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Benchmark, int, error) {
+			return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Benchmark], error) {
+				f.Page = p
+				return cl.ListBenchmarks(ctx, f)
+			})
+		}, keeper(lf.keepCommon(true), func(x medperf.Benchmark) (string, bool) { return x.Name, x.IsValid }))
+		return rows(ctx, cl, limit)
 	}, func(bs []medperf.Benchmark) table {
 		t := table{header: []string{"ID", "NAME", "STATUS", "STATE", "PREPARATOR", "REFERENCE", "EVALUATOR", "OWNER"}}
 		for _, b := range bs {
 			t.rows = append(t.rows, []string{id(b.ID), b.Name, string(b.ApprovalStatus), string(b.State),
-				id(b.DataPreparationContainer), id(b.ReferenceModelContainer), id(b.DataEvaluatorContainer), id(b.Owner)})
+				e.names.container(b.DataPreparationContainer), e.names.container(b.ReferenceModelContainer), e.names.container(b.DataEvaluatorContainer), e.names.user(b.Owner)})
 		}
 		return t
 	})
@@ -132,7 +149,7 @@ func newBenchmarkDecisionCmd(e *env, to medperf.ApprovalStatus) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, bm, kvTable(bm))
+		return e.changed(*out, bm, kvTable(bm))
 	}
 	return c
 }
@@ -217,6 +234,7 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 	var o site.RunOptions
 	c.Flags().BoolVar(&o.IgnoreModelErrors, "ignore-model-errors", false, "go on with the next model when one fails")
 	c.Flags().BoolVar(&o.NoCache, "no-cache", false, "run again models whose results are kept locally")
+	c.Flags().BoolVar(&o.Rerun, "rerun-finalized", false, "run again models whose results were already submitted; the new results are submitted as new, non-final records")
 	sf := addSiteFlags(c, true)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
@@ -231,11 +249,18 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
+		status, err := s.DatasetAssociation(ctx, *b, *d)
+		if err != nil {
+			return err
+		}
+		if w := site.NotJoinedWarning(*b, *d, status); w != "" {
+			fmt.Fprintf(e.stderr, "warning: %s\n", w)
+		}
 		oc, err := s.Run(ctx, *b, *d, o)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, oc, func() table {
+		return e.changedAs(*out, oc, ranBenchmark{*b, *d, status == medperf.StatusApproved}, func() table {
 			t := table{header: []string{"MODEL", "STATUS", "LOCAL RESULT", "ERROR"}}
 			for _, x := range oc {
 				t.rows = append(t.rows, []string{id(x.Model), x.Status, x.Results, x.Error})

@@ -36,10 +36,11 @@ type runTestFlags struct {
 	config, task, params, additional, additionalHash, imageHash string
 	mounts, env                                                 []string
 	timeout                                                     time.Duration
-	memory, gpus, runtime, logFile, cacheDir                    string
+	memory, gpus, runtime, logFile, cacheDir, tmpSize           string
 	cpus                                                        float64
 	pids                                                        int64
 	network, unsandboxed                                        bool
+	allowPrivate                                                bool
 }
 
 func newRunTestCmd(e *env) *cobra.Command {
@@ -62,20 +63,25 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.additionalHash, "additional-files-hash", "", "sha256 the additional files tarball must have (printed when not given)")
 	fl.StringVar(&f.imageHash, "image-hash", "", "identity the image must have: image id, registry digest or archive sha256")
 	fl.StringArrayVar(&f.mounts, "mount", nil, "KEY=PATH: host path of a task volume (repeatable)")
-	fl.StringArrayVar(&f.env, "env", nil, "NAME=VALUE added to the task's environment (repeatable)")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "NAME=VALUE added to the task's environment (repeatable)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop the task after this long (default: per task, e.g. infer 24h, evaluate 4h)")
 	fl.StringVar(&f.memory, "memory", "", "memory limit, e.g. 8g (default: 3/4 of this machine's memory)")
 	fl.Float64Var(&f.cpus, "cpus", 0, "CPU limit, e.g. 2.5 (default: all CPUs)")
 	fl.Int64Var(&f.pids, "pids", 0, fmt.Sprintf("process/thread limit (default %d)", cube.DefaultPids))
 	fl.StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: none)")
+	fl.StringVar(&f.tmpSize, "tmp-size", "", "what the task may write to its /tmp, a folder on disk under the cache (default: 16g)")
 	fl.StringVar(&f.runtime, "runtime", "docker", "docker, podman, apptainer or local")
 	fl.BoolVar(&f.network, "allow-network", false, "give the task a network (never do this with patient data)")
 	fl.BoolVar(&f.unsandboxed, "allow-unsandboxed", false, "with --runtime local and no bwrap, run the task as a plain host process")
 	fl.StringVar(&f.logFile, "log", "", "log file (default: CACHE/logs/TASK-TIME.log)")
+	fl.BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "where downloads and extracted files are kept (default: the user cache directory + /medperf)")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, stop := interruptible(c)
 		defer stop()
+		if f.allowPrivate {
+			ctx = cube.WithPrivateAddresses(ctx)
+		}
 		return runTest(ctx, e, f)
 	}
 	return c
@@ -109,6 +115,9 @@ func runTest(ctx context.Context, e *env, f *runTestFlags) error {
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
+	}
+	for _, note := range spec.Notes {
+		fmt.Fprintln(e.stderr, "note: "+note)
 	}
 	start := time.Now()
 	err = rt.Run(ctx, spec)
@@ -166,6 +175,15 @@ func (f *runTestFlags) request(cfg *cube.Config) (cube.Request, error) {
 		r.Memory = m
 	}
 	r.CPUs, r.Pids, r.GPUs = f.cpus, f.pids, f.gpus
+	if f.tmpSize != "" {
+		n, err := cube.ParseSize(f.tmpSize)
+		if err != nil || n <= 0 {
+			return r, medperf.FieldError("--tmp-size", "%q is not a size (20g)", f.tmpSize)
+		}
+		r.TmpSize = n
+	}
+	r.ScratchRoot = filepath.Join(f.cache(), "tmp")
+	r.Managed = []string{f.cache()}
 	r.LogFile = f.logFile
 	if r.LogFile == "" {
 		r.LogFile = filepath.Join(f.cache(), "logs", fmt.Sprintf("%s-%s.log", f.task, time.Now().UTC().Format("20060102T150405.000")))

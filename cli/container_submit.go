@@ -53,7 +53,7 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, ct, kvTable(ct))
+		return e.changed(*out, ct, kvTable(ct))
 	}
 	return c
 }
@@ -76,23 +76,27 @@ func listContainers(e *env, model bool) *cobra.Command {
 	}
 	c := &cobra.Command{Use: "ls", Short: summary, Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
+	lf := addListFilters(c)
 	listCmd(e, c, func(ctx context.Context, cl *mpclient.Client, limit int) ([]medperf.Container, int, error) {
-		var f medperf.ContainerFilter
+		f := medperf.ContainerFilter{Name: lf.name}
 		if model {
 			f.IsModel = ptr(true)
 		}
 		var err error
-		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+		if f.Owner, f.State, err = lf.resolve(ctx, cl, *mine); err != nil {
 			return nil, 0, err
 		}
-		return mpclient.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Container], error) {
-			f.Page = p
-			return cl.ListContainers(ctx, f)
-		})
+		rows := clientSide(func(ctx context.Context, cl *mpclient.Client, limit int) ([]medperf.Container, int, error) {
+			return mpclient.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Container], error) {
+				f.Page = p
+				return cl.ListContainers(ctx, f)
+			})
+		}, keeper(lf.keepCommon(true), func(x medperf.Container) (string, bool) { return x.Name, x.IsValid }))
+		return rows(ctx, cl, limit)
 	}, func(cs []medperf.Container) table {
 		t := table{header: []string{"ID", "NAME", "STATE", "MODEL", "OWNER", "IMAGE HASH"}}
 		for _, x := range cs {
-			t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), id(x.Owner), short(x.ImageHash)})
+			t.rows = append(t.rows, []string{id(x.ID), x.Name, string(x.State), cell(x.IsModel), e.names.user(x.Owner), short(x.ImageHash)})
 		}
 		return t
 	})

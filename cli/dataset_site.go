@@ -13,7 +13,7 @@ import (
 // datasetSiteCmds are the dataset commands of the data owner's site.
 func datasetSiteCmds(e *env) []*cobra.Command {
 	return []*cobra.Command{newDatasetSubmitCmd(e), newDatasetPrepareCmd(e), newDatasetSetOperationalCmd(e),
-		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e),
+		newDatasetAssociateCmd(e), newDatasetCheckCmd(e), newDatasetLsCmd(e), newDatasetExportCmd(e), newDatasetImportCmd(e),
 		viewCmd(e, "dataset", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetDataset(ctx, n) })}
 }
 
@@ -50,7 +50,7 @@ func newDatasetSubmitCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, d, kvTable(d))
+		return e.changed(*out, d, kvTable(d))
 	}
 	return c
 }
@@ -74,9 +74,9 @@ func datasetOp(e *env, use, short string, runs bool, op func(context.Context, *s
 		defer s.close()
 		v, err := op(ctx, s, *d)
 		if err != nil {
-			return err
+			return s.unknownDataset(ctx, *d, err)
 		}
-		return render(e.stdout, *out, v, kvTable(v))
+		return e.changed(*out, v, kvTable(v))
 	}
 	return c
 }
@@ -90,7 +90,7 @@ func newDatasetPrepareCmd(e *env) *cobra.Command {
 			if err := s.Prepare(ctx, id); err != nil {
 				return nil, err
 			}
-			return map[string]any{"dataset": id, "prepared": true, "next": "medperf dataset set-operational -d " + idStr(id)}, nil
+			return preparedDataset{Dataset: id, Prepared: true, Next: "medperf dataset set-operational -d " + idStr(id)}, nil
 		})
 	c.Flags().BoolVar(&consent, "report-consent", false, "send the preparation progress report to the server")
 	return c
@@ -126,22 +126,40 @@ func newDatasetAssociateCmd(e *env) *cobra.Command {
 func newDatasetLsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "ls", Short: "List datasets", Args: cobra.NoArgs}
 	mine := c.Flags().Bool("mine", false, "only mine")
+	prep := c.Flags().Int64P("preparator", "m", 0, "only those prepared with this data preparation container")
+	lf := addListFilters(c)
 	listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Dataset, int, error) {
-		var f medperf.DatasetFilter
+		f := medperf.DatasetFilter{Preparator: *prep}
 		var err error
-		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+		if f.Owner, f.State, err = lf.resolve(ctx, cl, *mine); err != nil {
 			return nil, 0, err
 		}
-		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Dataset], error) {
-			f.Page = p
-			return cl.ListDatasets(ctx, f)
-		})
+		rows := clientSide(func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Dataset, int, error) {
+			return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Dataset], error) {
+				f.Page = p
+				return cl.ListDatasets(ctx, f)
+			})
+		}, keeper(lf.keepCommon(false), func(x medperf.Dataset) (string, bool) { return x.Name, x.IsValid }))
+		return rows(ctx, cl, limit)
 	}, func(ds []medperf.Dataset) table {
 		t := table{header: []string{"ID", "NAME", "STATE", "PREPARATOR", "OWNER", "GENERATED UID"}}
 		for _, d := range ds {
-			t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), id(d.DataPreparationContainer), id(d.Owner), short(d.GeneratedUID)})
+			t.rows = append(t.rows, []string{id(d.ID), d.Name, string(d.State), e.names.container(d.DataPreparationContainer), e.names.user(d.Owner), short(d.GeneratedUID)})
 		}
 		return t
 	})
 	return c
+}
+
+// unknownDataset turns err, the not-found error of an operation on dataset
+// id, into "no dataset id" when the server has no such dataset: a missing
+// local record alone means it was registered from another machine.
+func (s *session) unknownDataset(ctx context.Context, id int64, err error) error {
+	if medperf.ErrorCode(err) != medperf.CodeNotFound {
+		return err
+	}
+	if _, gerr := s.Registry.GetDataset(ctx, id); medperf.ErrorCode(gerr) == medperf.CodeNotFound {
+		return medperf.Errorf(medperf.CodeNotFound, "no dataset %d on the server: see your datasets with 'medperf dataset ls --mine'", id)
+	}
+	return err
 }

@@ -50,6 +50,7 @@ func listCmd[T any](e *env, c *cobra.Command, rows listRows[T], tab func([]T) ta
 		if err != nil {
 			return err
 		}
+		e.names = newNames(c.Context(), cl)
 		if err := render(e.stdout, *out, items, func() table { return tab(items) }); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ func newModelAssociateCmd(e *env) *cobra.Command {
 	}
 	m := idFlag(c, "model", "m", "model (container) id (required)")
 	b := idFlag(c, "benchmark", "b", "benchmark id (required)")
+	noCache := c.Flags().Bool("no-cache", false, "prepare the demo data again instead of reusing an earlier preparation")
 	sf := addSiteFlags(c, true)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
@@ -31,11 +32,12 @@ func newModelAssociateCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
+		s.Options.NoCache = *noCache
 		a, err := s.AssociateModel(ctx, *m, *b)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, a, kvTable(a))
+		return e.changed(*out, a, kvTable(a))
 	}
 	return c
 }

@@ -116,7 +116,7 @@ func TestNothingIsSentWithoutConfirmation(t *testing.T) {
 	for answer, want := range map[string]int{"": 130, "n\n": 130, "y\n": 0} {
 		var out, errb strings.Builder
 		code := Run(args, strings.NewReader(answer), &out, &errb)
-		if code != want || !strings.Contains(errb.String(), `"input_data_hash"`) || strings.Contains(errb.String(), dir) {
+		if code != want || !strings.Contains(errb.String(), "input_data_hash: ") || strings.Contains(errb.String(), dir) {
 			t.Fatalf("answer %q: exit %d, want %d; the payload must be shown, without paths:\n%s", answer, code, want, errb.String())
 		}
 	}

@@ -73,6 +73,9 @@ func settingsFlags(c *cobra.Command) *config.Settings {
 	c.Flags().Float64Var(&s.CPUs, "cpus", 0, "CPU limit of each task")
 	c.Flags().StringVar(&s.GPUs, "gpus", "", "GPUs: all, a count, or device=0,1")
 	c.Flags().StringArrayVar(&s.Timeouts, "timeout", nil, "TASK=DURATION (repeatable)")
+	c.Flags().BoolVar(&s.AllowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (see docs/security.md)")
+	c.Flags().StringVar(&s.TmpSize, "tmp-size", "", "what each task may write to its /tmp, e.g. 20g")
+	c.Flags().StringVar(&s.RunAsUID, "run-as-uid", "", "unprivileged uid of tasks when medperf runs as root, e.g. 65534")
 	return s
 }
 
@@ -177,6 +180,15 @@ func newProfileSetCmd(e *env) *cobra.Command {
 		}
 		if fl.Changed("timeout") {
 			p.Timeouts = s.Timeouts
+		}
+		if fl.Changed("allow-private-urls") {
+			p.AllowPrivateURLs = s.AllowPrivateURLs
+		}
+		if fl.Changed("tmp-size") {
+			p.TmpSize = s.TmpSize
+		}
+		if fl.Changed("run-as-uid") {
+			p.RunAsUID = s.RunAsUID
 		}
 		cur := ps.Current
 		ps.Set(p)

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 
 	"github.com/spf13/cobra"
 
@@ -65,7 +67,7 @@ func newResultSubmitCmd(e *env) *cobra.Command {
 		if done == nil {
 			done = []*medperf.Result{}
 		}
-		return render(e.stdout, *out, done, func() table { return resultsTable(done) })
+		return e.changed(*out, done, func() table { return resultsTable(done, nil) })
 	}
 	return c
 }
@@ -82,10 +84,11 @@ func resultKeys(e *env, r string, q site.ResultQuery) ([]site.ResultKey, error) 
 	return []site.ResultKey{{BenchmarkID: q.BenchmarkID, ModelID: q.ModelID, DatasetID: q.DatasetID}}, nil
 }
 
-func resultsTable(rs []*medperf.Result) table {
+// resultsTable lists results, with names next to ids when n is not nil.
+func resultsTable(rs []*medperf.Result, n *names) table {
 	t := table{header: []string{"ID", "BENCHMARK", "MODEL", "DATASET", "FINALIZED", "RESULTS"}}
 	for _, r := range rs {
-		t.rows = append(t.rows, []string{id(r.ID), id(r.BenchmarkID), id(r.ModelID), id(r.DatasetID), cell(r.Finalized), string(r.Metrics)})
+		t.rows = append(t.rows, []string{id(r.ID), n.benchmark(r.BenchmarkID), n.container(r.ModelID), n.dataset(r.DatasetID), cell(r.Finalized), compactJSON(r.Metrics)})
 	}
 	return t
 }
@@ -97,8 +100,13 @@ func newResultLsCmd(e *env) *cobra.Command {
 	c.Flags().Int64VarP(&q.DatasetID, "dataset", "d", 0, "dataset id")
 	c.Flags().Int64VarP(&q.ModelID, "model", "m", 0, "model id")
 	local := c.Flags().Bool("local", false, "the results kept on this machine (submitted or not; --limit and --all do not apply)")
+	mine := c.Flags().Bool("mine", false, "only mine")
 	out := listCmd(e, c, func(ctx context.Context, cl *client.Client, limit int) ([]medperf.Result, int, error) {
 		f := medperf.ResultFilter{BenchmarkID: q.BenchmarkID, DatasetID: q.DatasetID, ModelID: q.ModelID}
+		var err error
+		if f.Owner, err = ownerFilter(ctx, cl, *mine); err != nil {
+			return nil, 0, err
+		}
 		return client.Collect(ctx, limit, func(ctx context.Context, p medperf.Page) (*medperf.List[medperf.Result], error) {
 			f.Page = p
 			return cl.ListResults(ctx, f)
@@ -108,7 +116,7 @@ func newResultLsCmd(e *env) *cobra.Command {
 		for i := range items {
 			rs[i] = &items[i]
 		}
-		return resultsTable(rs)
+		return resultsTable(rs, e.names)
 	}, formatCSV)
 	registry := c.RunE
 	c.RunE = func(c *cobra.Command, args []string) error {
@@ -143,7 +151,7 @@ func listLocalResults(ctx context.Context, e *env, q site.ResultQuery, out strin
 			if r.Submitted != nil {
 				sub = id(r.Submitted.ID)
 			}
-			t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), string(r.Metrics)})
+			t.rows = append(t.rows, []string{r.ResultKey.String(), sub, r.ComputedAt.Format("2006-01-02 15:04:05"), compactJSON(r.Metrics)})
 		}
 		return t
 	})
@@ -165,4 +173,13 @@ func writeResultsCSV(ctx context.Context, e *env, q site.ResultQuery, local bool
 	}
 	_, err = e.stdout.Write(b)
 	return err
+}
+
+// compactJSON is raw JSON on one line (as it is, when it is not JSON).
+func compactJSON(raw []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
 }

@@ -16,6 +16,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	logs   *logFlags // --verbose and --log-level (logging.go)
+	names  *names    // names next to ids in tables (names.go); nil: ids alone
 }
 
 // Run runs the medperf command line given by args (without the program name)
@@ -34,7 +36,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
-	root.SetArgs(args)
+	root.SetArgs(rewriteArgs(root, args))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
@@ -68,6 +70,11 @@ func newRootCmd(e *env) *cobra.Command {
 			return c.Help()
 		},
 	}
+	// --version prints VersionLine, the same line however it is asked for.
+	root.Version = VersionLine()
+	root.InitDefaultVersionFlag() // so that --version exists before Execute (MedPerf spells it so)
+	root.SetVersionTemplate("{{.Version}}\n")
+	addLogFlags(root, e)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -83,12 +90,14 @@ func newRootCmd(e *env) *cobra.Command {
 		newContainerCmd(e),
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
-		newRunCmd(e), newTestCmd(e), newStorageCmd(e),
+		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newUICmd(e), newTokenCmd(e),
 		newKeysCmd(e), newAuditCmd(e), newPolicyCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)
 	}
+	applyCompat(root)
+	addCompletions(root)
 	return root
 }
 
@@ -121,6 +130,7 @@ var exitCodes = map[medperf.Code]int{
 	medperf.CodeTooLarge:     7,
 	medperf.CodeUnavailable:  8,
 	medperf.CodeCanceled:     130,
+	medperf.CodeRateLimited:  9,
 }
 
 // ExitCode returns the exit status for err: 0 for nil, otherwise the status

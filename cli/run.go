@@ -18,6 +18,10 @@ func newRunCmd(e *env) *cobra.Command {
 	c.Flags().Int64VarP(&k.BenchmarkID, "benchmark", "b", 0, "benchmark id (required)")
 	c.Flags().Int64VarP(&k.DatasetID, "dataset", "d", 0, "dataset id (required)")
 	c.Flags().Int64VarP(&k.ModelID, "model", "m", 0, "model id (required)")
+	var o site.RunOptions
+	c.Flags().BoolVar(&o.IgnoreModelErrors, "ignore-model-errors", false, "when the model fails, show the failure and submit nothing (exit 0)")
+	c.Flags().BoolVar(&o.NoCache, "no-cache", false, "run the model again even if its result is kept locally")
+	c.Flags().BoolVar(&o.Rerun, "new-result", false, "run again even if a result was already submitted, and submit it as a new, non-final record")
 	sf := addSiteFlags(c, true)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
@@ -31,14 +35,19 @@ func newRunCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
-		if _, err := s.Run(ctx, k.BenchmarkID, k.DatasetID, site.RunOptions{Models: []int64{k.ModelID}}); err != nil {
+		o.Models = []int64{k.ModelID}
+		oc, err := s.Run(ctx, k.BenchmarkID, k.DatasetID, o)
+		if err != nil {
 			return err
+		}
+		if failed := failedOutcomes(oc); len(failed) > 0 {
+			return render(e.stdout, *out, failed, func() table { return outcomesTable(failed) })
 		}
 		r, err := s.SubmitResult(ctx, k)
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, r, kvTable(r))
+		return e.changed(*out, r, kvTable(r))
 	}
 	return c
 }
@@ -52,10 +61,14 @@ func newTestCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	var spec site.TestSpec
-	var modelID int64
+	var comps testComponents
 	var modelCfg, modelParams, modelFiles string
 	c.Flags().Int64VarP(&spec.BenchmarkID, "benchmark", "b", 0, "benchmark whose components are used")
-	c.Flags().Int64VarP(&modelID, "model", "m", 0, "registered model to test instead of the reference model")
+	c.Flags().StringVarP(&comps.model, "model", "m", "", "model to test instead of the reference model: a registered id, or a local container_config.yaml (or its folder)")
+	c.Flags().StringVarP(&comps.preparator, "data-preparation", "p", "", "data preparator instead of the benchmark's: an id or a local config")
+	c.Flags().StringVarP(&comps.evaluator, "evaluator", "e", "", "evaluator instead of the benchmark's: an id or a local config")
+	noCache := c.Flags().Bool("no-cache", false, "prepare the demo data again instead of reusing an earlier preparation")
+	skipPrep := c.Flags().Bool("skip-demo-data-preparation", false, "the demo tarball holds data already prepared: do not run the preparator on it")
 	c.Flags().StringVar(&modelCfg, "model-config", "", "local container_config.yaml of a model to test")
 	c.Flags().StringVar(&modelParams, "model-parameters", "", "its parameters file")
 	c.Flags().StringVar(&modelFiles, "model-additional-files", "", "its additional files folder")
@@ -70,7 +83,7 @@ func newTestCmd(e *env) *cobra.Command {
 		if (spec.DataPath == "") != (spec.LabelsPath == "") {
 			return medperf.FieldError("--data/--labels", "give both or neither")
 		}
-		if modelID > 0 && modelCfg != "" {
+		if comps.model != "" && modelCfg != "" {
 			return medperf.FieldError("-m/--model-config", "give one or the other")
 		}
 		ctx, stop := interruptible(c)
@@ -80,15 +93,12 @@ func newTestCmd(e *env) *cobra.Command {
 			return err
 		}
 		defer s.close()
-		switch {
-		case modelID > 0:
-			if spec.Model, err = s.Container(ctx, modelID); err != nil {
-				return err
-			}
-		case modelCfg != "":
-			if spec.Model, err = site.LocalComponent(modelCfg, modelParams, modelFiles); err != nil {
-				return err
-			}
+		s.Options.NoCache, s.Options.SkipDemoPreparation = *noCache, *skipPrep
+		if modelCfg != "" {
+			comps.model = modelCfg
+		}
+		if err := comps.resolve(ctx, s.Site, &spec, modelParams, modelFiles); err != nil {
+			return err
 		}
 		rep, err := s.Test(ctx, spec)
 		if err != nil {
@@ -96,6 +106,6 @@ func newTestCmd(e *env) *cobra.Command {
 		}
 		return render(e.stdout, *out, rep, kvTable(rep))
 	}
-	g.AddCommand(c)
+	g.AddCommand(c, newTestLsCmd(e), newTestViewCmd(e))
 	return g
 }

@@ -34,6 +34,8 @@ func newServerCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.TLSKey, "tls-key", "", "TLS private key PEM file (env MEDPERF_TLS_KEY)")
 	fl.StringVar(&f.AdminEmail, "admin-email", config.DefaultAdminEmail, "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
 	fl.StringVar(&f.LogKey, "log-key", "", "ed25519 OpenSSH private key that signs the transparency log (default <data-dir>/log_key, created at first start; env MEDPERF_LOG_KEY)")
+	fl.StringVar(&f.PprofAddr, "pprof-addr", "", "serve Go's profiler on this loopback host:port (env MEDPERF_PPROF_ADDR)")
+	fl.StringVar(&f.MetricsAccess, "metrics-access", config.MetricsPublic, "who may read /metrics: public or admin (env MEDPERF_METRICS_ACCESS)")
 	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -53,11 +55,17 @@ func newServerCmd(e *env) *cobra.Command {
 }
 
 func newLogger(e *env, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo} // a server logs its requests unless told otherwise
+	if l, set, err := e.logLevel(); err != nil {
+		return nil, err
+	} else if set {
+		opts.Level = l
+	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, medperf.FieldError("--log-format", "must be text or json, not %q", format)
 }

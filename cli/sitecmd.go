@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,9 +31,13 @@ type siteFlags struct {
 	cpus     float64
 	gpus     string
 	timeouts []string
+	tmpSize  string
+	runAsUID string
 	yes      bool
 	runs     bool   // whether the command runs containers
 	policy   string // --policy FILE (see cli/policy.go)
+	// allowPrivate lets downloads reach non-public addresses.
+	allowPrivate bool
 }
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
@@ -46,6 +51,9 @@ func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 		c.Flags().Float64Var(&f.cpus, "cpus", 0, "CPU limit of each task (default: $MEDPERF_CPUS, the profile's, else all)")
 		c.Flags().StringVar(&f.gpus, "gpus", "", "GPUs to give: all, a count, or device=0,1 (default: $MEDPERF_GPUS, the profile's, else none)")
 		c.Flags().StringArrayVar(&f.timeouts, "timeout", nil, "TASK=DURATION, e.g. infer=2h (repeatable; default: $MEDPERF_TIMEOUT, the profile's, else per task)")
+		c.Flags().BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses (default: the profile's, else refused)")
+		c.Flags().StringVar(&f.tmpSize, "tmp-size", "", "what each task may write to its /tmp, a folder on disk under MEDPERF_HOME/tmp (default: $MEDPERF_TMP_SIZE, the profile's, else 16g)")
+		c.Flags().StringVar(&f.runAsUID, "run-as-uid", "", "when medperf runs as root: the uid tasks run as if the dataset's folder belongs to root (default: $MEDPERF_RUN_AS_UID, the profile's, else 65534)")
 	}
 	return f
 }
@@ -70,7 +78,8 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: site.StorageDir(home, p.Server), Registry: cl, Version: buildVersion().Version, Server: p.Server}
+	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl, Warn: e.stderr,
+		Version: buildVersion().Version, Server: p.Server}
 	if s.Signer, err = siteSigner(); err != nil {
 		return nil, err
 	}
@@ -82,11 +91,15 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	}
 	s.Confirm = e.confirmer(f.yes)
 	sess := &session{Site: s, profile: saved, close: func() {}}
+	// Commands that only download (model submit hashes its additional
+	// files) follow the private-URL setting too.
+	set, err := f.settings(saved)
+	if err != nil {
+		return nil, err
+	}
+	s.AllowPrivateURLs = set.AllowPrivateURLs
 	if f.runs {
-		runtime, err := f.apply(&s.Options, saved)
-		if err != nil {
-			return nil, err
-		}
+		runtime := applySettings(&s.Options, set)
 		s.RuntimeName = runtime
 		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
@@ -119,9 +132,10 @@ func firstNonEmpty(xs ...string) string {
 // settings resolves the site settings: the flags given, then the MEDPERF_*
 // environment, then the profile p, then the defaults (config.ResolveSite).
 func (f *siteFlags) settings(p config.Profile) (config.SiteSettings, error) {
-	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts, Set: map[string]bool{}}
+	sf := config.SiteFlags{Runtime: f.runtime, Memory: f.memory, CPUs: f.cpus, GPUs: f.gpus, Timeouts: f.timeouts,
+		AllowPrivateURLs: f.allowPrivate, TmpSize: f.tmpSize, RunAsUID: f.runAsUID, Set: map[string]bool{}}
 	if f.flags != nil {
-		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout"} {
+		for _, name := range []string{"runtime", "memory", "cpus", "gpus", "timeout", "allow-private-urls", "tmp-size", "run-as-uid"} {
 			sf.Set[name] = f.flags.Changed(name)
 		}
 	}
@@ -135,9 +149,15 @@ func (f *siteFlags) apply(o *site.Options, p config.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs = s.Memory, s.CPUs, s.GPUs
-	o.Timeouts = s.Timeouts
-	return s.Runtime, nil
+	return applySettings(o, s), nil
+}
+
+// applySettings sets the limits and timeouts of o from s and returns the
+// runtime's name.
+func applySettings(o *site.Options, s config.SiteSettings) string {
+	o.Limits.Memory, o.Limits.CPUs, o.Limits.GPUs, o.Limits.TmpSize = s.Memory, s.CPUs, s.GPUs, s.TmpSize
+	o.Timeouts, o.RunAsUID = s.Timeouts, s.RunAsUID
+	return s.Runtime
 }
 
 // newSiteRuntime returns the runtime named, or Docker when none is named and
@@ -170,10 +190,15 @@ func newSiteRuntime(ctx context.Context, name, home string) (cube.Runtime, func(
 	return nil, nil, medperf.FieldError("--runtime", "%q is not a runtime; use docker, podman, apptainer or local", name)
 }
 
-// confirmer prints the payload to stderr and, without -y, asks on stdin.
+// confirmer prints the payload to stderr, as indented YAML, and without -y
+// asks on stdin.
 func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 	return func(q string, payload []byte) (bool, error) {
-		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", payload)
+		shown := string(payload)
+		if y, err := jsonToYAML(payload); err == nil {
+			shown = y
+		}
+		fmt.Fprintf(e.stderr, "This will be sent to the server:\n%s\n", strings.TrimRight(shown, "\n"))
 		if yes {
 			return true, nil
 		}
@@ -190,6 +215,13 @@ func (e *env) confirmer(yes bool) func(string, []byte) (bool, error) {
 // hint says what to do next after errors that come from the server's or
 // the machine's state rather than from the command.
 func hint(err error) string {
+	var me *medperf.Error
+	if errors.As(err, &me) && me.Field == "addr" {
+		return "" // the server's own address: its message says what to do
+	}
+	if h := imageMismatchHint(err); h != "" {
+		return h
+	}
 	switch medperf.ErrorCode(err) {
 	case medperf.CodeUnauthorized:
 		return "log in again with 'medperf auth login --server URL --token TOKEN' (a revoked or expired token must be replaced)"

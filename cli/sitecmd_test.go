@@ -87,7 +87,9 @@ func TestContainerSubmitHashesAnArchive(t *testing.T) {
 	image := []byte("an image archive")
 	os.WriteFile(filepath.Join(dir, "image.tar"), image, 0o644)
 	cfg := filepath.Join(dir, "container_config.yaml")
-	os.WriteFile(cfg, []byte("container_type: DockerArchive\nimage: image.tar\ntasks:\n  infer:\n    input_volumes:\n      data_path: {mount_path: /d, type: directory}\n    output_volumes:\n      output_path: {mount_path: /o, type: directory}\n"), 0o644)
+	// Sites download the archive: the registry takes it only at a URL
+	// (issue 12, finding 2), with the hash given.
+	os.WriteFile(cfg, []byte("container_type: DockerArchive\nimage: https://example.org/image.tar\ntasks:\n  infer:\n    input_volumes:\n      data_path: {mount_path: /d, type: directory}\n    output_volumes:\n      output_path: {mount_path: /o, type: directory}\n"), 0o644)
 	sum := sha256.Sum256(image)
 	want := "sha256:" + hex.EncodeToString(sum[:])
 	code, out, errOut := runCLI(t, "model", "submit", "-n", "archived", "-m", cfg, "--image-hash", hex.EncodeToString(sum[:]), "-o", "json")
@@ -98,6 +100,13 @@ func TestContainerSubmitHashesAnArchive(t *testing.T) {
 	if got, _ := w.Admin.GetContainer(context.Background(), c.ID); got.ImageHash != want {
 		t.Fatalf("registered %q", got.ImageHash)
 	}
+	t.Run("an archive at a local path is refused by the registry", func(t *testing.T) {
+		local := filepath.Join(dir, "local.yaml")
+		os.WriteFile(local, []byte("container_type: DockerArchive\nimage: image.tar\ntasks:\n  infer: {}\n"), 0o644)
+		if code, _, _ := runCLI(t, "model", "submit", "-n", "local", "-m", local); code != exitCodes[medperf.CodeInvalid] {
+			t.Fatalf("exit %d", code)
+		}
+	})
 	t.Run("a container without infer is not a model", func(t *testing.T) {
 		os.WriteFile(cfg, []byte("container_type: DockerArchive\nimage: image.tar\ntasks:\n  evaluate:\n    input_volumes:\n      predictions: {mount_path: /p, type: directory}\n"), 0o644)
 		if code, _, _ := runCLI(t, "model", "submit", "-n", "not-a-model", "-m", cfg); code != exitCodes[medperf.CodeInvalid] {

@@ -41,6 +41,6 @@ func newStorageCmd(e *env) *cobra.Command {
 		printf(e, "freed %s\n", cube.FormatSize(freed))
 		return nil
 	}
-	c.AddCommand(ls, clean)
+	c.AddCommand(ls, clean, newStorageMoveCmd(e))
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +14,14 @@ import (
 	"github.com/medperf/medperf/client"
 )
 
-// kvTable is the table form of one entity: a row per top-level field, with
-// objects and lists shown as compact JSON.
-func kvTable(v any) func() table {
+// kvTable is the table form of one entity: a row per top-level scalar
+// field, then each object or list field as an indented YAML block under its
+// name (a container's config is read, not decoded from one line of JSON).
+func kvTable(v any) func() table { return kvTableNamed(v, nil) }
+
+// kvTableNamed is kvTable with names next to the ids of fields that hold
+// one (see names.field).
+func kvTableNamed(v any, n *names) func() table {
 	return func() table {
 		b, _ := json.Marshal(v)
 		var m map[string]any
@@ -27,10 +33,45 @@ func kvTable(v any) func() table {
 		slices.Sort(keys)
 		t := table{}
 		for _, k := range keys {
+			if block, ok := yamlBlock(k, m[k]); ok {
+				t.blocks = append(t.blocks, block)
+				continue
+			}
+			if named, ok := n.field(k, m); ok {
+				t.rows = append(t.rows, []string{k, named})
+				continue
+			}
 			t.rows = append(t.rows, []string{k, cell(m[k])})
 		}
 		return t
 	}
+}
+
+// yamlBlock is a non-empty object or list v as "key:" and v's YAML
+// indented under it.
+func yamlBlock(key string, v any) (string, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return "", false
+		}
+	case []any:
+		if len(x) == 0 {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	y, err := jsonToYAML(b)
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(strings.TrimRight(y, "\n"), "\n")
+	return key + ":\n  " + strings.Join(lines, "\n  ") + "\n", true
 }
 
 func cell(v any) string {
@@ -40,7 +81,7 @@ func cell(v any) string {
 	case string:
 		return x
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return number(x)
 	case bool:
 		return strconv.FormatBool(x)
 	}
@@ -87,7 +128,7 @@ func viewCmd(e *env, what string, get func(context.Context, *client.Client, int6
 		if err != nil {
 			return err
 		}
-		return render(e.stdout, *out, v, kvTable(v))
+		return render(e.stdout, *out, v, kvTableNamed(v, newNames(c.Context(), cl)))
 	}
 	return c
 }

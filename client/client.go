@@ -28,11 +28,13 @@ type Client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	retry RetryPolicy
 }
 
 var _ medperf.Service = (*Client)(nil)
 
-// New returns a client of the server at serverURL (http or https), sending
+// New returns a client of the server at serverURL (http or https; a
+// trailing /api/v1 is dropped, as every request adds it), sending
 // token (may be empty for the public routes). httpClient nil means a client
 // with a 60-second timeout.
 func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
@@ -40,10 +42,13 @@ func New(serverURL, token string, httpClient *http.Client) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, medperf.FieldError("server", "must be an http:// or https:// URL, not %q", serverURL)
 	}
+	// A URL copied from an API call names the prefix every request adds.
+	u.Path = strings.TrimRight(strings.TrimSuffix(u.Path, apiPrefix), "/")
+	u.RawPath = ""
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Client{base: u, token: token, http: httpClient}, nil
+	return &Client{base: u, token: token, http: httpClient, retry: DefaultRetry}, nil
 }
 
 // URL returns the server's base URL.
@@ -54,21 +59,51 @@ func (c *Client) URL() string { return c.base.String() }
 // CSV). It returns the HTTP status.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (int, error) {
 	u := *c.base
-	u.Path += "/api/v1" + path
+	u.Path += apiPrefix + path
 	u.RawQuery = q.Encode()
-	var body io.Reader
+	var payload []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot encode the request", Err: err}
 		}
-		body = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	again := retryable(method, in)
+	for attempt := 1; ; attempt++ {
+		resp, err := c.send(ctx, method, u.String(), payload)
+		last := !again || attempt >= c.retry.Attempts
+		switch {
+		case err != nil && (last || ctx.Err() != nil):
+			return 0, err
+		case err != nil:
+			if werr := c.retry.wait(ctx, attempt, ""); werr != nil {
+				return 0, werr
+			}
+		case retryStatus(resp.StatusCode) && !last:
+			retryAfter := resp.Header.Get("Retry-After")
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if werr := c.retry.wait(ctx, attempt, retryAfter); werr != nil {
+				return 0, werr
+			}
+		default:
+			return c.read(resp, out)
+		}
+	}
+}
+
+// send makes one try of a request.
+func (c *Client) send(ctx context.Context, method, url string, payload []byte) (*http.Response, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return 0, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot build the request", Err: err}
+		return nil, &medperf.Error{Code: medperf.CodeInvalid, Message: "cannot build the request", Err: err}
 	}
-	if in != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
@@ -78,23 +113,35 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
+			return nil, &medperf.Error{Code: medperf.CodeCanceled, Message: "request canceled", Err: err}
 		}
-		return 0, &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("the server at %s does not answer", c.base.Host), Err: err}
+		return nil, c.transportError(err)
 	}
+	return resp, nil
+}
+
+// read decodes one answer (see do).
+func (c *Client) read(resp *http.Response, out any) (int, error) {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return resp.StatusCode, &medperf.Error{Code: medperf.CodeUnavailable, Message: "the server's answer was cut short", Err: err}
 	}
 	if resp.StatusCode >= 400 {
-		return resp.StatusCode, responseError(resp.StatusCode, raw)
+		err := responseError(resp.StatusCode, raw)
+		if !isAPIError(raw) {
+			err = c.notAPI(resp, err, err)
+		}
+		return resp.StatusCode, err
 	}
 	if b, ok := out.(*[]byte); ok {
 		*b = raw
 		return resp.StatusCode, nil
 	}
 	if out != nil {
+		if !isJSON(resp) {
+			return resp.StatusCode, c.notAPI(resp, errors.New("not JSON"), nil)
+		}
 		if err := json.Unmarshal(raw, out); err != nil {
 			return resp.StatusCode, &medperf.Error{Code: medperf.CodeInternal, Message: "the server's answer is not the expected JSON", Err: err}
 		}
@@ -116,6 +163,12 @@ func responseError(status int, raw []byte) error {
 	}
 	return &medperf.Error{Code: wire.CodeOf(status), Message: fmt.Sprintf("the server answered %d %s", status, http.StatusText(status)),
 		Err: errors.New(string(raw))}
+}
+
+// isAPIError reports whether raw is the API's error body.
+func isAPIError(raw []byte) bool {
+	var eb wire.ErrorBody
+	return json.Unmarshal(raw, &eb) == nil && wire.Known(eb.Error.Code)
 }
 
 func get[T any](ctx context.Context, c *Client, path string, q url.Values) (T, error) {

@@ -225,9 +225,18 @@ func (c *Client) ListAudit(ctx context.Context, f medperf.AuditFilter) (*medperf
 
 func path(format string, id int64) string { return fmt.Sprintf(format, id) }
 
+// pageQuery encodes a page: a keyset page (a cursor, or Keyset from the
+// first page) sends cursor, present even when empty, as the API reads it.
 func pageQuery(p medperf.Page) url.Values {
 	q := url.Values{}
 	addInt(q, "limit", int64(p.Limit))
+	if p.Keyset || p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+		if p.Total {
+			q.Set("total", "true")
+		}
+		return q
+	}
 	addInt(q, "offset", int64(p.Offset))
 	return q
 }

@@ -26,9 +26,23 @@ func (f *fakeList) list(_ context.Context, p medperf.Page) (*medperf.List[int], 
 	if len(f.asked) == f.failAt {
 		return nil, medperf.Errorf(medperf.CodeUnavailable, "the server went away")
 	}
-	l := &medperf.List[int]{Items: []int{}, Total: f.n, Limit: p.Limit, Offset: p.Offset}
-	for i := p.Offset; i < f.n && len(l.Items) < min(p.Limit, f.pageCap); i++ {
+	start := p.Offset
+	if p.Cursor != "" {
+		after, err := medperf.DecodeCursor(p.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		start = int(after) + 1
+	}
+	l := &medperf.List[int]{Items: []int{}, Total: -1, Limit: p.Limit, Offset: p.Offset}
+	if !p.Keyset || p.Total {
+		l.Total = f.n
+	}
+	for i := start; i < f.n && len(l.Items) < min(p.Limit, f.pageCap); i++ {
 		l.Items = append(l.Items, i)
+	}
+	if len(l.Items) > 0 && len(l.Items) == min(p.Limit, f.pageCap) && start+len(l.Items) < f.n {
+		l.Next = medperf.EncodeCursor(int64(l.Items[len(l.Items)-1]))
 	}
 	return l, nil
 }
@@ -43,13 +57,14 @@ func seq(n int) []int {
 
 func TestCollectWalksEveryPage(t *testing.T) {
 	ctx := context.Background()
-	t.Run("all returns every item in order, a full page at a time", func(t *testing.T) {
+	t.Run("all returns every item in order, a full page at a time, by keyset cursor", func(t *testing.T) {
 		f := &fakeList{n: 2500, pageCap: medperf.MaxPageSize}
 		got, err := All(ctx, f.list)
 		if err != nil || !slices.Equal(got, seq(2500)) {
 			t.Fatalf("%d items, %v", len(got), err)
 		}
-		want := []medperf.Page{{Limit: 1000}, {Limit: 1000, Offset: 1000}, {Limit: 1000, Offset: 2000}}
+		want := []medperf.Page{{Limit: 1000, Keyset: true, Total: true}, {Limit: 1000, Keyset: true, Cursor: medperf.EncodeCursor(999)},
+			{Limit: 1000, Keyset: true, Cursor: medperf.EncodeCursor(1999)}}
 		if !slices.Equal(f.asked, want) {
 			t.Fatalf("asked %v, want %v", f.asked, want)
 		}
@@ -67,7 +82,7 @@ func TestCollectWalksEveryPage(t *testing.T) {
 		if err != nil || !slices.Equal(got, seq(1500)) || total != 2500 {
 			t.Fatalf("%d items of %d, %v", len(got), total, err)
 		}
-		if last := f.asked[len(f.asked)-1]; len(f.asked) != 2 || last != (medperf.Page{Limit: 500, Offset: 1000}) {
+		if last := f.asked[len(f.asked)-1]; len(f.asked) != 2 || last != (medperf.Page{Limit: 500, Keyset: true, Cursor: medperf.EncodeCursor(999)}) {
 			t.Fatalf("asked %v", f.asked)
 		}
 	})

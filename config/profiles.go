@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,8 +22,11 @@ var KeyFile = filepath.Join("keys", "id_ed25519")
 
 // Profile is what the client needs to reach one server.
 type Profile struct {
-	Server   string `yaml:"server" json:"server"`
-	Token    string `yaml:"token" json:"-"`
+	Server string `yaml:"server" json:"server"`
+	Token  string `yaml:"token" json:"-"`
+	// Storage is where this server's local storage lives when it was moved
+	// ('medperf storage move'); empty means $MEDPERF_HOME/storage/<server>.
+	Storage  string `yaml:"storage,omitempty" json:"storage,omitempty"`
 	Settings `yaml:",inline"`
 	// LogKey is the server's transparency log verifier key, pinned by
 	// `auth login` on first use: a server that later shows another key is
@@ -40,17 +44,26 @@ type Settings struct {
 	Runtime string `yaml:"runtime,omitempty" json:"runtime,omitempty"`
 	// Memory is each task's memory limit, e.g. "8g".
 	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// TmpSize bounds what each task may write to its /tmp (a folder under
+	// MEDPERF_HOME/tmp), e.g. "20g".
+	TmpSize string `yaml:"tmp_size,omitempty" json:"tmp_size,omitempty"`
+	// RunAsUID is the unprivileged uid tasks run as when medperf runs as
+	// root and the dataset's folder belongs to root, e.g. "65534".
+	RunAsUID string `yaml:"run_as_uid,omitempty" json:"run_as_uid,omitempty"`
 	// CPUs is each task's CPU limit.
 	CPUs float64 `yaml:"cpus,omitempty" json:"cpus,omitempty"`
 	// GPUs is all, a count, or device=0,1.
 	GPUs string `yaml:"gpus,omitempty" json:"gpus,omitempty"`
 	// Timeouts are TASK=DURATION pairs, e.g. infer=2h.
 	Timeouts []string `yaml:"timeouts,omitempty" json:"timeouts,omitempty"`
+	// AllowPrivateURLs lets downloads reach loopback, private and link-local
+	// addresses (default false: a model owner chooses the URLs a site fetches).
+	AllowPrivateURLs bool `yaml:"allow_private_urls,omitempty" json:"allow_private_urls,omitempty"`
 }
 
 // IsZero reports whether no setting is set.
 func (s Settings) IsZero() bool {
-	return s.Runtime == "" && s.Memory == "" && s.CPUs == 0 && s.GPUs == "" && len(s.Timeouts) == 0
+	return s.Runtime == "" && s.Memory == "" && s.CPUs == 0 && s.GPUs == "" && len(s.Timeouts) == 0 && !s.AllowPrivateURLs
 }
 
 // Profiles are the saved profiles, one per server, and the current one.
@@ -107,15 +120,13 @@ func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
 // not forget what the client has verified).
 func (p *Profiles) Set(prof Profile) {
 	prof.Server = NormalizeServer(prof.Server)
-	old, ok := p.Get(prof.Server)
-	if ok && prof.Settings.IsZero() {
-		prof.Settings = old.Settings
-	}
-	if ok && prof.LogKey == "" {
-		prof.LogKey = old.LogKey
-	}
-	if ok && prof.Checkpoint == "" {
-		prof.Checkpoint = old.Checkpoint
+	if old, ok := p.Get(prof.Server); ok {
+		if prof.Settings.IsZero() {
+			prof.Settings = old.Settings
+		}
+		prof.Storage = cmp.Or(prof.Storage, old.Storage) // a new login keeps the moved storage
+		prof.LogKey = cmp.Or(prof.LogKey, old.LogKey)
+		prof.Checkpoint = cmp.Or(prof.Checkpoint, old.Checkpoint)
 	}
 	p.Remove(prof.Server)
 	p.Profiles = append(p.Profiles, prof)

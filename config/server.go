@@ -77,6 +77,19 @@ type Server struct {
 	// created at first start. Env MEDPERF_LOG_KEY; flag --log-key; file
 	// key log_key.
 	LogKey string `yaml:"log_key"`
+	// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on a
+	// second listener at this host:port, which must be a loopback address
+	// (127.0.0.1, ::1 or localhost): profiles show the server's insides
+	// and cost CPU, so they are never offered to the network. Default
+	// none; env MEDPERF_PPROF_ADDR; flag --pprof-addr; file key
+	// pprof_addr.
+	PprofAddr string `yaml:"pprof_addr"`
+	// MetricsAccess says who may read /metrics: "public" (anyone who
+	// reaches the server, the default, for a scraper inside a private
+	// network) or "admin" (a bearer token of an admin account). Env
+	// MEDPERF_METRICS_ACCESS; flag --metrics-access; file key
+	// metrics_access.
+	MetricsAccess string `yaml:"metrics_access"`
 
 	// Logger receives structured logs. Default: text logs on stderr.
 	Logger *slog.Logger `yaml:"-"`
@@ -101,6 +114,16 @@ func (s Server) WithDefaults() (Server, error) {
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return s, medperf.FieldError("tls-key", "--tls-cert and --tls-key go together: give both or neither")
 	}
+	if err := checkPprofAddr(s.PprofAddr); err != nil {
+		return s, err
+	}
+	switch s.MetricsAccess {
+	case "":
+		s.MetricsAccess = MetricsPublic
+	case MetricsPublic, MetricsAdmin:
+	default:
+		return s, medperf.FieldError("metrics-access", "must be %q or %q, not %q", MetricsPublic, MetricsAdmin, s.MetricsAccess)
+	}
 	if s.Addr == "" {
 		s.Addr = DefaultServerAddr
 	}
@@ -122,8 +145,9 @@ const ServerFile = "server.yaml"
 // ServerFlags are the flags of `medperf server`: the values, and whether
 // each was given.
 type ServerFlags struct {
-	Addr, DataDir, DB, TLSCert, TLSKey, AdminEmail, LogKey string
-	Set                                                    map[string]bool
+	Addr, DataDir, DB, TLSCert, TLSKey, AdminEmail string
+	PprofAddr, MetricsAccess, LogKey               string
+	Set                                            map[string]bool
 	// ConfigFile overrides <home>/server.yaml when not empty.
 	ConfigFile string
 }
@@ -157,6 +181,8 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 		{&s.AdminEmail, DefaultAdminEmail, file.AdminEmail, "MEDPERF_ADMIN_EMAIL", flags.AdminEmail, flags.Set["admin-email"]},
 		{&s.AdminToken, "", "", "MEDPERF_ADMIN_TOKEN", "", false},
 		{&s.LogKey, "", file.LogKey, "MEDPERF_LOG_KEY", flags.LogKey, flags.Set["log-key"]},
+		{&s.PprofAddr, "", file.PprofAddr, "MEDPERF_PPROF_ADDR", flags.PprofAddr, flags.Set["pprof-addr"]},
+		{&s.MetricsAccess, "", file.MetricsAccess, "MEDPERF_METRICS_ACCESS", flags.MetricsAccess, flags.Set["metrics-access"]},
 	})
 	return s, nil
 }

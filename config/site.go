@@ -16,6 +16,10 @@ const (
 	CPUsEnv    = "MEDPERF_CPUS"
 	GPUsEnv    = "MEDPERF_GPUS"
 	TimeoutEnv = "MEDPERF_TIMEOUT"
+	TmpSizeEnv = "MEDPERF_TMP_SIZE"
+	RunAsEnv   = "MEDPERF_RUN_AS_UID"
+	// PrivateURLsEnv lets downloads reach non-public addresses (true/false).
+	PrivateURLsEnv = "MEDPERF_ALLOW_PRIVATE_URLS"
 )
 
 // Runtimes are the container runtimes a site may name; singularity is
@@ -32,7 +36,11 @@ type SiteFlags struct {
 	CPUs     float64
 	GPUs     string
 	Timeouts []string
-	Set      map[string]bool
+	TmpSize  string
+	RunAsUID string
+	// AllowPrivateURLs is --allow-private-urls.
+	AllowPrivateURLs bool
+	Set              map[string]bool
 }
 
 // SiteSettings are the resolved, typed site settings. Zero values mean the
@@ -45,6 +53,15 @@ type SiteSettings struct {
 	CPUs     float64
 	GPUs     string
 	Timeouts map[string]time.Duration
+	// AllowPrivateURLs lets downloads reach loopback, private and
+	// link-local addresses (docs/security.md); default false.
+	AllowPrivateURLs bool
+	// TmpSize bounds each task's /tmp, in bytes; 0 is cube.DefaultTmpSize.
+	TmpSize int64
+	// RunAsUID is the uid (and gid) tasks run as when medperf itself runs
+	// as root and the dataset's folder belongs to root; -1 is the default,
+	// cube.DefaultRunAsUID (nobody).
+	RunAsUID int
 }
 
 // layer is where a value was found, named as the user would write it, so
@@ -96,8 +113,56 @@ func ResolveSite(getenv Getenv, profile Settings, f SiteFlags) (SiteSettings, er
 			return out, err
 		}
 	}
-	out.Timeouts, err = resolveTimeouts(getenv, profile, f)
-	return out, err
+	if out.Timeouts, err = resolveTimeouts(getenv, profile, f); err != nil {
+		return out, err
+	}
+	if out.AllowPrivateURLs, err = resolvePrivateURLs(getenv, profile, f); err != nil {
+		return out, err
+	}
+	if l, ok := pick(getenv, f, "tmp-size", f.TmpSize, TmpSizeEnv, "tmp_size", profile.TmpSize); ok {
+		if out.TmpSize, err = parseTmpSize(l); err != nil {
+			return out, err
+		}
+	}
+	out.RunAsUID = -1
+	if l, ok := pick(getenv, f, "run-as-uid", f.RunAsUID, RunAsEnv, "run_as_uid", profile.RunAsUID); ok {
+		if out.RunAsUID, err = parseUID(l); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func parseTmpSize(l layer) (int64, error) {
+	n, err := cube.ParseSize(l.value)
+	if err != nil || n <= 0 {
+		return 0, medperf.FieldError(l.source, "%q is not a size; use e.g. 20g", l.value)
+	}
+	return n, nil
+}
+
+// parseUID accepts an unprivileged uid: running tasks as root is what the
+// setting exists to avoid.
+func parseUID(l layer) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(l.value))
+	if err != nil || n <= 0 || n > 1<<31-2 {
+		return 0, medperf.FieldError(l.source, "%q is not an unprivileged uid; use a number above 0, e.g. 65534", l.value)
+	}
+	return n, nil
+}
+
+func resolvePrivateURLs(getenv Getenv, profile Settings, f SiteFlags) (bool, error) {
+	switch {
+	case f.Set["allow-private-urls"]:
+		return f.AllowPrivateURLs, nil
+	case getenv(PrivateURLsEnv) != "":
+		v, err := strconv.ParseBool(strings.TrimSpace(getenv(PrivateURLsEnv)))
+		if err != nil {
+			return false, medperf.FieldError(PrivateURLsEnv, "%q is not true or false", getenv(PrivateURLsEnv))
+		}
+		return v, nil
+	}
+	return profile.AllowPrivateURLs, nil
 }
 
 func parseRuntime(l layer) (string, error) {

@@ -101,3 +101,37 @@ func TestResolveSiteErrorMessageSaysWhatToType(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestResolveSiteTmpSizeAndRunAsUID(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		profile Settings
+		flags   SiteFlags
+		tmp     int64
+		uid     int
+		code    medperf.Code
+		field   string
+	}{
+		{"defaults", nil, Settings{}, SiteFlags{}, 0, -1, "", ""},
+		{"the profile", nil, Settings{TmpSize: "2g", RunAsUID: "1000"}, SiteFlags{}, 2 << 30, 1000, "", ""},
+		{"the environment wins", map[string]string{TmpSizeEnv: "1g", RunAsEnv: "2000"}, Settings{TmpSize: "2g", RunAsUID: "1000"}, SiteFlags{}, 1 << 30, 2000, "", ""},
+		{"flags win", map[string]string{TmpSizeEnv: "1g"}, Settings{}, SiteFlags{TmpSize: "512m", RunAsUID: "3000", Set: map[string]bool{"tmp-size": true, "run-as-uid": true}}, 512 << 20, 3000, "", ""},
+		{"a bad size names its variable", map[string]string{TmpSizeEnv: "lots"}, Settings{}, SiteFlags{}, 0, 0, medperf.CodeInvalid, TmpSizeEnv},
+		{"root is refused", nil, Settings{RunAsUID: "0"}, SiteFlags{}, 0, 0, medperf.CodeInvalid, "profile setting run_as_uid"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ResolveSite(envOf(tt.env), tt.profile, tt.flags)
+			if tt.code != "" {
+				var e *medperf.Error
+				if !errors.As(err, &e) || e.Code != tt.code || e.Field != tt.field {
+					t.Fatalf("got %v, want %s naming %s", err, tt.code, tt.field)
+				}
+				return
+			}
+			if err != nil || got.TmpSize != tt.tmp || got.RunAsUID != tt.uid {
+				t.Fatalf("got %+v, %v; want tmp %d uid %d", got, err, tt.tmp, tt.uid)
+			}
+		})
+	}
+}

@@ -300,6 +300,30 @@ func (w *words) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// program is an entrypoint: one string is one program path, never split on
+// blanks, as MedPerf passes run_args.entrypoint to `docker run --entrypoint`
+// (a path with a space stays one path); a list is the program and its
+// first arguments.
+type program []string
+
+// UnmarshalYAML decodes either shape.
+func (p *program) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.SequenceNode {
+		var w words
+		if err := w.UnmarshalYAML(n); err != nil {
+			return err
+		}
+		*p = program(w)
+		return nil
+	}
+	s, err := scalar(n)
+	if err != nil {
+		return failAt(n, "", "must be a string or a list of strings")
+	}
+	*p = program{s}
+	return nil
+}
+
 // splitWords splits s on blanks, keeping quoted runs together.
 func splitWords(s string) ([]string, bool) {
 	var out []string

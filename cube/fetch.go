@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube/archive"
@@ -70,13 +72,23 @@ func IsURL(src string) bool {
 // developers only), and the sha256 it has. The file is copied (downloaded)
 // into cacheDir/<sha256> while being hashed, once; a cached copy is hashed
 // again before use. A mismatch is a *HashMismatchError and leaves no file in
-// the cache.
+// the cache; so does every other failure, a canceled ctx included (partial
+// files of a killed process are swept by the next fetch, see staleTemp).
+//
+// Under WithRemoteOnly a local path is refused (CodeInvalid). With a nil
+// hc, the download refuses hosts (and redirects) that resolve to
+// non-public addresses (CodeForbidden) unless ctx is WithPrivateAddresses;
+// a client given is used as it is. A local path must be a regular file.
 func FetchFile(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
 	if want != "" {
 		var err error
 		if want, err = NormalizeHash(want); err != nil {
 			return "", "", err
 		}
+	}
+	if !IsURL(src) && policyOf(ctx).remoteOnly {
+		return "", "", &medperf.Error{Code: medperf.CodeInvalid, Field: what, Message: fmt.Sprintf(
+			"the %s location %q is not an http(s) URL: a registered container must give a URL; refusing to read a file of this machine", what, src)}
 	}
 	if want != "" {
 		cached := filepath.Join(cacheDir, want)
@@ -85,20 +97,25 @@ func FetchFile(ctx context.Context, hc *http.Client, src, want, cacheDir, what s
 		}
 	}
 	if !IsURL(src) {
-		f, err := os.Open(src)
-		if err != nil {
-			return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the %s: %v", what, err)
-		}
-		defer f.Close()
-		return store(f, want, cacheDir, what)
+		return copyLocal(ctx, src, want, cacheDir, what)
 	}
 	return download(ctx, hc, src, want, cacheDir, what)
 }
 
-func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
-	if hc == nil {
-		hc = http.DefaultClient
+// copyLocal stores the local file src: a developer's own archive.
+func copyLocal(ctx context.Context, src, want, cacheDir, what string) (string, string, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the %s: %v", what, err)
 	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return "", "", medperf.Errorf(medperf.CodeInvalid, "the %s %s is not a regular file", what, src)
+	}
+	return store(ctx, f, want, cacheDir, what)
+}
+
+func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what string) (string, string, error) {
 	u, err := url.Parse(src)
 	if err != nil {
 		return "", "", medperf.FieldError("url", "%s URL is not valid: %v", what, err)
@@ -107,33 +124,76 @@ func download(ctx context.Context, hc *http.Client, src, want, cacheDir, what st
 	if err != nil {
 		return "", "", medperf.FieldError("url", "%s URL is not valid: %v", what, err)
 	}
-	resp, err := hc.Do(req)
+	resp, err := clientFor(ctx, hc).Do(req)
 	if err != nil {
-		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("cannot download the %s from %s", what, u.Host), Err: err}
+		return "", "", downloadError(what, u.Host, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return "", "", medperf.Errorf(medperf.CodeUnavailable, "downloading the %s from %s answered %s", what, u.Host, resp.Status)
 	}
-	return store(resp.Body, want, cacheDir, what)
+	return store(ctx, resp.Body, want, cacheDir, what)
+}
+
+// tempPrefix starts the names of partial downloads in a cache directory.
+const tempPrefix = ".download-"
+
+// staleTemp is how long a partial download may go unwritten before the
+// next fetch into its directory removes it: its process was killed (a
+// live download writes far more often).
+const staleTemp = time.Hour
+
+// sweep removes stale temporary files and folders (names starting with
+// prefix) from dir, left by killed processes.
+func sweep(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// ctxReader stops a copy when its context ends: a copy from a local file
+// never blocks on the network, so nothing else would stop it.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 // store copies r into cacheDir/<sha256> while hashing it, so that what is
 // verified is exactly what is used later (a local file could change between
 // a check and its use). A mismatch leaves no file behind.
-func store(r io.Reader, want, cacheDir, what string) (string, string, error) {
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+func store(ctx context.Context, r io.Reader, want, cacheDir, what string) (string, string, error) {
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
 		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
 	}
-	tmp, err := os.CreateTemp(cacheDir, ".download-*")
+	sweep(cacheDir, tempPrefix)
+	tmp, err := os.CreateTemp(cacheDir, tempPrefix+"*")
 	if err != nil {
 		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot write to the cache directory: %v", err)
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, MaxDownload+1))
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, MaxDownload+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if ctx.Err() != nil {
+		return "", "", &medperf.Error{Code: medperf.CodeCanceled, Message: fmt.Sprintf("fetching the %s was canceled", what), Err: ctx.Err()}
 	}
 	if err != nil {
 		return "", "", &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("reading the %s failed", what), Err: err}
@@ -152,14 +212,22 @@ func store(r io.Reader, want, cacheDir, what string) (string, string, error) {
 	return final, got, nil
 }
 
+// extractPrefix starts the names of extractions under way.
+const extractPrefix = ".extract-"
+
 // FetchAdditionalFiles returns the directory holding the extracted
 // additional-files tarball src (an http(s) URL or a local path) with sha256
 // want ("" accepts any tarball, for developers; the hash found is returned).
 // The tarball is verified before it is opened, extracted with
-// archive.Extract under lim into cacheDir/<sha256>/files, and reused from
-// there afterwards. Errors: *HashMismatchError, *archive.RejectError,
-// CodeUnavailable for a failed download.
+// archive.Extract under lim into cacheDir/<sha256>/files, readable by the
+// user only, and reused from there afterwards. Under WithRemoteOnly a local
+// path is refused, as by FetchFile. Errors: *HashMismatchError,
+// *archive.RejectError, CodeUnavailable for a failed download.
 func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cacheDir string, lim archive.Limits) (string, string, error) {
+	if !IsURL(src) && policyOf(ctx).remoteOnly {
+		_, _, err := FetchFile(ctx, hc, src, want, "", "additional files tarball")
+		return "", "", err
+	}
 	if want != "" {
 		var err error
 		if want, err = NormalizeHash(want); err != nil {
@@ -178,27 +246,72 @@ func FetchAdditionalFiles(ctx context.Context, hc *http.Client, src, want, cache
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return dir, got, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
+	if err := extractTarball(file, dir, lim); err != nil {
+		return "", "", err
+	}
+	return dir, got, nil
+}
+
+// extractTarball extracts the verified tarball file into dir through a
+// temporary folder (removed on failure, swept when stale), makes it
+// private, and removes file: the extracted tree is what is kept.
+func extractTarball(file, dir string, lim archive.Limits) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return medperf.Errorf(medperf.CodeInvalid, "cannot create the cache directory: %v", err)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", "", medperf.Errorf(medperf.CodeNotFound, "cannot open the additional files tarball: %v", err)
+		return medperf.Errorf(medperf.CodeNotFound, "cannot open the additional files tarball: %v", err)
 	}
 	defer f.Close()
-	tmp := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".extract-%d", os.Getpid()))
+	tmp := filepath.Join(filepath.Dir(dir), fmt.Sprintf("%s%d", extractPrefix, os.Getpid()))
 	os.RemoveAll(tmp)
+	sweep(filepath.Dir(dir), extractPrefix)
 	err = archive.Extract(f, tmp, lim)
-	os.Remove(file) // the extracted tree is what is kept
+	os.Remove(file)
+	if err == nil {
+		err = MakePrivate(tmp)
+	}
 	if err != nil {
-		return "", "", err
+		os.RemoveAll(tmp)
+		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
-			return dir, got, nil // another process extracted it first
+			return nil // another process extracted it first
 		}
-		return "", "", medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
+		return medperf.Errorf(medperf.CodeInvalid, "cannot store the extracted files: %v", err)
 	}
-	return dir, got, nil
+	return nil
+}
+
+// MakePrivate takes the group's and others' permissions away from the
+// tree at root, without following links: what a site fetches (a model's
+// weights) and what its containers write (prepared data, predictions) is
+// for its user only. A missing root is not an error.
+func MakePrivate(root string) error {
+	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable to the user: to others too
+		}
+		if d.Type()&os.ModeSymlink != 0 {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+		return nil
+	})
+	if err != nil {
+		return medperf.Errorf(medperf.CodeInvalid, "cannot make %s private: %v", filepath.Base(root), err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package cube
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -44,4 +46,46 @@ func ParseGPUs(spec string) (*GPURequest, error) {
 		out = append(out, id)
 	}
 	return &GPURequest{Devices: out}, nil
+}
+
+// hostHasGPUs reports whether this machine has GPUs a container can be
+// given (an NVIDIA driver with at least one device); tests replace it.
+var hostHasGPUs = func() bool {
+	if entries, err := os.ReadDir("/proc/driver/nvidia/gpus"); err == nil && len(entries) > 0 {
+		return true
+	}
+	_, err := os.Stat("/dev/nvidiactl")
+	return err == nil
+}
+
+// resolveGPUs decides the GPUs of a run, as MedPerf does: the user's
+// choice when one is given (a flag, a variable or the profile; "0" or
+// "none" for none), else what the container asks for in run_args.gpus. A
+// machine without GPUs is said before anything starts: a container's own
+// request is dropped with a note (the task runs on CPU, as the user is
+// told), a request of the user's is CodeInvalid.
+func (s *Spec) resolveGPUs(user string) error {
+	if strings.TrimSpace(user) != "" {
+		g, err := ParseGPUs(user)
+		if err != nil {
+			return err
+		}
+		if g != nil && !hostHasGPUs() {
+			return medperf.FieldError("gpus", "%q asks for GPUs but this machine has none (no NVIDIA driver or device found); run without --gpus / MEDPERF_GPUS", user)
+		}
+		s.Limits.GPUs = user
+		return nil
+	}
+	g, err := ParseGPUs(s.Task.GPUs)
+	if err != nil || g == nil {
+		s.Limits.GPUs = ""
+		return nil
+	}
+	if !hostHasGPUs() {
+		s.Limits.GPUs = ""
+		s.Notes = append(s.Notes, fmt.Sprintf("the container asks for GPUs (run_args.gpus: %s) but this machine has none: task %s runs on the CPU", s.Task.GPUs, s.Task.Name))
+		return nil
+	}
+	s.Limits.GPUs = s.Task.GPUs
+	return nil
 }

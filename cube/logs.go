@@ -66,7 +66,9 @@ func (p *prefixWriter) flush() {
 
 // TaskOutput is where a runtime sends a task's stdout and stderr: both go,
 // line by line with the prefix "[task] ", to the spec's Stdout, and unchanged
-// to its log file.
+// to its log file (mode 0600), which keeps at most the first LogHeadBytes
+// and the last LogTailBytes of the output, with a line saying how much was
+// cut between them.
 type TaskOutput struct {
 	Stdout, Stderr io.Writer
 	close          func() error
@@ -85,16 +87,19 @@ func (s *Spec) OpenOutput() (*TaskOutput, error) {
 		pw, f := NewPrefixWriter(s.Stdout, "["+s.Task.Name+"] ")
 		sinks, flush = append(sinks, pw), f
 	}
+	var capped *cappedWriter
 	if s.LogFile != "" {
-		if err := os.MkdirAll(filepath.Dir(s.LogFile), 0o755); err != nil {
+		// Logs may quote patient data: the user's only.
+		if err := os.MkdirAll(filepath.Dir(s.LogFile), 0o700); err != nil {
 			return nil, medperf.Errorf(medperf.CodeInvalid, "cannot create the log directory: %v", err)
 		}
-		f, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		f, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return nil, medperf.Errorf(medperf.CodeInvalid, "cannot create the log file: %v", err)
 		}
-		file = f
-		sinks = append(sinks, &lockedWriter{w: f})
+		f.Chmod(0o600) // an older log of the same name may have been wider
+		file, capped = f, newCappedWriter(f, LogHeadBytes, LogTailBytes)
+		sinks = append(sinks, &lockedWriter{w: capped})
 	}
 	w := io.MultiWriter(sinks...)
 	if len(sinks) == 0 {
@@ -105,6 +110,7 @@ func (s *Spec) OpenOutput() (*TaskOutput, error) {
 			flush()
 		}
 		if file != nil {
+			capped.finish()
 			return file.Close()
 		}
 		return nil

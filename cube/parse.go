@@ -105,7 +105,7 @@ func (*taskFields) unknownField() string { return "is not a task field" }
 // runArgs is the run_args of a task: only what cannot weaken isolation.
 type runArgs struct {
 	Command     words       `yaml:"command"`
-	Entrypoint  words       `yaml:"entrypoint"`
+	Entrypoint  program     `yaml:"entrypoint"`
 	Environment environment `yaml:"environment"`
 	GPUs        string      `yaml:"gpus"`
 	ShmSize     byteSize    `yaml:"shm_size"`

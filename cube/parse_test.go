@@ -128,6 +128,27 @@ func TestParseCommandStringIsSplitLikeAShell(t *testing.T) {
 	}
 }
 
+func TestParseEntrypointStringIsOneProgramAsInMedPerf(t *testing.T) {
+	for _, tt := range []struct {
+		name, value string
+		want        []string
+	}{
+		{"a path with a space stays one program", `"/opt/my app/run"`, []string{"/opt/my app/run"}},
+		{"a plain string is not split on blanks", `python /app/eval.py`, []string{"python /app/eval.py"}},
+		{"a list is the program and its first arguments", `["python", "/app/eval.py"]`, []string{"python", "/app/eval.py"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig("c.yaml", []byte("container_type: DockerImage\nimage: x\ntasks:\n  infer:\n    run_args:\n      entrypoint: "+tt.value+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Tasks["infer"].Entrypoint; !slices.Equal(got, tt.want) {
+				t.Errorf("entrypoint %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // configErrorOf asserts err is CodeInvalid wrapping a *ConfigError and returns it.
 func configErrorOf(tb testing.TB, err error) *ConfigError {
 	tb.Helper()

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -53,12 +54,17 @@ type Limits struct {
 	CPUs float64
 	// Pids is the largest number of processes and threads; default DefaultPids.
 	Pids int64
-	// GPUs is "" (none, the default), "all", a count ("2") or device ids
-	// ("device=0,1"): GPUs are given only when asked for.
+	// GPUs is "all", a count ("2") or device ids ("device=0,1"); "0" or
+	// "none" for none. In a Request, "" takes the container's own
+	// run_args.gpus, as MedPerf does (see resolveGPUs); GPUs are given
+	// only when asked for.
 	GPUs string
 	// ShmSize is the size of /dev/shm in bytes; default run_args.shm_size,
 	// else the engine's default.
 	ShmSize int64
+	// TmpSize bounds, in bytes, what the task may write to its /tmp, a
+	// host folder (see WithScratch); default DefaultTmpSize.
+	TmpSize int64
 }
 
 // DefaultPids is the default pids limit: enough for data loaders with many
@@ -91,6 +97,17 @@ type Request struct {
 	Stdout io.Writer
 	// LogFile, when set, receives the task's raw output.
 	LogFile string
+	// RunAsUID is the uid (and gid) the task runs as when medperf runs as
+	// root and no input belongs to another user; 0 is DefaultRunAsUID.
+	RunAsUID int
+	// Managed are the host folders medperf itself writes (the site's
+	// storage, a cache): inputs under them are given to the task's user
+	// when it is not the invoking one (see grantManagedInputs).
+	Managed []string
+	// ScratchRoot is the host folder under which each run gets a fresh
+	// folder for its /tmp (the site's MEDPERF_HOME/tmp); "" is a folder
+	// under the system's temporary directory.
+	ScratchRoot string
 }
 
 // Spec is one task run, checked and resolved: all a Runtime needs.
@@ -106,10 +123,18 @@ type Spec struct {
 	Limits     Limits
 	Timeout    time.Duration
 	Network    bool
-	// UID and GID the task runs as: the invoking user's.
+	// UID and GID the task runs as: the invoking user's, never root (see
+	// taskUser).
 	UID, GID int
 	Stdout   io.Writer
 	LogFile  string
+	// ScratchRoot: see Request.ScratchRoot.
+	ScratchRoot string
+	// Managed: see Request.Managed.
+	Managed []string
+	// Notes are what the user should be told before the task starts (a
+	// container's GPU request this machine cannot honour).
+	Notes []string
 }
 
 // NewSpec checks r against its config and returns the run's Spec. Errors are
@@ -132,12 +157,20 @@ func NewSpec(r Request) (*Spec, error) {
 		Entrypoint: slices.Clone(t.Entrypoint), Command: slices.Clone(t.Command),
 		Limits: r.Limits, Timeout: r.Timeout, Network: r.Network,
 		UID: os.Getuid(), GID: os.Getgid(), Stdout: r.Stdout, LogFile: r.LogFile,
+		ScratchRoot: r.ScratchRoot, Managed: r.Managed,
 	}
 	s.Image = r.image()
 	if err := s.resolveEnv(r.Env); err != nil {
 		return nil, err
 	}
 	if err := s.resolveMounts(r); err != nil {
+		return nil, err
+	}
+	if err := s.resolveGPUs(r.GPUs); err != nil {
+		return nil, err
+	}
+	s.UID, s.GID = taskUser(s.Mounts, r.RunAsUID)
+	if err := s.checkReadable(); err != nil {
 		return nil, err
 	}
 	s.resolveLimits()
@@ -147,8 +180,8 @@ func NewSpec(r Request) (*Spec, error) {
 // checkLimits refuses negative limits, a bad GPU request or image hash, and
 // more CPUs than the machine has.
 func (r *Request) checkLimits() error {
-	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 {
-		return medperf.FieldError("limits", "timeout, memory, cpus, pids and shm size must not be negative")
+	if r.Timeout < 0 || r.Memory < 0 || r.CPUs < 0 || r.Pids < 0 || r.ShmSize < 0 || r.TmpSize < 0 {
+		return medperf.FieldError("limits", "timeout, memory, cpus, pids, shm and tmp sizes must not be negative")
 	}
 	if _, err := ParseGPUs(r.GPUs); err != nil {
 		return err
@@ -216,6 +249,9 @@ func (s *Spec) resolveLimits() {
 	}
 	if s.Limits.ShmSize == 0 {
 		s.Limits.ShmSize = s.Task.ShmSize
+	}
+	if s.Limits.TmpSize == 0 {
+		s.Limits.TmpSize = DefaultTmpSize
 	}
 }
 
@@ -332,8 +368,12 @@ func checkInput(field, p string, typ VolumeType) error {
 // CreateOutputs creates every output mount that does not exist yet (a
 // directory, or an empty file and its directory) owned by s.UID:GID, so that
 // engines do not create them as root and files do not turn into directories.
-// An existing output of the wrong type is CodeInvalid.
+// An existing output of the wrong type is CodeInvalid. It first gives the
+// task's user the inputs medperf wrote itself (see grantManagedInputs).
 func (s *Spec) CreateOutputs() error {
+	if err := s.grantManagedInputs(); err != nil {
+		return err
+	}
 	for _, m := range s.Mounts {
 		if m.ReadOnly {
 			continue
@@ -354,7 +394,7 @@ func createOutput(m Mount, uid, gid int) error {
 	case err == nil && m.Type == VolumeFile && !fi.Mode().IsRegular():
 		return medperf.FieldError(field, "exists and is not a regular file")
 	case err == nil:
-		return nil
+		return giveOutput(m, fi, uid, gid)
 	case !os.IsNotExist(err):
 		return medperf.FieldError(field, "cannot read the output path: %v", err)
 	}
@@ -400,4 +440,20 @@ func chownIfNeeded(p string, uid, gid int) error {
 		return nil
 	}
 	return os.Chown(p, uid, gid)
+}
+
+// giveOutput gives an output that exists already (emptied by the site
+// before a run) to the task's user when medperf runs as root, so that a
+// task run as another user can write into it.
+func giveOutput(m Mount, fi os.FileInfo, uid, gid int) error {
+	if os.Getuid() != 0 {
+		return nil
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid && int(st.Gid) == gid {
+		return nil
+	}
+	if err := os.Lchown(m.Host, uid, gid); err != nil {
+		return medperf.FieldError("--mount "+m.Key, "cannot give the output to uid %d, which the task runs as: %v", uid, err)
+	}
+	return nil
 }

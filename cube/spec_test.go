@@ -70,8 +70,8 @@ func TestNewSpecResolvesThePlan(t *testing.T) {
 	if s.Limits.GPUs != "" {
 		t.Errorf("GPUs %q given without being asked for", s.Limits.GPUs)
 	}
-	if s.UID != os.Getuid() || s.GID != os.Getgid() {
-		t.Errorf("runs as %d:%d, not the invoking user", s.UID, s.GID)
+	if uid, gid := ExpectedTaskUser(); s.UID != uid || s.GID != gid {
+		t.Errorf("runs as %d:%d, want %d:%d", s.UID, s.GID, uid, gid)
 	}
 }
 

@@ -92,7 +92,11 @@ func WriteCSV(w io.Writer, lb *Leaderboard) error {
 	}
 	for _, b := range lb.Boards {
 		for i, s := range b.Rows {
-			if err := cw.Write(leaderboardRow(b, s, b.Cells[i])); err != nil {
+			var cells []Cell
+			if i < len(b.Cells) { // a published or bounded leaderboard has no cells
+				cells = b.Cells[i]
+			}
+			if err := cw.Write(leaderboardRow(b, s, cells)); err != nil {
 				return err
 			}
 		}
@@ -119,11 +123,19 @@ func leaderboardRow(b Board, s Summary, cells []Cell) []string {
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
+// number is v without the noise of binary arithmetic (a mean of 0.4, 0.4165
+// and 0.4085 is 0.40834650000000006): rounded to 15 significant digits, the
+// most a float64 holds exactly, then written in the shortest form that reads
+// back as that rounded value (0.4083465).
 func number(v float64, ok bool) string {
 	if !ok {
 		return ""
 	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil { // ±Inf or NaN: written as they are
+		r = v
+	}
+	return strconv.FormatFloat(r, 'g', -1, 64)
 }
 
 func optional(v *float64) string {

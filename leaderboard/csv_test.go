@@ -93,7 +93,7 @@ func TestWriteCSV(t *testing.T) {
 		{"a model without results has empty aggregates", 4,
 			[]string{"auc", "higher", "4", "4", "delta-net (no results)", "0", "", "", "0", "", "", "", "", "0", "", "", ""}},
 		{"the second metric follows in the same row order", 6,
-			[]string{"loss", "lower", "2", "1", "alpha-net", "3", "0.3333333333333333", "0.32", "500", "0.5", "30", "hospital-three", "1.8333333333333333", "0", "0.2", "0.3", "0.5"}},
+			[]string{"loss", "lower", "2", "1", "alpha-net", "3", "0.333333333333333", "0.32", "500", "0.5", "30", "hospital-three", "1.83333333333333", "0", "0.2", "0.3", "0.5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package leaderboard
 
 import (
 	"encoding/json"
+	"sort"
 
 	"github.com/medperf/medperf"
 )
@@ -28,7 +29,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 		return nil, err
 	}
 	if d.Scope == medperf.ScopePublished {
-		lb = lb.Published()
+		lb = lb.PublishedWith(d.Benchmark.LeaderboardMinSites)
 	}
 	lb.Scope = d.Scope
 	return lb, nil
@@ -40,14 +41,25 @@ func ResultOf(r medperf.Result, model, dataset Entity) Result {
 	return Result{ID: r.ID, Benchmark: r.BenchmarkID, Model: model, Dataset: dataset, Metrics: numbers(r.Metrics), Signed: r.Signed}
 }
 
-// numbers keeps the keys of a metrics object whose values are numbers.
+// numbers keeps the keys of a metrics object whose values are finite
+// numbers (medperf.MetricNumber: a null is no value, never 0), decoding the
+// object once. Results stored before the caps keep at most
+// medperf.MaxResultMetrics of their keys (the first in sorted order), so
+// that no stored result makes a leaderboard unbounded.
 func numbers(raw json.RawMessage) map[string]float64 {
 	var generic map[string]json.RawMessage
 	json.Unmarshal(raw, &generic)
-	out := make(map[string]float64, len(generic))
-	for k, v := range generic {
-		var f float64
-		if json.Unmarshal(v, &f) == nil {
+	out := make(map[string]float64, min(len(generic), medperf.MaxResultMetrics))
+	keys := make([]string, 0, len(generic))
+	for k := range generic {
+		keys = append(keys, k)
+	}
+	if len(keys) > medperf.MaxResultMetrics {
+		sort.Strings(keys)
+		keys = keys[:medperf.MaxResultMetrics]
+	}
+	for _, k := range keys {
+		if f, ok := medperf.MetricNumber(generic[k]); ok {
 			out[k] = f
 		}
 	}

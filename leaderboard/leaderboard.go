@@ -50,13 +50,22 @@ type Leaderboard struct {
 	SortedBy string `json:"sorted_by"`
 	// CasesMetric is the result key read as each result's case count.
 	CasesMetric string `json:"cases_metric"`
+	// MinSites is k of a published leaderboard: rows with fewer sites are
+	// withheld. Zero in a full leaderboard.
+	MinSites int `json:"min_sites,omitempty"`
 	// Models are the rows, best first; Datasets the columns, by ID.
 	Models   []Entity `json:"models"`
 	Datasets []Entity `json:"datasets"`
 	// Boards holds one board per metric: declared metrics in declaration
 	// order with the primary first, or for free-form results every key
-	// seen but the case count, sorted.
+	// seen but the case count, sorted; at most MaxBoards.
 	Boards []Board `json:"metrics"`
+	// BoardsOmitted counts the metrics left out past MaxBoards.
+	BoardsOmitted int `json:"metrics_omitted,omitempty"`
+	// MatrixOmitted, when set, says why the matrices (every board's
+	// Cells) and Datasets are empty: the leaderboard had more than
+	// MaxCells cells. The summary rows are complete.
+	MatrixOmitted string `json:"matrix_omitted,omitempty"`
 }
 
 // Board is one metric's model × dataset matrix and per-model summaries.
@@ -111,6 +120,10 @@ type Summary struct {
 	WorstDataset *Entity  `json:"worst_dataset"`
 	// MeanRank is the mean of the model's per-dataset ranks.
 	MeanRank *float64 `json:"mean_rank"`
+	// Withheld is true in a published leaderboard when fewer sites than
+	// the benchmark's k contribute: every aggregate is then nil and Cases
+	// 0 (see Leaderboard.PublishedWith).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // Build makes the leaderboard of benchmark from its results and its metrics
@@ -145,6 +158,7 @@ func Build(benchmark int64, decl medperf.MetricSet, results []Result, opts Optio
 		lb.Boards = append(lb.Boards, g.board(s))
 	}
 	lb.sortRows(sortMetric(decl, opts))
+	lb.bound()
 	return lb, nil
 }
 

@@ -389,7 +389,7 @@ func FuzzBuild(f *testing.F) {
 func TestPublishedKeepsOnlyAggregates(t *testing.T) {
 	lb := MustBuild(t, declared, handMade(), leaderboard.Options{})
 	pub := lb.Published()
-	if len(pub.Datasets) != 0 || !reflect.DeepEqual(pub.Models, lb.Models) || len(pub.Boards) != len(lb.Boards) {
+	if len(pub.Datasets) != 0 || !sameEntities(pub.Models, lb.Models) || len(pub.Boards) != len(lb.Boards) {
 		t.Fatalf("published = %+v, want the models and boards without datasets", pub)
 	}
 	for i, b := range pub.Boards {
@@ -400,7 +400,8 @@ func TestPublishedKeepsOnlyAggregates(t *testing.T) {
 			if r.WorstDataset != nil {
 				t.Errorf("board %s row %d names its worst dataset", b.Metric, k)
 			}
-			if !near(r.Mean, lb.Boards[i].Rows[k].Mean) || r.Sites != lb.Boards[i].Rows[k].Sites {
+			full := rowOf(lb.Boards[i], r.Model.ID)
+			if r.Sites != full.Sites || (!r.Withheld && !near(r.Mean, full.Mean)) {
 				t.Errorf("board %s row %d changed its aggregates", b.Metric, k)
 			}
 		}
@@ -459,4 +460,29 @@ func TestByMetricRefusesAnUnknownMetric(t *testing.T) {
 			t.Errorf("error %v, want CodeInvalid on metric", err)
 		}
 	}
+}
+
+func sameEntities(a, b []leaderboard.Entity) bool {
+	ids := map[int64]int{}
+	for _, e := range a {
+		ids[e.ID]++
+	}
+	for _, e := range b {
+		ids[e.ID]--
+	}
+	for _, n := range ids {
+		if n != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func rowOf(b leaderboard.Board, model int64) leaderboard.Summary {
+	for _, r := range b.Rows {
+		if r.Model.ID == model {
+			return r
+		}
+	}
+	return leaderboard.Summary{}
 }

@@ -13,6 +13,10 @@ import (
 type Service struct {
 	data     medperf.LeaderboardService
 	registry medperf.Service
+	// versions is data's LeaderboardVersions, when it has them: then
+	// leaderboards are cached per benchmark version.
+	versions medperf.LeaderboardVersions
+	cache    *cache
 }
 
 // NewService returns the Service over data, which gives a leaderboard's
@@ -24,7 +28,15 @@ func NewService(data medperf.LeaderboardService, registry medperf.Service) (*Ser
 	if data == nil || registry == nil {
 		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and the registry service")
 	}
-	return &Service{data: data, registry: registry}, nil
+	s := &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}
+	s.versions, _ = data.(medperf.LeaderboardVersions)
+	return s, nil
+}
+
+// CacheStats returns the counts of leaderboards answered from the cache and
+// built.
+func (s *Service) CacheStats() CacheStats {
+	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
 }
 
 // Leaderboard returns the caller's leaderboard of a benchmark: every board
@@ -33,7 +45,39 @@ func NewService(data medperf.LeaderboardService, registry medperf.Service) (*Ser
 // metric). What it holds depends on the caller's medperf.LeaderboardScope;
 // the store's codes pass through (CodeNotFound for an unknown benchmark,
 // CodeUnauthorized without a caller).
+//
+// When the store tells versions (medperf.LeaderboardVersions), the
+// leaderboards of the scopes that are the same for every caller are cached
+// under the benchmark's version read before the data: a change committed
+// after that read raises the version, so the next request builds again, on
+// every replica, and no request is answered with data older than the
+// version it read.
 func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
+	if s.versions == nil {
+		return s.build(ctx, benchmarkID, metric)
+	}
+	stamp, err := s.versions.LeaderboardStamp(ctx, benchmarkID)
+	if err != nil {
+		return nil, err
+	}
+	if stamp.Scope == medperf.ScopeVisible {
+		return s.build(ctx, benchmarkID, metric)
+	}
+	key := cacheKey{benchmark: benchmarkID, version: stamp.Version, scope: stamp.Scope, metric: metric}
+	if lb, ok := s.cache.get(key); ok {
+		return lb, nil
+	}
+	lb, err := s.build(ctx, benchmarkID, metric)
+	if err != nil {
+		return nil, err
+	}
+	if lb.Scope == stamp.Scope { // the scope cannot change under a version, but a caller's role can
+		s.cache.put(key, lb)
+	}
+	return lb, nil
+}
+
+func (s *Service) build(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
 	data, err := s.data.LeaderboardData(ctx, benchmarkID)
 	if err != nil {
 		return nil, err

@@ -1,17 +1,24 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/api"
+	"github.com/medperf/medperf/config"
 	"github.com/medperf/medperf/leaderboard"
 	"github.com/medperf/medperf/web"
 	"github.com/medperf/medperf/wire"
 )
+
+// readyTimeout bounds a readiness check: a store slower than this is not
+// ready.
+const readyTimeout = 2 * time.Second
 
 // handler builds the mux: the API under /api/v1, operations endpoints, and
 // the dashboard at / (Config.Root, or package web); all behind the request
@@ -33,14 +40,24 @@ func (s *Server) handler() (http.Handler, error) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.store.Ping(r.Context()); err != nil {
-			s.cfg.Logger.Warn("not ready: the database does not answer", "error", err)
-			writeStatus(w, http.StatusServiceUnavailable, "the database does not answer")
+		// A real round trip and a write probe, bounded: a store that
+		// cannot write (a full disk, a lost database) is not ready.
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := s.store.Ready(ctx); err != nil {
+			s.cfg.Logger.Warn("not ready", "error", err)
+			writeStatus(w, http.StatusServiceUnavailable, "not ready: "+medperf.ErrorMessage(err))
 			return
 		}
 		writeStatus(w, http.StatusOK, "ok")
 	})
-	mux.Handle("GET /metrics", s.metrics)
+	s.metrics.watchStore(s.store.PoolStats)
+	s.metrics.watchLeaderboards(boards)
+	var admin func(*http.Request) bool
+	if s.cfg.MetricsAccess == config.MetricsAdmin {
+		admin = s.isAdmin
+	}
+	mux.Handle("GET /metrics", s.metrics.handler(admin))
 	if s.cfg.Root != nil {
 		mux.Handle("/", s.cfg.Root(s.store))
 	} else {

@@ -1,91 +1,101 @@
 package server
 
 import (
-	"fmt"
+	"database/sql"
 	"net/http"
-	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/medperf/medperf/leaderboard"
 )
 
-// metrics counts requests by route and status, and their durations by route,
-// and serves them in the Prometheus text exposition format.
+// metrics holds the server's Prometheus registry: its own (not the
+// process-wide default), so that several servers in one test process keep
+// separate counts.
 type metrics struct {
-	mu        sync.Mutex
-	requests  map[[2]string]uint64 // route, status -> count
-	durations map[string]*histogram
-	started   time.Time
-}
-
-// buckets are the upper bounds of the duration histogram, in seconds.
-var buckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
-
-type histogram struct {
-	counts []uint64 // per bucket, not cumulative
-	sum    float64
-	count  uint64
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	durations *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[[2]string]uint64{}, durations: map[string]*histogram{}, started: time.Now()}
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "medperf_http_requests_total", Help: "HTTP requests served, by route pattern and status.",
+		}, []string{"route", "status"}),
+		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "medperf_http_request_duration_seconds", Help: "Time to serve HTTP requests, by route pattern.",
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"route"}),
+	}
+	m.registry.MustRegister(m.requests, m.durations,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
 }
 
+// observe counts one request. route is a pattern ("GET /api/v1/results/{id}"),
+// never a raw path, so the number of series stays bounded.
 func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{route, fmt.Sprint(status)}]++
-	h := m.durations[route]
-	if h == nil {
-		h = &histogram{counts: make([]uint64, len(buckets))}
-		m.durations[route] = h
-	}
-	sec := d.Seconds()
-	for i, b := range buckets {
-		if sec <= b {
-			h.counts[i]++
-			break
-		}
-	}
-	h.sum += sec
-	h.count++
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.durations.WithLabelValues(route).Observe(d.Seconds())
 }
 
-// ServeHTTP writes the metrics in the Prometheus text format.
-func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var b strings.Builder
-	b.WriteString("# HELP medperf_http_requests_total HTTP requests served, by route pattern and status.\n")
-	b.WriteString("# TYPE medperf_http_requests_total counter\n")
-	keys := make([][2]string, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, c [2]string) int { return strings.Compare(a[0]+" "+a[1], c[0]+" "+c[1]) })
-	for _, k := range keys {
-		fmt.Fprintf(&b, "medperf_http_requests_total{route=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
-	}
-	b.WriteString("# HELP medperf_http_request_duration_seconds Time to serve HTTP requests, by route pattern.\n")
-	b.WriteString("# TYPE medperf_http_request_duration_seconds histogram\n")
-	routes := make([]string, 0, len(m.durations))
-	for r := range m.durations {
-		routes = append(routes, r)
-	}
-	slices.Sort(routes)
-	for _, r := range routes {
-		h := m.durations[r]
-		var cum uint64
-		for i, le := range buckets {
-			cum += h.counts[i]
-			fmt.Fprintf(&b, "medperf_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", r, le, cum)
+// watchStore exports the database pools' statistics, read when scraped.
+func (m *metrics) watchStore(stats func() map[string]sql.DBStats) {
+	gauge := func(name, help string, v func(sql.DBStats) float64) {
+		for pool := range stats() {
+			m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: name, Help: help, ConstLabels: prometheus.Labels{"pool": pool},
+			}, func() float64 { return v(stats()[pool]) }))
 		}
-		fmt.Fprintf(&b, "medperf_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", r, h.count)
-		fmt.Fprintf(&b, "medperf_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
-		fmt.Fprintf(&b, "medperf_http_request_duration_seconds_count{route=%q} %d\n", r, h.count)
 	}
-	b.WriteString("# HELP medperf_uptime_seconds Seconds since the server started.\n# TYPE medperf_uptime_seconds gauge\n")
-	fmt.Fprintf(&b, "medperf_uptime_seconds %g\n", time.Since(m.started).Seconds())
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Write([]byte(b.String()))
+	gauge("medperf_db_open_connections", "Open database connections, by pool.", func(s sql.DBStats) float64 { return float64(s.OpenConnections) })
+	gauge("medperf_db_in_use_connections", "Database connections in use, by pool.", func(s sql.DBStats) float64 { return float64(s.InUse) })
+	gauge("medperf_db_idle_connections", "Idle database connections, by pool.", func(s sql.DBStats) float64 { return float64(s.Idle) })
+	gauge("medperf_db_max_open_connections", "The bound of each database pool.", func(s sql.DBStats) float64 { return float64(s.MaxOpenConnections) })
+	gauge("medperf_db_wait_count", "Connections waited for, since start, by pool.", func(s sql.DBStats) float64 { return float64(s.WaitCount) })
+	gauge("medperf_db_wait_seconds", "Time spent waiting for connections, since start, by pool.", func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() })
+}
+
+// watchLeaderboards exports the leaderboard cache's hits and misses.
+func (m *metrics) watchLeaderboards(boards *leaderboard.Service) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_leaderboard_cache_hits_total",
+			Help: "Leaderboards answered from the cache."}, func() float64 { return float64(boards.CacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_leaderboard_cache_misses_total",
+			Help: "Leaderboards built because the cache had no current one."}, func() float64 { return float64(boards.CacheStats().Misses) }),
+	)
+}
+
+// handler serves the exposition; with admin set it first asks for an
+// admin's bearer token (Config.MetricsAccess "admin").
+func (m *metrics) handler(admin func(*http.Request) bool) http.Handler {
+	h := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	if admin == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !admin(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="medperf metrics"`)
+			writeStatus(w, http.StatusUnauthorized, "/metrics needs an admin's API token (metrics_access is admin): send Authorization: Bearer TOKEN")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isAdmin reports whether r carries the bearer token of an admin account.
+func (s *Server) isAdmin(r *http.Request) bool {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	u, err := s.store.Authenticate(r.Context(), token)
+	return err == nil && u != nil && u.IsAdmin
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -41,37 +42,63 @@ type Server struct {
 	scheme  string
 	metrics *metrics
 	done    chan error
+	pprof   *http.Server
+	pprofLn net.Listener
 }
 
-// Open opens the store, bootstraps the admin, and starts serving.
+// Open binds the listener, then opens the store, bootstraps the admin, and
+// starts serving. Binding comes first so that a taken port (or a bad
+// certificate) fails before anything is created: no data directory, no
+// database, no admin token. A taken address is CodeConflict.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "data-dir", Message: "cannot create the data directory", Err: err}
-	}
-	store, err := sqldb.OpenPool(ctx, cfg.DB, sqldb.Pool{MaxOpen: cfg.DBMaxConns, Wait: cfg.DBWait})
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, store: store, metrics: newMetrics(), done: make(chan error, 1)}
-	if err := s.useLogKey(); err != nil {
-		store.Close()
-		return nil, err
-	}
-	if err := s.bootstrap(ctx); err != nil {
-		store.Close()
-		return nil, err
-	}
+	s := &Server{cfg: cfg, metrics: newMetrics(), done: make(chan error, 1)}
 	if err := s.listen(); err != nil {
-		store.Close()
+		return nil, err
+	}
+	if err := s.startPprof(); err != nil {
+		s.ln.Close()
+		return nil, err
+	}
+	if err := s.openStore(ctx); err != nil {
+		s.ln.Close()
+		s.stopPprof()
 		return nil, err
 	}
 	go s.serve()
-	cfg.Logger.Info("medperf server listening", "url", s.URL(), "db", store.Dialect())
+	cfg.Logger.Info("medperf server listening", "url", s.URL(), "db", s.store.Dialect())
 	return s, nil
+}
+
+// openStore creates the data directory, opens the store, loads (or at first
+// start creates) the transparency log's key, bootstraps the admin and builds
+// the handler.
+func (s *Server) openStore(ctx context.Context) error {
+	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: "data-dir", Message: "cannot create the data directory", Err: err}
+	}
+	store, err := sqldb.OpenPool(ctx, s.cfg.DB, sqldb.Pool{MaxOpen: s.cfg.DBMaxConns, Wait: s.cfg.DBWait})
+	if err != nil {
+		return err
+	}
+	store.SetContainerCheck(checkContainer)
+	s.store = store
+	if err := s.useLogKey(); err != nil {
+		store.Close()
+		return err
+	}
+	if err := s.bootstrap(ctx); err != nil {
+		store.Close()
+		return err
+	}
+	if err := s.serveHTTP(); err != nil {
+		store.Close()
+		return err
+	}
+	return nil
 }
 
 // bootstrap creates the admin on an empty database and writes its token.
@@ -95,7 +122,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 func (s *Server) listen() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		return &medperf.Error{Code: medperf.CodeUnavailable, Field: "addr", Message: fmt.Sprintf("cannot listen on %s", s.cfg.Addr), Err: err}
+		return listenError(s.cfg.Addr, err)
 	}
 	s.scheme = "http"
 	if s.cfg.TLSCert != "" {
@@ -110,12 +137,16 @@ func (s *Server) listen() error {
 		s.cfg.Logger.Warn("serving plain HTTP on a non-loopback address: tokens cross the network in clear; use --tls-cert and --tls-key or a TLS proxy",
 			"addr", ln.Addr().String())
 	}
+	s.ln = ln
+	return nil
+}
+
+// serveHTTP builds the handler over the open store.
+func (s *Server) serveHTTP() error {
 	handler, err := s.handler()
 	if err != nil {
-		ln.Close()
 		return err
 	}
-	s.ln = ln
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -125,6 +156,18 @@ func (s *Server) listen() error {
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return nil
+}
+
+// listenError says why addr cannot be listened on, and what to do: a taken
+// port (CodeConflict) names --addr; anything else (a port below 1024 without
+// the right, an address not of this machine) is CodeUnavailable.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &medperf.Error{Code: medperf.CodeConflict, Field: "addr",
+			Message: fmt.Sprintf("%s is already in use (another medperf server or another program listens there): stop it, or pick another address with --addr (or MEDPERF_ADDR), e.g. --addr 127.0.0.1:0 for any free port", addr),
+			Err:     err}
+	}
+	return &medperf.Error{Code: medperf.CodeUnavailable, Field: "addr", Message: fmt.Sprintf("cannot listen on %s: give another address with --addr (or MEDPERF_ADDR)", addr), Err: err}
 }
 
 func isLoopback(a net.Addr) bool {
@@ -163,6 +206,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	if s.pprof != nil {
+		s.pprof.Close()
+	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}

@@ -101,7 +101,9 @@ func (s *Site) AssociateModel(ctx context.Context, modelID, benchmarkID int64) (
 // SubmitBenchmark runs the compatibility test of the benchmark's three
 // containers on its demo data, fills in the demo hashes and the reference
 // results, shows the registration, asks, and registers it (PENDING until an
-// admin approves it).
+// admin approves it). With Options.SkipCompatibilityTest only the demo data
+// is prepared (or, with SkipDemoPreparation, only hashed), for its hashes;
+// no model runs and no reference results are registered.
 func (s *Site) SubmitBenchmark(ctx context.Context, in medperf.BenchmarkInput) (*medperf.Benchmark, *TestReport, error) {
 	var spec TestSpec
 	var err error
@@ -118,12 +120,23 @@ func (s *Site) SubmitBenchmark(ctx context.Context, in medperf.BenchmarkInput) (
 		}
 	}
 	spec.DemoURL, spec.DemoHash = in.DemoDatasetURL, in.DemoDatasetHash
+	if s.Options.SkipCompatibilityTest {
+		if in.DemoDatasetHash, in.DemoDatasetGeneratedUID, err = s.demoHashes(ctx, spec); err != nil {
+			return nil, nil, err
+		}
+		return s.registerBenchmark(ctx, in, nil)
+	}
 	rep, err := s.Test(ctx, spec)
 	if err != nil {
 		return nil, nil, err
 	}
 	in.DemoDatasetHash, in.DemoDatasetGeneratedUID = rep.DemoHash, rep.PreparedHash
 	in.Metadata = rawJSON(map[string]any{"reference_results": rep})
+	return s.registerBenchmark(ctx, in, rep)
+}
+
+// registerBenchmark shows in, asks, and registers it.
+func (s *Site) registerBenchmark(ctx context.Context, in medperf.BenchmarkInput, rep *TestReport) (*medperf.Benchmark, *TestReport, error) {
 	if err := s.confirm("Register this benchmark?", in); err != nil {
 		return nil, nil, err
 	}

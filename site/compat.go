@@ -30,6 +30,9 @@ type TestSpec struct {
 	DatasetID int64
 	// DataPath and LabelsPath are raw data to prepare instead.
 	DataPath, LabelsPath string
+	// demoFromRegistry is set when DemoURL is the benchmark's: then it
+	// must be an http(s) URL.
+	demoFromRegistry bool
 }
 
 // TestReport is the outcome of a compatibility test: only hashes, the demo
@@ -97,7 +100,7 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 		}
 	}
 	if spec.DemoURL == "" && spec.DatasetID == 0 && spec.DataPath == "" {
-		spec.DemoURL, spec.DemoHash = b.DemoDatasetURL, b.DemoDatasetHash
+		spec.DemoURL, spec.DemoHash, spec.demoFromRegistry = b.DemoDatasetURL, b.DemoDatasetHash, true
 	}
 	return nil
 }
@@ -125,11 +128,14 @@ func (s *Site) testData(ctx context.Context, spec TestSpec, rep *TestReport) (Pr
 		rep.Data = "local data"
 		return s.prepareTestData(ctx, spec.Preparator, spec.DataPath, spec.LabelsPath, s.path(testsDir, "prepared-"+strconv.FormatInt(time.Now().UnixNano(), 36)), rep)
 	case spec.DemoURL != "":
-		raw, sum, err := s.DemoData(ctx, spec.DemoURL, spec.DemoHash)
+		raw, sum, err := s.DemoData(s.fetchContext(ctx, spec.demoFromRegistry), spec.DemoURL, spec.DemoHash)
 		if err != nil {
 			return Prepared{}, err
 		}
 		rep.Data, rep.DemoHash = "demo dataset", sum
+		if s.Options.SkipDemoPreparation {
+			return s.preparedDemo(ctx, raw, rep)
+		}
 		dir := s.path(demoDir, sum, fmt.Sprintf("prepared-%d-%s", spec.Preparator.ID, safeName(spec.Preparator.ImageHash)))
 		return s.prepareTestData(ctx, spec.Preparator, raw.Data, raw.Labels, dir, rep)
 	}
@@ -142,13 +148,13 @@ func (s *Site) prepareTestData(ctx context.Context, prep *Component, data, label
 	if err != nil {
 		return out, err
 	}
-	if prep.ID == 0 {
+	if prep.ID == 0 || s.Options.NoCache {
 		j.Reset("") // a local preparator may have changed: never reuse
 	}
 	if err := s.prepare(ctx, prep, data, labels, out, j, nil); err != nil {
 		return out, err
 	}
-	if rep.PreparedHash, err = s.hash(ctx, "the prepared data", out.Data(), out.Labels()); err != nil {
+	if rep.PreparedHash, err = s.hashPrepared(ctx, out); err != nil {
 		return out, err
 	}
 	rep.Statistics, err = yamlFileAsJSON(out.Statistics(), "the statistics")
@@ -163,7 +169,7 @@ type RawData struct{ Data, Labels string }
 // sha256. It is downloaded and extracted once per hash.
 func (s *Site) DemoData(ctx context.Context, src, hash string) (RawData, string, error) {
 	s.progress("fetching the demo dataset ...")
-	file, sum, err := cube.FetchFile(ctx, s.HTTP, src, hash, s.path(demoDir, "downloads"), "demo dataset tarball")
+	file, sum, err := cube.FetchFile(s.fetchContext(ctx, false), s.HTTP, src, hash, s.path(demoDir, "downloads"), "demo dataset tarball")
 	if err != nil {
 		return RawData{}, "", err
 	}
@@ -197,6 +203,11 @@ func extractTo(file, dir string) error {
 		return storageError(err)
 	}
 	if err := archive.Extract(f, tmp, archive.DefaultLimits); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := cube.MakePrivate(tmp); err != nil {
+		os.RemoveAll(tmp)
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {

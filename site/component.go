@@ -57,17 +57,24 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRegisteredLocations(c, cfg); err != nil {
+		return nil, err
+	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
 	if len(c.Parameters) > 0 {
-		// JSON is YAML: the parameters are written as they were registered.
+		// Block YAML, keys in their registered order, as MedPerf writes it.
+		params, err := ParametersYAML(c.Parameters)
+		if err != nil {
+			return nil, medperf.Errorf(medperf.CodeInvalid, "container %d: %v", id, err)
+		}
 		comp.ParametersFile = filepath.Join(dir, "parameters.yaml")
-		if err := os.WriteFile(comp.ParametersFile, c.Parameters, 0o600); err != nil {
+		if err := os.WriteFile(comp.ParametersFile, params, 0o600); err != nil {
 			return nil, storageError(err)
 		}
 	}
 	if c.AdditionalFilesURL != "" {
 		s.progress("fetching the additional files of container %d", id)
-		comp.AdditionalFiles, _, err = cube.FetchAdditionalFiles(ctx, s.HTTP, c.AdditionalFilesURL, c.AdditionalFilesHash, s.path(filesDir), archive.DefaultLimits)
+		comp.AdditionalFiles, _, err = cube.FetchAdditionalFiles(s.fetchContext(ctx, true), s.HTTP, c.AdditionalFilesURL, c.AdditionalFilesHash, s.path(filesDir), archive.DefaultLimits)
 		if err != nil {
 			return nil, err
 		}
@@ -98,6 +105,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	req := cube.Request{
 		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
 		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home},
 		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
 	}
 	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
@@ -113,9 +121,19 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)}}); err != nil {
 		return err
 	}
+	for _, note := range spec.Notes {
+		s.warn("%s: %s", comp.Name, note)
+	}
 	s.progress("%s: %s ...", comp.Name, task)
 	start := time.Now()
-	err = s.Runtime.Run(ctx, spec)
+	// A registered component's image archive is fetched by the runtime
+	// under this context: never from a local path.
+	err = s.Runtime.Run(s.fetchContext(ctx, comp.ID != 0), spec)
+	// Containers write with their own umask; what they wrote under the
+	// site's home is its user's only, whether the task succeeded or not.
+	if perr := s.makeOutputsPrivate(t, m); err == nil {
+		err = perr
+	}
 	if err != nil {
 		s.progress("%s: %s failed after %s (log: %s)", comp.Name, task, time.Since(start).Round(time.Millisecond), req.LogFile)
 		return err
@@ -137,6 +155,19 @@ func resetOutput(p string, typ cube.VolumeType) error {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return storageError(err)
+	}
+	return nil
+}
+
+// makeOutputsPrivate removes group and other permissions from what the task
+// wrote in its output mounts under the site's home.
+func (s *Site) makeOutputsPrivate(t *cube.Task, mounts map[string]string) error {
+	for key, p := range mounts {
+		if _, output, ok := t.Volume(key); ok && output && within(s.Home, p) {
+			if err := cube.MakePrivate(p); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func (s *Site) containerInput(ctx context.Context, in ContainerSubmission) (*med
 		return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
 	}
 	s.progress("downloading the additional files to hash them ...")
-	_, sum, err := cube.FetchFile(ctx, s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
+	_, sum, err := cube.FetchFile(s.fetchContext(ctx, true), s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
 	if err != nil {
 		return nil, err
 	}
@@ -93,14 +93,17 @@ func YAMLFileJSON(file, flag string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, medperf.FieldError(flag, "cannot read the file: %v", err)
 	}
-	var v map[string]any
-	if err := yaml.Unmarshal(b, &v); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, medperf.FieldError(flag, "not a YAML mapping: %v", err)
 	}
-	if v == nil {
-		v = map[string]any{}
+	if len(doc.Content) == 0 {
+		return json.RawMessage("{}"), nil
 	}
-	out, err := json.Marshal(v)
+	if doc.Content[0].Kind != yaml.MappingNode {
+		return nil, medperf.FieldError(flag, "not a YAML mapping (line %d)", doc.Content[0].Line)
+	}
+	out, err := orderedJSON(&doc)
 	if err != nil {
 		return nil, medperf.FieldError(flag, "cannot be stored as JSON: %v", err)
 	}
@@ -164,7 +167,10 @@ func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (st
 			src = filepath.Join(filepath.Dir(cfg.Path), src)
 		}
 		if cube.IsURL(src) {
-			return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
+			if want == "" {
+				return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
+			}
+			return "sha256:" + want, nil // every site checks it before use
 		}
 		sum, err := cube.FileSHA256(src)
 		if err != nil {

@@ -3,6 +3,10 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/medperf/medperf"
@@ -53,7 +57,31 @@ func (s *Site) saveLocalDataset(d *LocalDataset) error {
 
 // hashRaw returns the hash of raw data and labels.
 func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error) {
+	if data == "" && labels == "" {
+		return "", medperf.Errorf(medperf.CodeConflict, "the raw data is not on this machine (the dataset was imported with 'medperf dataset import'): do this where the dataset was registered")
+	}
 	return s.hash(ctx, "the raw data", data, labels)
+}
+
+// requireFiles refuses a raw data folder that holds no regular file at any
+// depth: registering it would make a dataset of nothing, which the
+// preparator only rejects later, after the registration.
+func requireFiles(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return medperf.FieldError("data path", "%s is not a folder: give the folder of the raw data", filepath.Base(dir))
+	}
+	errFound := errors.New("found")
+	err = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			return errFound
+		}
+		return nil
+	})
+	if err == errFound {
+		return nil
+	}
+	return medperf.FieldError("data path", "the folder %s holds no files: give the folder that holds the raw data", filepath.Base(dir))
 }
 
 // SubmitDataset hashes the raw data and labels, shows the registration (name,
@@ -62,6 +90,9 @@ func (s *Site) hashRaw(ctx context.Context, data, labels string) (string, error)
 func (s *Site) SubmitDataset(ctx context.Context, in DatasetSubmission) (*medperf.Dataset, error) {
 	b, err := s.Registry.GetBenchmark(ctx, in.BenchmarkID)
 	if err != nil {
+		return nil, err
+	}
+	if err := requireFiles(in.DataPath); err != nil {
 		return nil, err
 	}
 	h, err := s.hashRaw(ctx, in.DataPath, in.LabelsPath)
@@ -170,7 +201,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 		return nil, err
 	}
 	out := s.prepared(id)
-	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
+	uid, err := s.hashPrepared(ctx, out)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +226,7 @@ func (s *Site) SetOperational(ctx context.Context, id int64) (*medperf.Dataset, 
 // differs from the registered generated_uid.
 func (s *Site) checkPrepared(ctx context.Context, d *medperf.Dataset) (string, error) {
 	out := s.prepared(d.ID)
-	uid, err := s.hash(ctx, "the prepared data", out.Data(), out.Labels())
+	uid, err := s.hashPrepared(ctx, out)
 	if err != nil {
 		return "", err
 	}
@@ -239,7 +270,7 @@ func (s *Site) CheckDataset(ctx context.Context, id int64) (*DatasetCheck, error
 	out.RawMatches = out.InputDataHash == d.InputDataHash
 	if d.GeneratedUID != "" {
 		p := s.prepared(id)
-		if out.GeneratedUID, err = s.hash(ctx, "the prepared data", p.Data(), p.Labels()); err != nil {
+		if out.GeneratedUID, err = s.hashPrepared(ctx, p); err != nil {
 			return nil, err
 		}
 		out.PreparedMatches = out.GeneratedUID == d.GeneratedUID

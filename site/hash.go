@@ -51,6 +51,12 @@ type Hasher struct {
 	// a large one, never concurrently, with the counts so far. It must not
 	// block for long: workers wait for it.
 	Progress func(Progress)
+	// Within, when set, confines the walk to that folder: for data a
+	// container wrote (prepared data), whose symbolic links are the
+	// container's choice. Every path must lie inside it; a symbolic link
+	// that leads out of it is refused (CodeInvalid), never followed, and
+	// errors name files by their path relative to Within only.
+	Within string
 }
 
 // HashFolders returns the MedPerf-compatible hash of the folders at paths,
@@ -79,8 +85,12 @@ func HashFolders(ctx context.Context, paths ...string) (string, error) {
 // workers within one read and gives a CodeCanceled error.
 func (h Hasher) Hash(ctx context.Context, paths ...string) (Digest, error) {
 	var files []fileEntry
+	w, err := newWalker(h.Within)
+	if err != nil {
+		return Digest{}, err
+	}
 	for i, p := range paths {
-		found, err := listFiles(ctx, i, p)
+		found, err := w.listFiles(ctx, i, p)
 		if err != nil {
 			return Digest{}, err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/medperf/medperf"
 )
@@ -32,12 +33,40 @@ func reason(err error) string {
 	return err.Error()
 }
 
+// walker lists the files of the folders to hash; within, when set, is
+// the resolved folder no path and no link may lead out of.
+type walker struct{ within string }
+
+func newWalker(within string) (walker, error) {
+	if within == "" {
+		return walker{}, nil
+	}
+	real, err := filepath.EvalSymlinks(within)
+	if err != nil {
+		return walker{}, &medperf.Error{Code: medperf.CodeInvalid, Message: "the prepared data cannot be read: " + reason(err), Err: err}
+	}
+	return walker{within: real}, nil
+}
+
+// inside reports whether the resolved path p is the folder w.within or
+// lies under it.
+func (w walker) inside(p string) bool {
+	rel, err := filepath.Rel(w.within, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
 // listFiles walks the folder given as the index-th path and returns the
 // files MedPerf's os.walk would open, with their sizes.
-func listFiles(ctx context.Context, index int, given string) ([]fileEntry, error) {
+func (w walker) listFiles(ctx context.Context, index int, given string) ([]fileEntry, error) {
 	root, err := openRoot(index, given)
 	if err != nil {
 		return nil, err
+	}
+	if w.within != "" {
+		if !w.inside(root) {
+			return nil, medperf.Errorf(medperf.CodeInvalid, "%s leads out of the dataset's folder: refusing prepared data that links outside it (fix the preparator)", filepath.Base(given))
+		}
+		given = w.shown(root)
 	}
 	var files []fileEntry
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -50,6 +79,14 @@ func listFiles(ctx context.Context, index int, given string) ([]fileEntry, error
 		}
 		if d.IsDir() {
 			return nil
+		}
+		if w.within != "" {
+			entry.shown = w.shown(path)
+			if d.Type()&fs.ModeSymlink != 0 {
+				if entry.path, err = w.confine(entry); err != nil {
+					return err
+				}
+			}
 		}
 		take, size, err := classify(entry, d)
 		if take {
@@ -114,6 +151,29 @@ func classify(f fileEntry, d fs.DirEntry) (take bool, size int64, err error) {
 	default:
 		return false, 0, f.fail("is not a regular file", errors.New(t.String()))
 	}
+}
+
+// shown is p relative to the confining folder: data paths stay local, but
+// names inside the dataset are the preparator's and safe to show.
+func (w walker) shown(p string) string {
+	rel, err := filepath.Rel(w.within, p)
+	if err != nil {
+		return filepath.Base(p)
+	}
+	return rel
+}
+
+// confine resolves the symbolic link f and returns its target, or refuses
+// a link that leads out of the confining folder (or cannot be resolved).
+func (w walker) confine(f fileEntry) (string, error) {
+	target, err := filepath.EvalSymlinks(f.path)
+	if err != nil {
+		return "", f.fail("is a symbolic link whose target cannot be read", err)
+	}
+	if !w.inside(target) {
+		return "", medperf.Errorf(medperf.CodeInvalid, "%s: is a symbolic link that leads out of the dataset's folder: refusing to follow it; prepared data must not link outside its folder (fix the preparator)", f.shown)
+	}
+	return target, nil
 }
 
 func shownPath(given, root, path string) string {

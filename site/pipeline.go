@@ -3,21 +3,23 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/medperf/medperf"
 )
 
 // Prepared is the layout of prepared data on disk, as a preparator writes it.
-type Prepared struct{ Dir string }
+type Prepared struct {
+	Dir string
+	// data and labels, when set, are prepared data kept elsewhere (a demo
+	// tarball that is already prepared, Options.SkipDemoPreparation).
+	data, labels string
+}
 
 // Data, Labels, Metadata, Statistics and Report are the preparator's outputs.
-func (p Prepared) Data() string       { return filepath.Join(p.Dir, "data") }
-func (p Prepared) Labels() string     { return filepath.Join(p.Dir, "labels") }
+func (p Prepared) Data() string       { return firstNonEmpty(p.data, filepath.Join(p.Dir, "data")) }
+func (p Prepared) Labels() string     { return firstNonEmpty(p.labels, filepath.Join(p.Dir, "labels")) }
 func (p Prepared) Metadata() string   { return filepath.Join(p.Dir, "metadata") }
 func (p Prepared) Statistics() string { return filepath.Join(p.Dir, "statistics.yaml") }
 func (p Prepared) Report() string     { return filepath.Join(p.Dir, "report.yaml") }
@@ -48,6 +50,9 @@ func (s *Site) prepare(ctx context.Context, prep *Component, data, labels string
 		{StepSanityCheck, inputs},
 		{StepStatistics, merge(inputs, map[string]string{"output_path": out.Statistics()})},
 	}
+	if err := checkPreparator(prep); err != nil {
+		return err
+	}
 	for _, st := range steps {
 		if j.Done(st.name) {
 			s.progress("%s: %s already done", prep.Name, st.name)
@@ -72,6 +77,30 @@ func (s *Site) prepare(ctx context.Context, prep *Component, data, labels string
 		}
 		if err := j.Finish(st.name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// preparatorOutputs are the output volumes a preparator's tasks must
+// declare: the site reads (hashes) what they hold after the run.
+var preparatorOutputs = []struct{ task, key, what string }{
+	{StepPrepare, "output_path", "the prepared data"},
+	{StepPrepare, "output_labels_path", "the prepared labels"},
+	{StepStatistics, "output_path", "statistics.yaml"},
+}
+
+// checkPreparator refuses, before anything runs, a preparator whose config
+// does not declare the outputs the site reads afterwards; without this
+// check the failure came later as a missing prepared/data folder.
+func checkPreparator(prep *Component) error {
+	for _, o := range preparatorOutputs {
+		t, ok := prep.Config.Tasks[o.task]
+		if !ok {
+			return medperf.Errorf(medperf.CodeInvalid, "container %s cannot prepare data: its config declares no %s task (a preparator needs prepare, sanity_check and statistics)", prep.Name, o.task)
+		}
+		if _, output, ok := t.Volume(o.key); !ok || !output {
+			return medperf.Errorf(medperf.CodeInvalid, "container %s cannot prepare data: its %s task must declare the output volume %s (%s) under output_volumes in its container config", prep.Name, o.task, o.key, o.what)
 		}
 	}
 	return nil
@@ -124,25 +153,4 @@ func (s *Site) execute(ctx context.Context, model, evaluator *Component, data Pr
 		}
 	}
 	return yamlFileAsJSON(ex.Results(), "the evaluator's results")
-}
-
-// yamlFileAsJSON reads a YAML mapping written by a container and returns it
-// as a JSON object.
-func yamlFileAsJSON(file, what string) (json.RawMessage, error) {
-	b, err := os.ReadFile(file)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s are missing: the container wrote no file", what)
-	}
-	if err != nil {
-		return nil, storageError(err)
-	}
-	var v map[string]any
-	if err := yaml.Unmarshal(b, &v); err != nil || v == nil {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s are not a YAML mapping: fix the container", what)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, medperf.Errorf(medperf.CodeInvalid, "%s cannot be expressed as JSON: fix the container", what)
-	}
-	return out, nil
 }

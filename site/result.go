@@ -53,6 +53,10 @@ type LocalResult struct {
 	// first request and sent again on retries (docs/trust.md).
 	Envelope  json.RawMessage `json:"envelope,omitempty"`
 	Submitted *Submission     `json:"submitted,omitempty"`
+	// Previous is the finalized submission this result was computed again
+	// after (RunOptions.Rerun): it is submitted as a new, non-final record,
+	// and the finalized one stays the benchmark's.
+	Previous *Submission `json:"previous_submission,omitempty"`
 }
 
 // Submission records a result's registration.
@@ -132,18 +136,17 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	if uid != r.DataHash {
 		return nil, medperf.Errorf(medperf.CodeConflict, "hash mismatch: the result was computed on prepared data with hash %s, not on the registered data (%s): run again with 'medperf benchmark run -b %d -d %d --no-cache'", r.DataHash, uid, k.BenchmarkID, k.DatasetID)
 	}
+	if err := s.requireJoined(ctx, k); err != nil {
+		return nil, err
+	}
 	if r.IdempotencyKey == "" {
 		r.IdempotencyKey = newKey()
 		if err := s.saveLocalResult(r); err != nil {
 			return nil, err
 		}
 	}
-	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
-		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
-	if err := s.checkSubmissionPolicy(ctx, r); err != nil {
-		return nil, err
-	}
-	if err := s.sign(ctx, r, &in); err != nil {
+	in, err := s.submission(ctx, k, r)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.confirm(fmt.Sprintf("Submit these results of model %d on dataset %d to benchmark %d?", k.ModelID, k.DatasetID, k.BenchmarkID), in); err != nil {
@@ -160,8 +163,36 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	return res, s.saveLocalResult(r)
 }
 
+// submission is what SubmitResult sends for r: a rerun is not final; the
+// site policy must allow sending it, and it is signed when the site has a
+// key (the same envelope on every retry).
+func (s *Site) submission(ctx context.Context, k ResultKey, r *LocalResult) (medperf.ResultInput, error) {
+	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
+		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
+	if r.Previous != nil {
+		in.Finalized = new(false)
+	}
+	if err := s.checkSubmissionPolicy(ctx, r); err != nil {
+		return in, err
+	}
+	return in, s.sign(ctx, r, &in)
+}
+
 func newKey() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// requireJoined refuses to submit a result on a dataset that has not joined
+// the benchmark: the registry accepts the reference model's result of any
+// dataset of its owner, but a dataset that never asked to join did not
+// agree to be measured, and its owner ran the reference model only to check
+// the data (see NotJoinedWarning).
+func (s *Site) requireJoined(ctx context.Context, k ResultKey) error {
+	status, err := s.DatasetAssociation(ctx, k.BenchmarkID, k.DatasetID)
+	if err != nil || status == medperf.StatusApproved {
+		return err
+	}
+	return medperf.Errorf(medperf.CodeConflict, "association not approved: dataset %d has not joined benchmark %d (its association is %s), so its results are not submitted: ask to join with 'medperf dataset associate -d %d -b %d', then submit once the benchmark owner approves", k.DatasetID, k.BenchmarkID, associationWord(status), k.DatasetID, k.BenchmarkID)
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -21,6 +22,10 @@ type RunOptions struct {
 	// NoCache runs again the models whose results are already kept locally
 	// (unsubmitted ones are replaced).
 	NoCache bool
+	// Rerun runs again the models whose results were already submitted
+	// (finalized): the new result is kept locally and is submitted as a
+	// new, non-final record (MedPerf's --rerun-finalized and --new-result).
+	Rerun bool
 }
 
 // ModelOutcome is what happened to one model in a run.
@@ -69,18 +74,46 @@ func (s *Site) RunModels(ctx context.Context, b *medperf.Benchmark, only []int64
 // datasetApproved refuses a run of other models than the reference one on a
 // dataset that is not an approved participant.
 func (s *Site) datasetApproved(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset) error {
-	l, err := s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: b.ID, Kind: medperf.KindDataset, ComponentID: d.ID})
-	if err != nil {
+	status, err := s.DatasetAssociation(ctx, b.ID, d.ID)
+	if err != nil || status == medperf.StatusApproved {
 		return err
 	}
-	status := "not requested"
-	if len(l.Items) > 0 {
-		status = string(l.Items[0].ApprovalStatus)
-		if l.Items[0].ApprovalStatus == medperf.StatusApproved {
-			return nil
-		}
+	return medperf.Errorf(medperf.CodeConflict, "association not approved: dataset %d's association with benchmark %d is %s: ask with 'medperf dataset associate -d %d -b %d' and wait for the benchmark owner's approval", d.ID, b.ID, associationWord(status), d.ID, b.ID)
+}
+
+// DatasetAssociation returns the status of the latest association of
+// dataset datasetID with benchmark benchmarkID: "" when the dataset never
+// asked to join.
+func (s *Site) DatasetAssociation(ctx context.Context, benchmarkID, datasetID int64) (medperf.ApprovalStatus, error) {
+	l, err := s.Registry.ListAssociations(ctx, medperf.AssociationFilter{BenchmarkID: benchmarkID, Kind: medperf.KindDataset, ComponentID: datasetID})
+	if err != nil {
+		return "", err
 	}
-	return medperf.Errorf(medperf.CodeConflict, "association not approved: dataset %d's association with benchmark %d is %s: ask with 'medperf dataset associate -d %d -b %d' and wait for the benchmark owner's approval", d.ID, b.ID, status, d.ID, b.ID)
+	if len(l.Items) == 0 {
+		return "", nil
+	}
+	return l.Items[0].ApprovalStatus, nil
+}
+
+// associationWord is a status for a message: "not requested" when empty.
+func associationWord(status medperf.ApprovalStatus) string {
+	if status == "" {
+		return "not requested"
+	}
+	return string(status)
+}
+
+// NotJoinedWarning is what a data owner reads before running a benchmark on
+// a dataset that has not joined it (status is its association's, "" when
+// never requested): only the reference model runs, and its result cannot
+// be submitted until the dataset joins. "" when the dataset has joined.
+func NotJoinedWarning(benchmarkID, datasetID int64, status medperf.ApprovalStatus) string {
+	if status == medperf.StatusApproved {
+		return ""
+	}
+	return fmt.Sprintf("dataset %d has not joined benchmark %d (its association is %s): only the reference model runs, as a check of your data, "+
+		"and its result stays on this machine: it cannot be submitted until the benchmark owner approves the dataset. Ask to join with "+
+		"'medperf dataset associate -d %d -b %d'", datasetID, benchmarkID, associationWord(status), datasetID, benchmarkID)
 }
 
 // Run runs benchmark b on dataset d: for each model of RunModels, infer
@@ -153,7 +186,7 @@ func (s *Site) openRunJournal(ctx context.Context, b *medperf.Benchmark, d *medp
 func (s *Site) runEachModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, models []int64, evaluator *Component, j *Journal, uid string, o RunOptions) ([]ModelOutcome, error) {
 	var out []ModelOutcome
 	for _, m := range models {
-		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o.NoCache)
+		oc, err := s.runModel(ctx, b, d, m, evaluator, j, uid, o)
 		if err != nil {
 			if !o.IgnoreModelErrors || medperf.ErrorCode(err) == medperf.CodeCanceled {
 				return out, err
@@ -166,12 +199,15 @@ func (s *Site) runEachModel(ctx context.Context, b *medperf.Benchmark, d *medper
 }
 
 // runModel runs one model unless its result is kept locally.
-func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, noCache bool) (ModelOutcome, error) {
+func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Dataset, modelID int64, evaluator *Component, j *Journal, uid string, o RunOptions) (ModelOutcome, error) {
 	key := ResultKey{BenchmarkID: b.ID, ModelID: modelID, DatasetID: d.ID}
 	oc := ModelOutcome{Model: modelID, Results: key.String()}
+	noCache := o.NoCache || o.Rerun
+	var previous *Submission
 	if prev, err := s.LocalResult(key); err == nil {
+		previous = cmp.Or(prev.Submitted, prev.Previous)
 		switch {
-		case prev.Submitted != nil: // a submitted result never changes
+		case prev.Submitted != nil && !o.Rerun: // a submitted result never changes
 			oc.Status = "submitted"
 			return oc, nil
 		case prev.DataHash == uid && !noCache:
@@ -195,7 +231,7 @@ func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Da
 	if err != nil {
 		return oc, err
 	}
-	r := &LocalResult{ResultKey: key, DataHash: uid, Metrics: metrics, ComputedAt: time.Now().UTC()}
+	r := &LocalResult{ResultKey: key, DataHash: uid, Metrics: metrics, ComputedAt: time.Now().UTC(), Previous: previous}
 	if err := s.saveLocalResult(r); err != nil {
 		return oc, err
 	}

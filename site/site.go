@@ -31,12 +31,23 @@ type Site struct {
 	// Out receives progress lines (one per task, with its elapsed time); nil
 	// is quiet.
 	Out io.Writer
+	// Warn receives what the user must be told even when progress is
+	// quiet (a container's GPU request this machine cannot honour); nil
+	// is Out.
+	Warn io.Writer
 	// Confirm is asked before anything leaves the site, with what is asked
 	// and the exact JSON payload. It returns false to refuse (nothing is
 	// sent, the operation is CodeCanceled). nil refuses everything.
 	Confirm func(question string, payload []byte) (bool, error)
-	// HTTP downloads demo data and additional files; nil is http.DefaultClient.
+	// HTTP downloads demo data and additional files; nil is cube's default
+	// client, which refuses non-public addresses unless AllowPrivateURLs.
+	// Image archives are fetched by the Runtime's own client.
 	HTTP *http.Client
+	// AllowPrivateURLs lets downloads (by the default clients of the site
+	// and of the runtimes) reach loopback, private and link-local
+	// addresses: only for a site that hosts files on its own network, since
+	// a model owner chooses the URLs.
+	AllowPrivateURLs bool
 	// ImageID returns the local engine's id of a DockerImage reference
 	// (sha256:...), for SubmitContainer; nil means no engine. It returns
 	// CodeNotFound when the engine has no such image; any other error fails
@@ -72,12 +83,37 @@ type Options struct {
 	ReportInterval time.Duration
 	// ShowTaskOutput copies the containers' output lines to Out.
 	ShowTaskOutput bool
+	// NoCache makes compatibility tests prepare the demo data again instead
+	// of reusing an earlier preparation of the same tarball.
+	NoCache bool
+	// SkipDemoPreparation treats the demo tarball's data_path and
+	// labels_path as data already prepared: the preparator does not run on
+	// them and the test reports no statistics.
+	SkipDemoPreparation bool
+	// SkipCompatibilityTest makes SubmitBenchmark register the benchmark
+	// without running its compatibility test: no reference results and no
+	// prepared demo hash are registered.
+	SkipCompatibilityTest bool
+	// RunAsUID is the uid tasks run as when medperf runs as root and the
+	// dataset's folder belongs to root; 0 or less is cube.DefaultRunAsUID.
+	RunAsUID int
 }
 
 // progress prints one progress line to Out, if any.
 func (s *Site) progress(format string, args ...any) {
 	if s.Out != nil {
 		fmt.Fprintf(s.Out, format+"\n", args...)
+	}
+}
+
+// warn prints one line that the user must see, prefixed "warning: ".
+func (s *Site) warn(format string, args ...any) {
+	w := s.Warn
+	if w == nil {
+		w = s.Out
+	}
+	if w != nil {
+		fmt.Fprintf(w, "warning: "+format+"\n", args...)
 	}
 }
 
@@ -120,8 +156,19 @@ func ctxErr(ctx context.Context) error {
 
 // hash returns the MedPerf hash of the folders, with a progress line.
 func (s *Site) hash(ctx context.Context, what string, paths ...string) (string, error) {
+	return s.hashWith(ctx, Hasher{}, what, paths...)
+}
+
+// hashPrepared returns the hash of prepared data: its data and labels,
+// confined to its folder, because the preparator container made them and
+// may have planted links to host files.
+func (s *Site) hashPrepared(ctx context.Context, p Prepared) (string, error) {
+	return s.hashWith(ctx, Hasher{Within: p.Dir}, "the prepared data", p.Data(), p.Labels())
+}
+
+func (s *Site) hashWith(ctx context.Context, h Hasher, what string, paths ...string) (string, error) {
 	start := time.Now()
-	d, err := Hasher{}.Hash(ctx, paths...)
+	d, err := h.Hash(ctx, paths...)
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,8 @@ type testWorld struct {
 }
 
 func (tw *testWorld) site(tb testing.TB, u medperftest.User) *Site {
-	return &Site{Home: tb.TempDir(), Registry: u.Service, Runtime: tw.rt, Confirm: AlwaysConfirm(nil)}
+	// The demo tarball is served on 127.0.0.1: this site allows it.
+	return &Site{Home: tb.TempDir(), Registry: u.Service, Runtime: tw.rt, Confirm: AlwaysConfirm(nil), AllowPrivateURLs: true}
 }
 
 // cubeContainer is a reference cube's registration, with its real config.

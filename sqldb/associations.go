@@ -28,6 +28,38 @@ func scanAssociation(s interface{ Scan(...any) error }) (*medperf.Association, e
 	return &a, nil
 }
 
+// associationViewersFrom joins, to each association row, what
+// medperf.CanSeeAssociationMetadata decides on: the benchmark's owner and
+// the component's owner (associationViewerCols).
+const associationViewersFrom = `associations a JOIN benchmarks vb ON vb.id = a.benchmark_id
+	LEFT JOIN datasets vd ON a.kind = 'dataset' AND vd.id = a.component_id
+	LEFT JOIN containers vm ON a.kind = 'model' AND vm.id = a.component_id`
+
+const associationViewerCols = associationCols + `, vb.owner, COALESCE(vd.owner, vm.owner, 0)`
+
+// scanVisibleAssociation returns a scanner of associationViewerCols that
+// blanks the metadata caller may not see.
+func scanVisibleAssociation(caller *medperf.User) func(s interface{ Scan(...any) error }) (*medperf.Association, error) {
+	return func(s interface{ Scan(...any) error }) (*medperf.Association, error) {
+		var a medperf.Association
+		var meta, approved sql.NullString
+		var created, modified string
+		var v medperf.AssociationViewers
+		err := s.Scan(&a.ID, &a.BenchmarkID, &a.Kind, &a.ComponentID, &a.ApprovalStatus, &a.InitiatedBy,
+			&a.Priority, &meta, &created, &modified, &approved, &v.BenchmarkOwner, &v.ComponentOwner)
+		if err != nil {
+			return nil, err
+		}
+		a.Metadata, a.ApprovedAt = rawJSON(meta), parseTimePtr(approved)
+		a.CreatedAt, a.ModifiedAt = parseTime(created), parseTime(modified)
+		v.Kind = a.Kind
+		if !medperf.CanSeeAssociationMetadata(caller, v) {
+			a.Metadata = nil
+		}
+		return &a, nil
+	}
+}
+
 // latestAssociation returns the latest row of a pair, or nil.
 func latestAssociation(ctx context.Context, c conn, benchmarkID int64, kind medperf.ComponentKind, componentID int64) (*medperf.Association, error) {
 	a, err := scanAssociation(c.row(ctx, `SELECT `+associationCols+` FROM associations a
@@ -71,6 +103,9 @@ func getComponent(ctx context.Context, c conn, kind medperf.ComponentKind, id in
 func (d *DB) RequestAssociation(ctx context.Context, benchmarkID int64, kind medperf.ComponentKind, r medperf.AssociationRequest) (*medperf.Association, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := medperf.CheckComponentKind(kind); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -216,17 +251,19 @@ func (d *DB) decide(ctx context.Context, c conn, p medperf.AssociationParties, l
 
 // ListAssociations implements medperf.AssociationService.
 func (d *DB) ListAssociations(ctx context.Context, f medperf.AssociationFilter) (*medperf.List[medperf.Association], error) {
-	if _, err := medperf.RequireCaller(ctx); err != nil {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
+	scan := scanVisibleAssociation(caller)
 	var w where
 	w.add(latestOnly)
 	addIf(&w, "a.benchmark_id", f.BenchmarkID)
 	addIf(&w, "a.kind", f.Kind)
 	addIf(&w, "a.component_id", f.ComponentID)
 	addIf(&w, "a.approval_status", f.ApprovalStatus)
-	return list(ctx, d, "associations a", associationCols, w, f.Page, func(r *sql.Rows) (medperf.Association, error) {
-		a, err := scanAssociation(r)
+	return list(ctx, d, associationViewersFrom, associationViewerCols, w, f.Page, func(r *sql.Rows) (medperf.Association, error) {
+		a, err := scan(r)
 		if err != nil {
 			return medperf.Association{}, err
 		}
@@ -236,14 +273,16 @@ func (d *DB) ListAssociations(ctx context.Context, f medperf.AssociationFilter) 
 
 // AssociationHistory implements medperf.AssociationService.
 func (d *DB) AssociationHistory(ctx context.Context, benchmarkID int64, kind medperf.ComponentKind, componentID int64) ([]medperf.Association, error) {
-	if _, err := medperf.RequireCaller(ctx); err != nil {
+	caller, err := medperf.RequireCaller(ctx)
+	if err != nil {
 		return nil, err
 	}
+	scan := scanVisibleAssociation(caller)
 	c := d.read()
 	if _, err := getBenchmark(ctx, c, benchmarkID); err != nil {
 		return nil, internal(err)
 	}
-	rows, err := c.query(ctx, `SELECT `+associationCols+` FROM associations a
+	rows, err := c.query(ctx, `SELECT `+associationViewerCols+` FROM `+associationViewersFrom+`
 		WHERE a.benchmark_id = ? AND a.kind = ? AND a.component_id = ? ORDER BY a.id`, benchmarkID, kind, componentID)
 	if err != nil {
 		return nil, internal(err)
@@ -251,7 +290,7 @@ func (d *DB) AssociationHistory(ctx context.Context, benchmarkID int64, kind med
 	defer rows.Close()
 	out := []medperf.Association{}
 	for rows.Next() {
-		a, err := scanAssociation(rows)
+		a, err := scan(rows)
 		if err != nil {
 			return nil, internal(err)
 		}

@@ -21,6 +21,12 @@ func (d *DB) ListAudit(ctx context.Context, f medperf.AuditFilter) (*medperf.Lis
 	addIf(&w, "e.entity_type", f.EntityType)
 	addIf(&w, "e.entity_id", f.EntityID)
 	addIf(&w, "e.actor", f.Actor)
+	if !f.Since.IsZero() {
+		w.add("e.created_at >= ?", formatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		w.add("e.created_at < ?", formatTime(f.Until))
+	}
 	return list(ctx, d, "audit e", "e.id, e.actor, e.action, e.entity_type, e.entity_id, e.changes, e.created_at", w, f.Page,
 		func(r *sql.Rows) (medperf.AuditEvent, error) {
 			var e medperf.AuditEvent

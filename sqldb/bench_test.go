@@ -12,6 +12,7 @@ func datasets(b *testing.B, w *medperftest.World, n int) []*medperf.Dataset {
 	out := make([]*medperf.Dataset, n)
 	for i := range out {
 		out[i] = medperftest.MustDataset(b, w.DataOwner, medperftest.DatasetInput("bench", w.Preparator.ID, medperf.StateOperation))
+		w.MustAssociate(b, medperf.KindDataset, w.DataOwner, out[i].ID) // results need an approved dataset
 	}
 	return out
 }

@@ -77,9 +77,9 @@ func TestBenchmarkStateMachine(t *testing.T) {
 			})
 			t.Run("an OPERATION benchmark only changes is_valid, user_metadata and policy", func(t *testing.T) {
 				_, err := u.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{Description: medperftest.Ptr("again")})
-				wantCode(t, err, medperf.CodeInvalid)
+				wantCode(t, err, medperf.CodeConflict)
 				_, err = u.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{State: medperftest.Ptr(medperf.StateDevelopment)})
-				wantCode(t, err, medperf.CodeInvalid)
+				wantCode(t, err, medperf.CodeConflict)
 				got := medperftest.Must[*medperf.Benchmark](t)(u.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{
 					IsValid: medperftest.Ptr(false), ModelAutoApprovalMode: medperftest.Ptr(medperf.AutoApproveAlways)}))
 				if got.IsValid || got.ModelAutoApprovalMode != medperf.AutoApproveAlways {

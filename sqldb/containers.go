@@ -90,6 +90,9 @@ func (d *DB) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*m
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkContainer(in); err != nil {
+		return nil, err
+	}
 	if in.State == "" {
 		in.State = medperf.StateDevelopment
 	}
@@ -182,6 +185,11 @@ func (d *DB) UpdateContainer(ctx context.Context, id int64, p medperf.ContainerP
 		if err != nil {
 			return err
 		}
+		if p.Config != nil {
+			if err := d.checkContainer(in); err != nil {
+				return err
+			}
+		}
 		if err := checkContainerUnique(ctx, c, in, id); err != nil {
 			return err
 		}
@@ -213,7 +221,8 @@ func (d *DB) checkContainerStillUsable(ctx context.Context, c conn, old, next *m
 		return err
 	}
 	if n > 0 {
-		return medperf.FieldError("config", "the container is used by a benchmark; register a new container instead")
+		return &medperf.Error{Code: medperf.CodeConflict, Field: "config",
+			Message: "the container is used by a benchmark; register a new container instead"}
 	}
 	return nil
 }

@@ -50,6 +50,10 @@ type DB struct {
 	pool    Pool
 	tokens  *tokenCache
 	log     logSigner
+	// containerCheck, when set, checks a container as the sites will
+	// (SetContainerCheck).
+	containerCheck func(medperf.ContainerInput) error
+	pages          resultPages
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -149,7 +153,7 @@ func sqliteDSN(path string) string {
 }
 
 func unavailable(err error) error {
-	return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the database cannot be reached", Err: err}
+	return &medperf.Error{Code: medperf.CodeUnavailable, Message: "the database cannot be reached; retry later", Err: err}
 }
 
 // Close closes the database. Cached tokens are forgotten: a closed store
@@ -218,9 +222,15 @@ func lostConnection(err error) bool {
 	var (
 		ne net.Error
 		ce *pgconn.ConnectError
+		pe *pgconn.PgError
 	)
+	if errors.As(err, &pe) {
+		// A connection error (class 08), or the server ending the
+		// connection (terminated by an administrator, crash, shutdown).
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
 	return errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		err.Error() == "sql: database is closed"
 }
@@ -251,6 +261,9 @@ func internal(err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &medperf.Error{Code: medperf.CodeCanceled, Message: "operation canceled", Err: err}
+	}
+	if storageFull(err) {
+		return diskFull(err)
 	}
 	if lostConnection(err) {
 		return unavailable(err)

@@ -38,7 +38,7 @@ func TestContainers(t *testing.T) {
 			_, err := w.Stranger.UpdateContainer(ctx, w.Model.ID, medperf.ContainerPatch{IsValid: medperftest.Ptr(false)})
 			wantCode(t, err, medperf.CodeForbidden)
 			_, err = w.ModelOwner.UpdateContainer(ctx, w.Model.ID, medperf.ContainerPatch{ImageHash: medperftest.Ptr("sha256:" + medperftest.Hash("y"))})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 			c := medperftest.Must[*medperf.Container](t)(w.ModelOwner.UpdateContainer(ctx, w.Model.ID, medperf.ContainerPatch{UserMetadata: medperftest.Ptr(json.RawMessage(`{"note":"x"}`))}))
 			if string(c.UserMetadata) != `{"note":"x"}` {
 				t.Fatal(string(c.UserMetadata))
@@ -51,7 +51,7 @@ func TestContainers(t *testing.T) {
 			medperftest.MustBenchmark(t, w.Stranger, in)
 			other := medperftest.ContainerInput("other", medperf.StateDevelopment, medperf.TaskEvaluate, "extra")
 			_, err := w.BenchmarkOwner.UpdateContainer(ctx, dev.ID, medperf.ContainerPatch{Config: &other.Config})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 		})
 		t.Run("a missing container is not found", func(t *testing.T) {
 			_, err := w.Stranger.GetContainer(ctx, 424242)
@@ -93,7 +93,7 @@ func TestDatasets(t *testing.T) {
 		})
 		t.Run("an OPERATION dataset freezes all but is_valid and user_metadata", func(t *testing.T) {
 			_, err := w.DataOwner.UpdateDataset(ctx, w.Dataset.ID, medperf.DatasetPatch{Name: medperftest.Ptr("renamed")})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 			medperftest.Must[*medperf.Dataset](t)(w.DataOwner.UpdateDataset(ctx, w.Dataset.ID, medperf.DatasetPatch{IsValid: medperftest.Ptr(true)}))
 		})
 	})
@@ -126,7 +126,7 @@ func TestAuditLog(t *testing.T) {
 			_, err := w.Stranger.UpdateBenchmark(ctx, w.Benchmark.ID, medperf.BenchmarkPatch{IsValid: medperftest.Ptr(false)})
 			wantCode(t, err, medperf.CodeForbidden)
 			_, err = w.BenchmarkOwner.UpdateBenchmark(ctx, w.Benchmark.ID, medperf.BenchmarkPatch{Name: medperftest.Ptr("x")})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 			after := medperftest.Must[*medperf.List[medperf.AuditEvent]](t)(w.Admin.ListAudit(ctx, medperf.AuditFilter{})).Total
 			if after != before {
 				t.Fatalf("%d events before, %d after", before, after)

@@ -30,6 +30,7 @@ func (d *DB) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.L
 	w.add("r.benchmark_id = ?", benchmarkID)
 	w.add("r.finalized")
 	w.add("r.is_valid")
+	approvedParticipants(&w, benchmarkID)
 	if out.Scope == medperf.ScopeVisible {
 		visibleTo(&w, caller)
 	}
@@ -63,11 +64,26 @@ func boardResults(ctx context.Context, c conn, w where) ([]medperf.BoardResult, 
 	return out, rows.Err()
 }
 
+// latestApproved selects the component IDs of one kind whose latest
+// association with a benchmark is APPROVED; its arguments are the
+// benchmark's ID, the kind and StatusApproved.
+const latestApproved = `SELECT a.component_id FROM associations a WHERE a.benchmark_id = ? AND a.kind = ? AND a.approval_status = ?
+		AND a.id = (SELECT MAX(x.id) FROM associations x WHERE x.benchmark_id = a.benchmark_id AND x.kind = a.kind AND x.component_id = a.component_id)`
+
+// approvedParticipants keeps the results of datasets whose association
+// with the benchmark is APPROVED now, and of models that are its reference
+// model or whose association is APPROVED now: a result stays stored when a
+// participant is withdrawn, but no leaderboard counts it (issue 12,
+// finding 3).
+func approvedParticipants(w *where, benchmarkID int64) {
+	w.add("r.dataset_id IN ("+latestApproved+")", benchmarkID, medperf.KindDataset, medperf.StatusApproved)
+	w.add("(r.model_id = b.reference_model OR r.model_id IN ("+latestApproved+"))", benchmarkID, medperf.KindModel, medperf.StatusApproved)
+}
+
 // participants lists the reference model and the models and datasets whose
 // latest association with b is APPROVED.
 func participants(ctx context.Context, c conn, b medperf.Benchmark) (models, datasets []medperf.Named, err error) {
-	latest := `SELECT a.component_id FROM associations a WHERE a.benchmark_id = ? AND a.kind = ? AND a.approval_status = ?
-		AND a.id = (SELECT MAX(x.id) FROM associations x WHERE x.benchmark_id = a.benchmark_id AND x.kind = a.kind AND x.component_id = a.component_id)`
+	latest := latestApproved
 	models, err = named(ctx, c, `SELECT id, name FROM containers WHERE id = ? OR id IN (`+latest+`) ORDER BY id`,
 		b.ReferenceModelContainer, b.ID, medperf.KindModel, medperf.StatusApproved)
 	if err != nil {

@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -20,7 +21,11 @@ func MustDeclaredBenchmark(tb testing.TB, w *medperftest.World, metrics string) 
 	tb.Helper()
 	in := medperftest.BenchmarkInput("declared", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)
 	in.State, in.Metrics = medperf.StateDevelopment, json.RawMessage(metrics)
-	return medperftest.MustBenchmark(tb, w.BenchmarkOwner, in)
+	b := medperftest.MustBenchmark(tb, w.BenchmarkOwner, in)
+	approved := medperftest.Ptr(medperf.StatusApproved)
+	b = medperftest.Must[*medperf.Benchmark](tb)(w.Admin.UpdateBenchmark(context.Background(), b.ID, medperf.BenchmarkPatch{ApprovalStatus: approved}))
+	medperftest.MustApprove(tb, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
+	return b
 }
 
 func wantField(t *testing.T, err error, field string) {
@@ -33,6 +38,7 @@ func wantField(t *testing.T, err error, field string) {
 
 func TestMetricsDeclaration(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 		t.Run("a bad declaration is refused on create, naming the entry", func(t *testing.T) {
 			in := medperftest.BenchmarkInput("bad", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)
 			in.Metrics = json.RawMessage(`{"metrics": [{"name": "dice", "direction": "up", "primary": true}]}`)

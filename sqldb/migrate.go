@@ -13,9 +13,33 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// migrations between servers starting together ("medperf" in ASCII).
+const migrationLock = 0x6d656470657266
+
 // migrate applies, in order of their number, the migrations of the dialect
-// that the database has not seen, each in its own transaction.
+// that the database has not seen, each in its own transaction. On
+// PostgreSQL, replicas starting together on one database take turns under
+// a session advisory lock, so each migration runs exactly once and no
+// replica serves before the schema is complete; on SQLite the one writer
+// connection serialises them already.
 func (d *DB) migrate(ctx context.Context) error {
+	if d.dialect != dialectPostgres {
+		return d.migrateLocked(ctx)
+	}
+	lock, err := d.wdb.Conn(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return unavailable(err)
+	}
+	defer lock.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	return d.migrateLocked(ctx)
+}
+
+func (d *DB) migrateLocked(ctx context.Context) error {
 	c := conn{q: d.wdb, d: d}
 	if err := c.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return unavailable(err)

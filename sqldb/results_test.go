@@ -16,7 +16,12 @@ func submission(w *medperftest.World, model int64, key string) medperf.ResultInp
 func TestResults(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
 		var ref *medperf.Result
-		t.Run("the reference model's result is allowed without associations", func(t *testing.T) {
+		t.Run("the reference model's result needs the dataset's association", func(t *testing.T) {
+			_, _, err := w.DataOwner.SubmitResult(ctx, submission(w, w.ReferenceModel.ID, "k0"))
+			wantCode(t, err, medperf.CodeConflict)
+		})
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
+		t.Run("the reference model's result is allowed without a model association", func(t *testing.T) {
 			r, created, err := w.DataOwner.SubmitResult(ctx, submission(w, w.ReferenceModel.ID, "k1"))
 			if err != nil || !created || !r.Finalized || r.FinalizedAt == nil {
 				t.Fatalf("%+v, %v, %v", r, created, err)
@@ -34,7 +39,6 @@ func TestResults(t *testing.T) {
 			wantCode(t, err, medperf.CodeConflict)
 		})
 		t.Run("a key reused for another triple is a conflict", func(t *testing.T) {
-			w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 			w.MustAssociate(t, medperf.KindModel, w.ModelOwner, w.Model.ID)
 			_, _, err := w.DataOwner.SubmitResult(ctx, submission(w, w.Model.ID, "k1"))
 			wantCode(t, err, medperf.CodeConflict)
@@ -62,7 +66,7 @@ func TestResults(t *testing.T) {
 			_, err := w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{Metrics: medperftest.Ptr(medperftest.Metrics(1))})
 			wantCode(t, err, medperf.CodeConflict)
 			_, err = w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{Finalized: medperftest.Ptr(false)})
-			wantCode(t, err, medperf.CodeInvalid)
+			wantCode(t, err, medperf.CodeConflict)
 			medperftest.Must[*medperf.Result](t)(w.DataOwner.UpdateResult(ctx, draft.ID, medperf.ResultPatch{UserMetadata: medperftest.Ptr(medperftest.Metrics(1))}))
 		})
 		t.Run("without approved associations a result is refused", func(t *testing.T) {

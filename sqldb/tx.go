@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -164,6 +165,33 @@ func translate(err error) error {
 	return internal(err)
 }
 
+// storageFull reports whether err says the database's disk is full:
+// SQLite's SQLITE_FULL (its primary code, whatever the extended one),
+// PostgreSQL's disk_full (53100), or ENOSPC from the file system.
+func storageFull(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "53100"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC)
+}
+
+// diskFull is the error of a write refused for lack of disk space. It is
+// CodeUnavailable (503 with Retry-After), not a new code: a client does
+// what it does for any outage (retry later; the CLI's exit status for an
+// unreachable service), the message tells the user and the operator what is
+// wrong, and readiness fails until space is freed (Ready), so a load
+// balancer sends requests elsewhere. A 507 would add a code to the closed
+// set, the client and the CLI for no different action.
+func diskFull(err error) error {
+	return &medperf.Error{Code: medperf.CodeUnavailable,
+		Message: "the registry's disk is full: nothing was saved; an operator must free space, then retry", Err: err}
+}
+
 func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -181,6 +209,9 @@ func isUniqueViolation(err error) bool {
 func (c conn) audit(ctx context.Context, actor int64, action, entityType string, entityID int64, changes any, viewers ...int64) error {
 	b, err := json.Marshal(changes)
 	if err != nil {
+		return err
+	}
+	if err := bumpBoards(ctx, c, entityType, entityID); err != nil {
 		return err
 	}
 	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)

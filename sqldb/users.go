@@ -142,7 +142,9 @@ func (d *DB) GetUser(ctx context.Context, id int64) (*medperf.User, error) {
 		return nil, err
 	}
 	if !caller.IsAdmin && caller.ID != id {
-		return nil, medperf.Errorf(medperf.CodeForbidden, "only an admin reads other users' accounts")
+		// The same answer as for an id that does not exist, so that
+		// nobody learns which ids are accounts.
+		return nil, notFound("user", id)
 	}
 	u, err := scanUser(d.read().row(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if noRows(err) {
@@ -181,6 +183,9 @@ func (d *DB) CreateToken(ctx context.Context, name string) (*medperf.NewToken, e
 	secret := auth.NewToken()
 	var t medperf.NewToken
 	err = d.write(ctx, func(c conn) error {
+		if err := checkTokenCap(ctx, c, caller.ID); err != nil {
+			return err
+		}
 		now := d.now()
 		id, err := c.insert(ctx, `INSERT INTO tokens (user_id, name, hash, created_at) VALUES (?, ?, ?, ?)`,
 			caller.ID, name, auth.Hash(secret), now)

@@ -61,7 +61,7 @@ func TestUsersAndTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := w.Stranger.GetUser(ctx, w.DataOwner.ID)
-			wantCode(t, err, medperf.CodeForbidden)
+			wantCode(t, err, medperf.CodeNotFound)
 			_, err = w.Stranger.ListUsers(ctx, medperf.Page{})
 			wantCode(t, err, medperf.CodeForbidden)
 			l := medperftest.Must[*medperf.List[medperf.User]](t)(w.Admin.ListUsers(ctx, medperf.Page{Limit: 2}))

@@ -9,8 +9,9 @@ import (
 )
 
 type benchmarksData struct {
-	Items []medperf.Benchmark
-	Pager pager
+	Owners map[int64]medperf.UserCard
+	Items  []medperf.Benchmark
+	Pager  pager
 }
 
 func (h *Handler) benchmarks(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -23,14 +24,15 @@ func (h *Handler) benchmarks(r *http.Request, _ *medperf.Session) (*result, erro
 		return nil, err
 	}
 	return &result{template: "benchmarks", title: "Benchmarks",
-		data: benchmarksData{Items: list.Items, Pager: newPager("/benchmarks", list.Total, p, len(list.Items))}}, nil
+		data: benchmarksData{Items: list.Items, Owners: h.owners(r, list.Items), Pager: newPager("/benchmarks", list.Total, p, len(list.Items))}}, nil
 }
 
 // participant is one row of a benchmark's participants.
 type participant struct {
 	medperf.Association
-	Name string
-	Link string
+	Name  string
+	Link  string
+	Asker string
 }
 
 type benchmarkData struct {
@@ -40,6 +42,7 @@ type benchmarkData struct {
 	Datasets, Models                      []participant
 	CanManage                             bool
 	Declared                              []medperf.MetricSpec
+	Owner                                 medperf.UserCard
 	DeclarationError                      string
 }
 
@@ -59,7 +62,7 @@ func (h *Handler) benchmark(r *http.Request, s *medperf.Session) (*result, error
 	n := h.names(r.Context())
 	d := benchmarkData{B: *b, Preparator: n.Container(b.DataPreparationContainer),
 		ReferenceModel: n.Container(b.ReferenceModelContainer), Evaluator: n.Container(b.DataEvaluatorContainer),
-		CanManage: medperf.CanEdit(&s.User, b.Owner)}
+		CanManage: medperf.CanEdit(&s.User, b.Owner), Owner: n.User(b.Owner)}
 	if u, err := url.Parse(b.DocsURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		d.DocsURL = b.DocsURL
 	}
@@ -85,7 +88,7 @@ func (h *Handler) participants(r *http.Request, id int64, n *names, status medpe
 			return nil, nil, err
 		}
 		for _, a := range all {
-			p := participant{Association: a, Name: n.Component(a)}
+			p := participant{Association: a, Name: n.Component(a), Asker: n.User(a.InitiatedBy).Name}
 			if kind == medperf.KindDataset {
 				p.Link = fmt.Sprintf("/datasets/%d", a.ComponentID)
 				datasets = append(datasets, p)

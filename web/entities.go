@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
 )
 
 type containersData struct {
-	Items []medperf.Container
-	Pager pager
+	Owners map[int64]medperf.UserCard
+	Items  []medperf.Container
+	Pager  pager
 }
 
 func (h *Handler) containers(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -26,7 +26,7 @@ func (h *Handler) containers(r *http.Request, _ *medperf.Session) (*result, erro
 		return nil, err
 	}
 	return &result{template: "containers", title: "Containers",
-		data: containersData{Items: list.Items, Pager: newPager("/containers", list.Total, p, len(list.Items))}}, nil
+		data: containersData{Items: list.Items, Owners: h.owners(r, list.Items), Pager: newPager("/containers", list.Total, p, len(list.Items))}}, nil
 }
 
 func (h *Handler) container(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -38,12 +38,22 @@ func (h *Handler) container(r *http.Request, _ *medperf.Session) (*result, error
 	if err != nil {
 		return nil, err
 	}
-	return &result{template: "container", title: c.Name, data: c}, nil
+	d := containerData{C: c, Owner: h.names(r.Context()).User(c.Owner)}
+	d.ConfigYAML, d.ParametersYAML = yamlOf(c.Config), yamlOf(c.Parameters)
+	return &result{template: "container", title: c.Name, data: d}, nil
+}
+
+type containerData struct {
+	C              *medperf.Container
+	Owner          medperf.UserCard
+	ConfigYAML     string
+	ParametersYAML string
 }
 
 type datasetsData struct {
-	Items []medperf.Dataset
-	Pager pager
+	Owners map[int64]medperf.UserCard
+	Items  []medperf.Dataset
+	Pager  pager
 }
 
 func (h *Handler) datasets(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -56,7 +66,7 @@ func (h *Handler) datasets(r *http.Request, _ *medperf.Session) (*result, error)
 		return nil, err
 	}
 	return &result{template: "datasets", title: "Datasets",
-		data: datasetsData{Items: list.Items, Pager: newPager("/datasets", list.Total, p, len(list.Items))}}, nil
+		data: datasetsData{Items: list.Items, Owners: h.owners(r, list.Items), Pager: newPager("/datasets", list.Total, p, len(list.Items))}}, nil
 }
 
 // stat is one top-level entry of a dataset's statistics.
@@ -66,8 +76,9 @@ type stat struct {
 
 type datasetData struct {
 	D          *medperf.Dataset
+	Owner      medperf.UserCard
 	Preparator string
-	Stats      []stat
+	Stats      []statSection
 }
 
 func (h *Handler) dataset(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -79,63 +90,24 @@ func (h *Handler) dataset(r *http.Request, _ *medperf.Session) (*result, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &result{template: "dataset", title: d.Name, data: datasetData{D: d,
-		Preparator: h.names(r.Context()).Container(d.DataPreparationContainer), Stats: stats(d.GeneratedMetadata)}}, nil
+	n := h.names(r.Context())
+	return &result{template: "dataset", title: d.Name, data: datasetData{D: d, Owner: n.User(d.Owner),
+		Preparator: n.Container(d.DataPreparationContainer), Stats: statistics(d.GeneratedMetadata)}}, nil
 }
 
-// stats lists the top-level keys of a statistics object, each value as
-// compact JSON, sorted by key; nil when it is not an object.
-func stats(raw json.RawMessage) []stat {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	out := make([]stat, 0, len(m))
-	for k, v := range m {
-		var b bytes.Buffer
-		json.Compact(&b, v)
-		out = append(out, stat{Key: k, Value: b.String()})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// resultRow is one result with its names.
+// resultRow is one result with its names and its metrics read.
 type resultRow struct {
 	medperf.Result
-	Model, Dataset string
+	Model, Dataset, Benchmark string
+	Owner                     medperf.UserCard
+	Values                    map[string]metricValue
 }
 
-type resultsData struct {
-	Benchmark int64
-	Items     []resultRow
-	Pager     pager
-}
-
-func (h *Handler) results(r *http.Request, _ *medperf.Session) (*result, error) {
-	p, err := pageOf(r)
-	if err != nil {
-		return nil, err
-	}
-	bid, err := queryID(r, "benchmark")
-	if err != nil {
-		return nil, err
-	}
-	list, err := h.cfg.Service.ListResults(r.Context(), medperf.ResultFilter{BenchmarkID: bid, Page: p})
-	if err != nil {
-		return nil, err
-	}
-	n := h.names(r.Context())
-	d := resultsData{Benchmark: bid}
-	for _, x := range list.Items {
-		d.Items = append(d.Items, resultRow{Result: x, Model: n.Container(x.ModelID), Dataset: n.Dataset(x.DatasetID)})
-	}
-	base := "/results"
-	if bid != 0 {
-		base = fmt.Sprintf("/results?benchmark=%d", bid)
-	}
-	d.Pager = newPager(base, list.Total, p, len(list.Items))
-	return &result{template: "results", title: "Results", data: d}, nil
+// metricValue is one metric of a result: a number, or the compact JSON of
+// anything else.
+type metricValue struct {
+	Num  *float64
+	Text string
 }
 
 func (h *Handler) result(r *http.Request, _ *medperf.Session) (*result, error) {
@@ -147,9 +119,32 @@ func (h *Handler) result(r *http.Request, _ *medperf.Session) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := h.names(r.Context())
+	row := h.resultRow(h.names(r.Context()), *x)
 	return &result{template: "result", title: fmt.Sprintf("Result %d", x.ID),
-		data: resultRow{Result: *x, Model: n.Container(x.ModelID), Dataset: n.Dataset(x.DatasetID)}}, nil
+		data: resultData{R: row, Metrics: sortedKeys(row.Values)}}, nil
+}
+
+type resultData struct {
+	R       resultRow
+	Metrics []string
+}
+
+func (h *Handler) resultRow(n *names, x medperf.Result) resultRow {
+	row := resultRow{Result: x, Model: n.Container(x.ModelID), Dataset: n.Dataset(x.DatasetID), Benchmark: n.Benchmark(x.BenchmarkID),
+		Owner: n.User(x.Owner), Values: map[string]metricValue{}}
+	if _, cut := previewJSON(x.Metrics); cut {
+		return row // too large for a table: the page links to the JSON
+	}
+	var m map[string]json.RawMessage
+	json.Unmarshal(x.Metrics, &m)
+	for k, v := range m {
+		if f, ok := number(v); ok {
+			row.Values[k] = metricValue{Num: &f}
+		} else {
+			row.Values[k] = metricValue{Text: compact(v)}
+		}
+	}
+	return row
 }
 
 func (h *Handler) resultsCSV(r *http.Request, _ *medperf.Session) (*result, error) {

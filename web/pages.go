@@ -89,10 +89,31 @@ type names struct {
 	svc      medperf.Service
 	models   map[int64]string
 	datasets map[int64]string
+	users    map[int64]medperf.UserCard
 }
 
 func (h *Handler) names(ctx context.Context) *names {
-	return &names{ctx: ctx, svc: h.cfg.Service, models: map[int64]string{}, datasets: map[int64]string{}}
+	return &names{ctx: ctx, svc: h.cfg.Service, models: map[int64]string{}, datasets: map[int64]string{}, users: map[int64]medperf.UserCard{}}
+}
+
+// User returns the card of an account: its name, and its email when the
+// viewer may see it. Without a directory, or when the account cannot be
+// read, the name is "user ID".
+func (n *names) User(id int64) medperf.UserCard {
+	if c, ok := n.users[id]; ok {
+		return c
+	}
+	c := medperf.UserCard{ID: id, Name: fmt.Sprintf("user %d", id)}
+	if dir, ok := n.svc.(medperf.UserDirectory); ok {
+		if got, err := dir.UserCard(n.ctx, id); err == nil {
+			c = *got
+			if c.Name == "" {
+				c.Name = fmt.Sprintf("user %d", id)
+			}
+		}
+	}
+	n.users[id] = c
+	return c
 }
 
 // Container returns a container's name, or "#ID" when it cannot be read.
@@ -105,6 +126,20 @@ func (n *names) Container(id int64) string {
 		s = c.Name
 	}
 	n.models[id] = s
+	return s
+}
+
+// Benchmark returns a benchmark's name, or "#ID" when it cannot be read.
+func (n *names) Benchmark(id int64) string {
+	key := -id // benchmarks share the models' cache under negative keys
+	if s, ok := n.models[key]; ok {
+		return s
+	}
+	s := fmt.Sprintf("#%d", id)
+	if b, err := n.svc.GetBenchmark(n.ctx, id); err == nil {
+		s = b.Name
+	}
+	n.models[key] = s
 	return s
 }
 
@@ -127,4 +162,26 @@ func (n *names) Component(a medperf.Association) string {
 		return n.Dataset(a.ComponentID)
 	}
 	return n.Container(a.ComponentID)
+}
+
+// owners returns the cards of the owners of items, by id, for list pages.
+func (h *Handler) owners(r *http.Request, items any) map[int64]medperf.UserCard {
+	n := h.names(r.Context())
+	out := map[int64]medperf.UserCard{}
+	add := func(id int64) { out[id] = n.User(id) }
+	switch v := items.(type) {
+	case []medperf.Container:
+		for _, x := range v {
+			add(x.Owner)
+		}
+	case []medperf.Dataset:
+		for _, x := range v {
+			add(x.Owner)
+		}
+	case []medperf.Benchmark:
+		for _, x := range v {
+			add(x.Owner)
+		}
+	}
+	return out
 }

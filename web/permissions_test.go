@@ -78,6 +78,16 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /benchmarks/{id}", get(bOwner, bench("")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/docs", get(bOwner, bench("/docs")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/associations", get(bOwner, bench("/associations")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component}", func(t *testing.T, w *medperftest.World) request {
+		MustPendingDataset(t, w)
+		return request{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/associations/dataset/%d", w.Benchmark.ID, w.Dataset.ID)}
+	}, [4]int{toSignIn, ok, ok, ok}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component} | a pair with no row", get(bOwner, func(w *medperftest.World) string {
+		return fmt.Sprintf("/benchmarks/%d/associations/model/%d", w.Benchmark.ID, w.Model.ID)
+	}), [4]int{toSignIn, nf, nf, nf}},
+	{"GET /benchmarks/{id}/associations/{kind}/{component} | an unknown kind", get(bOwner, func(w *medperftest.World) string {
+		return fmt.Sprintf("/benchmarks/%d/associations/user/%d", w.Benchmark.ID, w.Model.ID)
+	}), [4]int{toSignIn, bad, bad, bad}},
 	{"POST /benchmarks/{id}/associations/{kind}/{component}", decision(true), [4]int{toSignIn, no, moved, moved}},
 	{"POST /benchmarks/{id}/publish", func(_ *testing.T, w *medperftest.World) request {
 		return request{owner: w.BenchmarkOwner, path: fmt.Sprintf("/benchmarks/%d/publish", w.Benchmark.ID),
@@ -86,6 +96,20 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /benchmarks/{id}/leaderboard", get(bOwner, bench("/leaderboard")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /benchmarks/{id}/leaderboard.csv", get(bOwner, bench("/leaderboard.csv")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /containers", get(stranger, fixed("/containers")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /containers/new", get(stranger, fixed("/containers/new")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /containers", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/containers", form: containerForm(fmt.Sprintf("perm-%d", w.Stranger.ID)), csrf: true}
+	}, [4]int{toSignIn, moved, moved, moved}},
+	{"POST /containers | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/containers", form: containerForm(fmt.Sprintf("perm-%d", w.Stranger.ID))}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /benchmarks/new", get(stranger, fixed("/benchmarks/new")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /benchmarks", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/benchmarks", form: benchmarkForm(w, "perm"), csrf: true}
+	}, [4]int{toSignIn, moved, moved, moved}},
+	{"POST /benchmarks | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.Stranger, path: "/benchmarks", form: benchmarkForm(w, "perm")}
+	}, [4]int{toSignIn, no, no, no}},
 	{"GET /containers/{id}", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
 		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d", w.Model.ID) }), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /datasets", get(stranger, fixed("/datasets")), [4]int{toSignIn, ok, ok, ok}},
@@ -94,6 +118,7 @@ var dashboardMatrix = []dashboardPermission{
 	{"GET /results", get(stranger, fixed("/results")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /results.csv", get(stranger, fixed("/results.csv")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /results/{id}", func(t *testing.T, w *medperftest.World) request {
+		w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
 			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
 		if err != nil {
@@ -101,6 +126,46 @@ var dashboardMatrix = []dashboardPermission{
 		}
 		return request{owner: w.DataOwner, path: fmt.Sprintf("/results/%d", r.ID)}
 	}, [4]int{toSignIn, nf, ok, ok}},
+	{"GET /containers/{id}/json/{field}", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d/json/config", w.Model.ID) }), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /containers/{id}/json/{field} | no such field", get(func(w *medperftest.World) medperftest.User { return w.ModelOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d/json/secret", w.Model.ID) }), [4]int{toSignIn, nf, nf, nf}},
+	{"GET /datasets/{id}/json/{field}", get(func(w *medperftest.World) medperftest.User { return w.DataOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d/json/statistics", w.Dataset.ID) }), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /datasets/{id}/json/{field} | the report only for those who may read it", get(func(w *medperftest.World) medperftest.User { return w.DataOwner },
+		func(w *medperftest.World) string { return fmt.Sprintf("/datasets/%d/json/report", w.Dataset.ID) }), [4]int{toSignIn, nf, ok, ok}},
+	{"GET /results/{id}/json/{field}", func(t *testing.T, w *medperftest.World) request {
+		r, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID,
+			DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.5)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/results/%d/json/metrics", r.ID)}
+	}, [4]int{toSignIn, nf, ok, ok}},
+	{"GET /admin/users", get(stranger, fixed("/admin/users")), [4]int{toSignIn, no, no, ok}},
+	{"POST /admin/users", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/admin/users", form: url.Values{"email": {fmt.Sprintf("new-%d@example.org", w.Stranger.ID)}, "name": {"New"}}, csrf: true}
+	}, [4]int{toSignIn, no, no, ok}},
+	{"POST /admin/users | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/admin/users", form: url.Values{"email": {fmt.Sprintf("new-%d@example.org", w.Stranger.ID)}}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /tokens", get(stranger, fixed("/tokens")), [4]int{toSignIn, ok, ok, ok}},
+	{"POST /tokens", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/tokens", form: url.Values{"name": {"laptop"}}, csrf: true}
+	}, [4]int{toSignIn, ok, ok, ok}},
+	{"POST /tokens | without a CSRF token", func(_ *testing.T, w *medperftest.World) request {
+		return request{owner: w.DataOwner, path: "/tokens", form: url.Values{"name": {"laptop"}}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"POST /tokens/{id}/revoke", func(t *testing.T, w *medperftest.World) request {
+		nt := medperftest.Must[*medperf.NewToken](t)(w.DataOwner.CreateToken(ctx, "old"))
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/tokens/%d/revoke", nt.ID), form: url.Values{}, csrf: true}
+	}, [4]int{toSignIn, nf, moved, nf}},
+	{"POST /tokens/{id}/revoke | without a CSRF token", func(t *testing.T, w *medperftest.World) request {
+		nt := medperftest.Must[*medperf.NewToken](t)(w.DataOwner.CreateToken(ctx, "old"))
+		return request{owner: w.DataOwner, path: fmt.Sprintf("/tokens/%d/revoke", nt.ID), form: url.Values{}}
+	}, [4]int{toSignIn, no, no, no}},
+	{"GET /audit", get(stranger, fixed("/audit?type=benchmark&since=2020-01-01&until=2099-12-31")), [4]int{toSignIn, ok, ok, ok}},
+	{"GET /audit | a bad date", get(stranger, fixed("/audit?since=yesterday")), [4]int{toSignIn, bad, bad, bad}},
 
 	// CSRF: the same forms without the session's token change nothing.
 	{"POST /benchmarks/{id}/associations/{kind}/{component} | without a CSRF token", decision(false), [4]int{toSignIn, no, no, no}},

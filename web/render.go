@@ -31,21 +31,41 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.4g", *v)
 	},
+	// json shows a stored JSON value bounded (see previewJSON); pages
+	// that can link to the full value use preview instead.
 	"json": func(raw json.RawMessage) string {
-		if len(raw) == 0 {
-			return ""
-		}
-		var b bytes.Buffer
-		if json.Indent(&b, raw, "", "  ") != nil {
-			return string(raw)
-		}
-		return b.String()
+		s, _ := previewJSON(raw)
+		return s
 	},
-	"lower": strings.ToLower,
+	"preview": preview,
+	"lower":   strings.ToLower,
+	// pickers bundles a select of containers.
+	"pickers": func(f *form, name, label string, options []medperf.Container) containerPicker {
+		return containerPicker{formField: formField{F: f, Name: name, Label: label, Error: f.Errors[name], Value: f.Values[name]}, Options: options}
+	},
+	// field bundles one form control: the form, the field's name, its
+	// label and a hint shown under it.
+	"field": func(f *form, name, label, hint string) formField {
+		return formField{F: f, Name: name, Label: label, Hint: hint, Error: f.Errors[name], Value: f.Values[name]}
+	},
 	// row bundles what one association row of a form needs.
 	"row": func(b medperf.Benchmark, can bool, csrf string, p participant) associationRow {
 		return associationRow{B: b, Can: can, CSRF: csrf, P: p}
 	},
+}
+
+// formField is one control of a form, for the "input" and "textarea"
+// templates.
+type formField struct {
+	F                        *form
+	Name, Label, Hint, Error string
+	Value                    string
+}
+
+// containerPicker is a select of containers.
+type containerPicker struct {
+	formField
+	Options []medperf.Container
 }
 
 // associationRow is the data of one row of the associations page.

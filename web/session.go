@@ -4,11 +4,16 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/auth"
 )
 
 // Cookie names. The session cookie holds the session's secret; the
@@ -86,12 +91,21 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, signInData{Next: next, Error: "The sign-in form expired or did not come from this site. Please try again."})
 		return
 	}
+	key := auth.AddressKey(r.RemoteAddr)
+	if wait := h.cfg.SignInLimiter.Wait(key); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.renderSignIn(w, r, http.StatusTooManyRequests, signInData{Next: next,
+			Error: fmt.Sprintf("Too many failed sign-ins from your address. Wait %d seconds, then try again with a valid token.", secs)})
+		return
+	}
 	secret, _, err := h.cfg.Sessions.CreateSession(r.Context(), strings.TrimSpace(r.PostForm.Get("token")), h.cfg.SessionTTL)
 	if err != nil {
 		if medperf.ErrorCode(err) != medperf.CodeUnauthorized {
 			h.renderError(w, r, nil, err)
 			return
 		}
+		h.cfg.SignInLimiter.Fail(key)
 		h.renderSignIn(w, r, http.StatusUnauthorized, signInData{Next: next, Error: "This API token is unknown or revoked. Create one with 'medperf auth token create' or ask your admin."})
 		return
 	}
@@ -156,8 +170,12 @@ func (h *Handler) page(fn pageFunc) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-			if r.ParseForm() != nil || !sameToken(s.CSRF, r.PostForm.Get(CSRFField)) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				h.renderError(w, r, s, formReadError(err))
+				return
+			}
+			if !sameToken(s.CSRF, r.PostForm.Get(CSRFField)) {
 				h.renderError(w, r, s, medperf.Errorf(medperf.CodeForbidden,
 					"this form expired or did not come from this site (its anti-forgery token does not match); go back, reload the page and try again"))
 				return
@@ -175,6 +193,19 @@ func (h *Handler) page(fn pageFunc) http.Handler {
 		}
 		h.write(w, r, s, res)
 	})
+}
+
+// maxFormBytes bounds a form post: room for a benchmark's document
+// (256 KiB) and a container's config.
+const maxFormBytes = 512 << 10
+
+// formReadError says why a form could not be read.
+func formReadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return medperf.Errorf(medperf.CodeTooLarge, "the form is larger than %d KiB: shorten the longest field, or register with the CLI", maxFormBytes>>10)
+	}
+	return medperf.Errorf(medperf.CodeInvalid, "the form could not be read; reload the page and try again")
 }
 
 func (h *Handler) session(r *http.Request) (*medperf.Session, error) {
@@ -219,6 +250,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, s *medperf.Sessi
 // that no text from the URL is ever shown.
 var notices = map[string]string{
 	"approved":    "The association was approved.",
+	"registered":  "Registered. Check the details below.",
+	"revoked":     "The token was revoked: it no longer signs in or calls the API.",
 	"rejected":    "The association was rejected.",
 	"published":   "The leaderboard's aggregate rows are now visible to every signed-in user.",
 	"unpublished": "The leaderboard is no longer published.",

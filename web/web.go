@@ -14,10 +14,13 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/auth"
 	"github.com/medperf/medperf/leaderboard"
+	"github.com/medperf/medperf/wire"
 )
 
 //go:embed templates/*.html
@@ -41,6 +44,9 @@ type Config struct {
 	Logger *slog.Logger
 	// SessionTTL is the lifetime of a session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// SignInLimiter slows down addresses whose sign-ins fail; nil means a
+	// new auth.NewLimiter for this handler.
+	SignInLimiter *auth.Limiter
 }
 
 // Handler serves the dashboard. Create it with New.
@@ -67,6 +73,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
+	if cfg.SignInLimiter == nil {
+		cfg.SignInLimiter = auth.NewLimiter()
+	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: parsePages()}
 	h.routes()
 	return h, nil
@@ -75,7 +84,31 @@ func New(cfg Config) (*Handler, error) {
 // ServeHTTP serves a dashboard request with the security headers set.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
-	h.mux.ServeHTTP(w, r)
+	h.recoverPanics(h.mux).ServeHTTP(w, r)
+}
+
+// recoverPanics turns a panic in next into a logged 500 page, so that one
+// bad page (a chart fed values nobody foresaw) costs one request, not a
+// dropped connection; the status goes through WriteHeader, so the
+// server's request metrics count it as a 500. http.ErrAbortHandler is
+// passed on: it is net/http's way to abort a response on purpose.
+func (h *Handler) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "dashboard handler panicked",
+				slog.String("request_id", w.Header().Get(wire.RequestIDHeader)), slog.String("path", r.URL.Path),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			h.renderError(w, r, nil, medperf.Errorf(medperf.CodeInternal, "a page failed"))
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // ContentSecurityPolicy is sent with every response: nothing but this

@@ -29,6 +29,7 @@ var statusOf = map[medperf.Code]int{
 	medperf.CodeUnavailable:  http.StatusServiceUnavailable,
 	medperf.CodeCanceled:     http.StatusRequestTimeout,
 	medperf.CodeInternal:     http.StatusInternalServerError,
+	medperf.CodeRateLimited:  http.StatusTooManyRequests,
 }
 
 // Status returns the HTTP status of an error code; an unknown code gives

@@ -16,6 +16,9 @@ type Options struct {
 	// Cgroups applies spec.Limits with --memory, --cpus and --pids-limit,
 	// which need root or cgroups v2 delegation.
 	Cgroups bool
+	// Tmp, when set, is the host folder bound as the task's /tmp (see
+	// cube.WithScratch).
+	Tmp string
 }
 
 // Args returns the apptainer arguments (after the program name) that run
@@ -28,7 +31,9 @@ func Args(spec *cube.Spec, image string, opt Options) ([]string, error) {
 	if len(spec.Entrypoint) > 0 {
 		sub, argv = "exec", append(slices.Clone(spec.Entrypoint), spec.Command...)
 	}
-	args := []string{sub, "-eC"}
+	// --writable-tmpfs: the task may write into its root, as MedPerf's
+	// containers may; the writes are thrown away with the container.
+	args := []string{sub, "-eC", "--writable-tmpfs"}
 	if !spec.Network {
 		args = append(args, "--net", "--network", "none")
 	}
@@ -43,6 +48,12 @@ func Args(spec *cube.Spec, image string, opt Options) ([]string, error) {
 		args = append(args, "--memory", strconv.FormatInt(spec.Limits.Memory, 10),
 			"--cpus", strconv.FormatFloat(spec.Limits.CPUs, 'f', -1, 64),
 			"--pids-limit", strconv.FormatInt(spec.Limits.Pids, 10))
+	}
+	if opt.Tmp != "" {
+		if strings.ContainsAny(opt.Tmp, ":,") {
+			return nil, medperf.FieldError("tmp", "Apptainer cannot bind a host path that contains ':' or ','; set MEDPERF_HOME to a path without them")
+		}
+		args = append(args, "--bind", opt.Tmp+":/tmp")
 	}
 	for _, m := range spec.Mounts {
 		if strings.ContainsAny(m.Host, ":,") {

@@ -33,15 +33,17 @@ func TestArgs(t *testing.T) {
 		edit func(*cube.Spec, *Options)
 		want []string
 	}{
-		{"run without network with read-only inputs", nil, []string{"run", "-eC", "--net", "--network", "none",
+		{"run without network with read-only inputs", nil, []string{"run", "-eC", "--writable-tmpfs", "--net", "--network", "none",
 			"--bind", "/h/data:/mlcommons/volumes/data:ro", "--bind", "/h/out:/mlcommons/volumes/predictions", "img.sif", "infer", "--x=1"}},
 		{"exec when the task has an entrypoint", func(s *cube.Spec, _ *Options) { s.Entrypoint = []string{"python", "/app/run.py"} },
-			[]string{"exec", "-eC", "--net", "--network", "none", "--bind", "/h/data:/mlcommons/volumes/data:ro",
+			[]string{"exec", "-eC", "--writable-tmpfs", "--net", "--network", "none", "--bind", "/h/data:/mlcommons/volumes/data:ro",
 				"--bind", "/h/out:/mlcommons/volumes/predictions", "img.sif", "python", "/app/run.py", "infer", "--x=1"}},
 		{"nv for GPUs and network when allowed", func(s *cube.Spec, _ *Options) { s.Limits.GPUs = "all"; s.Network = true; s.Mounts = nil },
-			[]string{"run", "-eC", "--nv", "img.sif", "infer", "--x=1"}},
+			[]string{"run", "-eC", "--writable-tmpfs", "--nv", "img.sif", "infer", "--x=1"}},
 		{"cgroup limits when asked", func(s *cube.Spec, o *Options) { o.Cgroups = true; s.Mounts = nil },
-			[]string{"run", "-eC", "--net", "--network", "none", "--memory", "1073741824", "--cpus", "2", "--pids-limit", "100", "img.sif", "infer", "--x=1"}},
+			[]string{"run", "-eC", "--writable-tmpfs", "--net", "--network", "none", "--memory", "1073741824", "--cpus", "2", "--pids-limit", "100", "img.sif", "infer", "--x=1"}},
+		{"the task's /tmp is its host scratch folder", func(s *cube.Spec, o *Options) { o.Tmp = "/scratch/task-1"; s.Mounts = nil },
+			[]string{"run", "-eC", "--writable-tmpfs", "--net", "--network", "none", "--bind", "/scratch/task-1:/tmp", "img.sif", "infer", "--x=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,10 +50,13 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err != nil {
 		return err
 	}
-	args, err := Args(spec, image, r.Options)
-	if err != nil {
+	if _, err := Args(spec, image, r.Options); err != nil {
 		return err
 	}
+	// The process runs as the invoking user (bubblewrap and Apptainer
+	// cannot switch users without privileges of their own), so outputs
+	// belong to that user.
+	spec.UID, spec.GID = os.Getuid(), os.Getgid()
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
@@ -62,13 +65,21 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 		return err
 	}
 	defer out.Close()
-	p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its container", Program: filepath.Base(bin),
-		Command: func(ctx context.Context) *exec.Cmd {
-			cmd := exec.CommandContext(ctx, bin, args...)
-			cmd.Env = append(minimalEnv(), Env(spec)...)
-			return cmd
-		}}
-	return p.Run(ctx, out)
+	return cube.WithScratch(ctx, spec, func(ctx context.Context, tmp string) error {
+		opt := r.Options
+		opt.Tmp = tmp
+		args, err := Args(spec, image, opt)
+		if err != nil {
+			return err
+		}
+		p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its container", Program: filepath.Base(bin),
+			Command: func(ctx context.Context) *exec.Cmd {
+				cmd := exec.CommandContext(ctx, bin, args...)
+				cmd.Env = append(minimalEnv(), Env(spec)...)
+				return cmd
+			}}
+		return p.Run(ctx, out)
+	})
 }
 
 // minimalEnv is what apptainer itself needs from the host environment.

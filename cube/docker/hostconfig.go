@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -14,10 +15,17 @@ import (
 )
 
 // containerConfig is the isolation of DESIGN.md "Security defaults" in
-// Engine API terms. For rootless Podman the user namespace keeps the
-// invoking user's id, so that outputs belong to that user on the host.
-func containerConfig(spec *cube.Spec, imageID string, podman bool) (*container.Config, *container.HostConfig, error) {
-	env := map[string]string{"HOME": "/tmp"}
+// Engine API terms, with MedPerf's container contract: the root file system
+// is the container's own writable layer (discarded with the container; the
+// image never changes), /tmp is the host folder tmp (see cube.WithScratch),
+// and HOME is the image's own, or /tmp when the image sets none. For
+// rootless Podman the user namespace keeps the invoking user's id, so that
+// outputs belong to that user on the host.
+func containerConfig(spec *cube.Spec, imageID string, podman bool, imageEnv []string, tmp string) (*container.Config, *container.HostConfig, error) {
+	env := map[string]string{}
+	if !hasVar(imageEnv, "HOME") {
+		env["HOME"] = "/tmp"
+	}
 	maps.Copy(env, spec.Env)
 	cfg := &container.Config{
 		Image:           imageID,
@@ -32,13 +40,11 @@ func containerConfig(spec *cube.Spec, imageID string, podman bool) (*container.C
 	}
 	pids := spec.Limits.Pids
 	host := &container.HostConfig{
-		NetworkMode:    "none",
-		CapDrop:        []string{"ALL"},
-		SecurityOpt:    []string{"no-new-privileges"},
-		ReadonlyRootfs: true,
-		Tmpfs:          map[string]string{"/tmp": "rw,nosuid,nodev,exec,mode=1777"},
-		IpcMode:        "private",
-		ShmSize:        spec.Limits.ShmSize,
+		NetworkMode: "none",
+		CapDrop:     []string{"ALL"},
+		SecurityOpt: []string{"no-new-privileges"},
+		IpcMode:     "private",
+		ShmSize:     spec.Limits.ShmSize,
 		Resources: container.Resources{
 			Memory:     spec.Limits.Memory,
 			MemorySwap: spec.Limits.Memory,
@@ -52,6 +58,11 @@ func containerConfig(spec *cube.Spec, imageID string, podman bool) (*container.C
 	if podman && os.Getuid() != 0 {
 		host.UsernsMode = "keep-id"
 	}
+	if tmp == "" {
+		return nil, nil, medperf.FieldError("tmp", "the task has no /tmp folder (use cube.WithScratch)")
+	}
+	host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: tmp, Target: "/tmp",
+		BindOptions: &mount.BindOptions{Propagation: mount.PropagationRPrivate}})
 	for _, m := range spec.Mounts {
 		host.Mounts = append(host.Mounts, mount.Mount{
 			Type: mount.TypeBind, Source: m.Host, Target: m.Container, ReadOnly: m.ReadOnly,
@@ -83,6 +94,16 @@ func deviceRequest(g *cube.GPURequest) container.DeviceRequest {
 		r.Count = g.Count
 	}
 	return r
+}
+
+// hasVar reports whether env (KEY=value lines) sets name.
+func hasVar(env []string, name string) bool {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == name {
+			return true
+		}
+	}
+	return false
 }
 
 func envList(env map[string]string) []string {

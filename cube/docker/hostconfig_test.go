@@ -30,7 +30,7 @@ func TestContainerConfigIsIsolatedByDefault(t *testing.T) {
 		Mounts:  []cube.Mount{{Key: "data_path", Host: "/d", Container: "/mlcommons/volumes/data", ReadOnly: true}, {Key: "output_path", Host: "/o", Container: "/out"}},
 		Command: []string{"x"},
 	}
-	cfg, host, err := containerConfig(spec, "sha256:abc", false)
+	cfg, host, err := containerConfig(spec, "sha256:abc", false, []string{"PATH=/usr/bin"}, "/scratch/task-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +38,21 @@ func TestContainerConfigIsIsolatedByDefault(t *testing.T) {
 		t.Errorf("config %+v", cfg)
 	}
 	if host.NetworkMode != "none" || !slices.Equal(host.CapDrop, []string{"ALL"}) || !slices.Equal(host.SecurityOpt, []string{"no-new-privileges"}) ||
-		!host.ReadonlyRootfs || host.Tmpfs["/tmp"] == "" || host.Privileged || host.AutoRemove {
+		host.Privileged || host.AutoRemove {
 		t.Errorf("host config %+v", host)
 	}
 	if host.Memory != 1<<30 || host.MemorySwap != 1<<30 || host.NanoCPUs != 1.5e9 || *host.PidsLimit != 100 || host.ShmSize != 64<<20 {
 		t.Errorf("limits %+v", host.Resources)
 	}
-	if !host.Mounts[0].ReadOnly || host.Mounts[1].ReadOnly {
+	// MedPerf's contract: a writable container layer (discarded with the
+	// container) and /tmp on the host disk, not in memory.
+	if host.ReadonlyRootfs || len(host.Tmpfs) != 0 {
+		t.Errorf("root read-only %v, tmpfs %v: want a writable layer and /tmp on disk", host.ReadonlyRootfs, host.Tmpfs)
+	}
+	if tmp := host.Mounts[0]; tmp.Source != "/scratch/task-1" || tmp.Target != "/tmp" || tmp.ReadOnly {
+		t.Errorf("/tmp mount %+v", tmp)
+	}
+	if !host.Mounts[1].ReadOnly || host.Mounts[2].ReadOnly {
 		t.Errorf("inputs must be read-only, outputs writable: %+v", host.Mounts)
 	}
 	if len(host.DeviceRequests) != 0 {
@@ -57,7 +65,7 @@ func TestContainerConfigIsIsolatedByDefault(t *testing.T) {
 
 func TestContainerConfigKeepsTheUserIDOnRootlessPodman(t *testing.T) {
 	spec := &cube.Spec{Task: &cube.Task{Name: "infer"}, Limits: cube.Limits{Memory: 1, CPUs: 1, Pids: 1}}
-	_, host, err := containerConfig(spec, "x", true)
+	_, host, err := containerConfig(spec, "x", true, nil, "/t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +75,31 @@ func TestContainerConfigKeepsTheUserIDOnRootlessPodman(t *testing.T) {
 	}
 	if host.UsernsMode != want {
 		t.Errorf("userns %q, want %q", host.UsernsMode, want)
+	}
+}
+
+func TestContainerConfigKeepsTheImageHOME(t *testing.T) {
+	spec := &cube.Spec{Task: &cube.Task{Name: "infer"}, Limits: cube.Limits{Memory: 1, CPUs: 1, Pids: 1}}
+	for _, tt := range []struct {
+		name     string
+		imageEnv []string
+		taskEnv  map[string]string
+		want     []string
+	}{
+		{"the image's HOME is kept", []string{"HOME=/home/app"}, nil, nil},
+		{"an image without HOME gets /tmp", []string{"PATH=/bin"}, nil, []string{"HOME=/tmp"}},
+		{"the task's environment wins", []string{"HOME=/home/app"}, map[string]string{"HOME": "/work"}, []string{"HOME=/work"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			spec.Env = tt.taskEnv
+			cfg, _, err := containerConfig(spec, "x", false, tt.imageEnv, "/t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Env, tt.want) {
+				t.Errorf("env %q, want %q", cfg.Env, tt.want)
+			}
+		})
 	}
 }
 
@@ -82,7 +115,7 @@ func TestContainerConfigGPUs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.spec+" becomes a device request", func(t *testing.T) {
 			spec := &cube.Spec{Task: &cube.Task{Name: "infer"}, Limits: cube.Limits{Memory: 1, CPUs: 1, Pids: 1, GPUs: tt.spec}}
-			_, host, err := containerConfig(spec, "x", false)
+			_, host, err := containerConfig(spec, "x", false, nil, "/t")
 			if err != nil {
 				t.Fatal(err)
 			}

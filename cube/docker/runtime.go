@@ -91,10 +91,34 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
-	cfg, hostCfg, err := containerConfig(spec, imageID, r.Podman)
+	imageEnv, err := r.imageEnv(ctx, imageID)
 	if err != nil {
 		return err
 	}
+	return cube.WithScratch(ctx, spec, func(ctx context.Context, tmp string) error {
+		cfg, hostCfg, err := containerConfig(spec, imageID, r.Podman, imageEnv, tmp)
+		if err != nil {
+			return err
+		}
+		return r.createAndRun(ctx, spec, cfg, hostCfg)
+	})
+}
+
+// imageEnv returns the environment the image sets (KEY=value lines).
+func (r *Runtime) imageEnv(ctx context.Context, imageID string) ([]string, error) {
+	info, err := r.client.ImageInspect(ctx, imageID)
+	if err != nil {
+		return nil, engineError(ctx, "inspect the image", err)
+	}
+	if info.Config == nil {
+		return nil, nil
+	}
+	return info.Config.Env, nil
+}
+
+// createAndRun creates the container, runs it, and removes it on every
+// path, a cancel at any moment included.
+func (r *Runtime) createAndRun(ctx context.Context, spec *cube.Spec, cfg *container.Config, hostCfg *container.HostConfig) error {
 	out, err := spec.OpenOutput()
 	if err != nil {
 		return err

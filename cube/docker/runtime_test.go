@@ -162,7 +162,7 @@ func TestDocker(t *testing.T) {
 		}
 		want := map[string]string{
 			"ifaces": "lo", "dial": "failed", "capeff": "0000000000000000", "nonewprivs": "1",
-			"id": fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()), "read": "patient", "env": "/tmp",
+			"id": taskUser(), "read": "patient", "env": "/tmp",
 		}
 		got := r.results()
 		for k, v := range want {
@@ -174,13 +174,15 @@ func TestDocker(t *testing.T) {
 		if n := strings.Count(r.out.String(), "dial=failed"); n != 2 {
 			t.Errorf("%d of 2 dials failed\n%s", n, r.out)
 		}
+		// /etc is root's, and the task is never root: only /tmp is its own.
 		if s := r.out.String(); !strings.Contains(s, "write=failed\n[infer] write=failed\n[infer] write=ok\n") {
-			t.Errorf("input and root must be read-only, /tmp writable\n%s", s)
+			t.Errorf("the input and root's folders must not be writable, /tmp must\n%s", s)
 		}
 		if !strings.Contains(r.out.String(), "read=patient\n[infer] write=ok") {
 			t.Errorf("the output must be writable\n%s", r.out)
 		}
-		assertOwner(t, filepath.Join(r.output, "p.txt"), os.Getuid(), os.Getgid())
+		uid, gid := cube.ExpectedTaskUser()
+		assertOwner(t, filepath.Join(r.output, "p.txt"), uid, gid)
 		if _, err := os.Stat(filepath.Join(r.data, "x")); !os.IsNotExist(err) {
 			t.Error("the container wrote into its input")
 		}
@@ -344,7 +346,8 @@ func TestDocker(t *testing.T) {
 
 	t.Run("additional files are verified, extracted and mounted read-only", func(t *testing.T) {
 		tarball, sum := mustWeightsTarball(t)
-		files, _, err := cube.FetchAdditionalFiles(ctx, nil, tarball, sum, t.TempDir(), archive.DefaultLimits)
+		cache := t.TempDir()
+		files, _, err := cube.FetchAdditionalFiles(ctx, nil, tarball, sum, cache, archive.DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +356,9 @@ func TestDocker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := MustProbeSpec(t, acfg, func(q *cube.Request) { q.AdditionalFiles = files },
+		// The cache is medperf's own: a root invocation gives its files to
+		// the task's user (the extraction is private, 0700).
+		r := MustProbeSpec(t, acfg, func(q *cube.Request) { q.AdditionalFiles = files; q.Managed = []string{cache} },
 			"read:/mlcommons/volumes/additional_files/weights/model.bin", "write:/mlcommons/volumes/additional_files/weights/model.bin")
 		if err := rt.Run(ctx, r.spec); err != nil {
 			t.Fatal(err)
@@ -489,6 +494,16 @@ func mustWeightsTarball(tb testing.TB) (string, string) {
 // their cleanup would remove this tag too.
 func mustProbeImage(tb testing.TB, c *client.Client, tag, label string) string {
 	tb.Helper()
+	binary := probeBinary(tb)
+	return medperftest.BuildImage(tb, c, tag, map[string][]byte{
+		"Dockerfile": []byte(fmt.Sprintf("FROM scratch\nLABEL org.medperf.test=%q\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", label)),
+		"app":        binary,
+	})
+}
+
+// probeBinary compiles the probe program, static, and returns its bytes.
+func probeBinary(tb testing.TB) []byte {
+	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "probe")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../testdata/probe")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -499,8 +514,12 @@ func mustProbeImage(tb testing.TB, c *client.Client, tag, label string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return medperftest.BuildImage(tb, c, tag, map[string][]byte{
-		"Dockerfile": []byte(fmt.Sprintf("FROM scratch\nLABEL org.medperf.test=%q\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", label)),
-		"app":        binary,
-	})
+	return binary
+}
+
+// taskUser is the probe's "id" result for a task whose inputs the test
+// made: never root (issue 13, container contract 6).
+func taskUser() string {
+	uid, gid := cube.ExpectedTaskUser()
+	return fmt.Sprintf("%d:%d", uid, gid)
 }

@@ -22,10 +22,13 @@ var systemFiles = []string{
 // BwrapArgs returns the bubblewrap arguments that run argv (its first word an
 // absolute host path) as spec says: every namespace unshared (no network
 // unless spec.Network), no capabilities, a new session, killed with its
-// parent, an empty environment but PATH, HOME=/tmp and spec.Env, the system
-// directories read-only, a private /tmp, the program's directory read-only,
-// and the plan's mounts (inputs read-only) at their container paths.
-func BwrapArgs(spec *cube.Spec, argv []string) []string {
+// parent, an empty environment but PATH, HOME=/tmp and spec.Env, a root of
+// its own that it may write to (bubblewrap's fresh in-memory root, thrown
+// away with the sandbox, as a container's writable layer is), the system
+// directories read-only, the host folder tmp as /tmp (see cube.WithScratch),
+// the program's directory read-only, and the plan's mounts (inputs
+// read-only) at their container paths.
+func BwrapArgs(spec *cube.Spec, argv []string, tmp string) []string {
 	args := []string{"--unshare-all"}
 	if spec.Network {
 		args = append(args, "--share-net")
@@ -35,7 +38,7 @@ func BwrapArgs(spec *cube.Spec, argv []string) []string {
 	for _, k := range sortedKeys(spec.Env) {
 		args = append(args, "--setenv", k, spec.Env[k])
 	}
-	args = append(args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp")
+	args = append(args, "--proc", "/proc", "--dev", "/dev", "--bind", tmp, "/tmp")
 	for _, d := range systemDirs {
 		args = append(args, systemBind(d)...)
 	}

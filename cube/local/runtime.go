@@ -41,6 +41,10 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 	if err != nil && !r.AllowUnsandboxed {
 		return err
 	}
+	// The process runs as the invoking user (bubblewrap and Apptainer
+	// cannot switch users without privileges of their own), so outputs
+	// belong to that user.
+	spec.UID, spec.GID = os.Getuid(), os.Getgid()
 	if err := spec.CreateOutputs(); err != nil {
 		return err
 	}
@@ -49,16 +53,18 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 		return err
 	}
 	defer out.Close()
-	p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its sandbox", Program: "the task's process",
-		Command: func(ctx context.Context) *exec.Cmd {
-			if bwrap == "" {
-				return unsandboxed(ctx, spec, argv)
-			}
-			cmd := exec.CommandContext(ctx, bwrap, BwrapArgs(spec, argv)...)
-			cmd.Env = []string{}
-			return cmd
-		}}
-	return p.Run(ctx, out)
+	return cube.WithScratch(ctx, spec, func(ctx context.Context, tmp string) error {
+		p := &hostrun.Process{Task: spec.Task.Name, Timeout: spec.Timeout, Killed: "its sandbox", Program: "the task's process",
+			Command: func(ctx context.Context) *exec.Cmd {
+				if bwrap == "" {
+					return unsandboxed(ctx, spec, argv, tmp)
+				}
+				cmd := exec.CommandContext(ctx, bwrap, BwrapArgs(spec, argv, tmp)...)
+				cmd.Env = []string{}
+				return cmd
+			}}
+		return p.Run(ctx, out)
+	})
 }
 
 func (r *Runtime) bwrap() (string, error) {
@@ -76,7 +82,7 @@ func (r *Runtime) bwrap() (string, error) {
 // unsandboxed returns the command that runs argv directly on the host, with container mount paths in
 // its arguments replaced by host paths, and each mount also given as
 // MEDPERF_MOUNT_<KEY>.
-func unsandboxed(ctx context.Context, spec *cube.Spec, argv []string) *exec.Cmd {
+func unsandboxed(ctx context.Context, spec *cube.Spec, argv []string, tmp string) *exec.Cmd {
 	mounts := slices.Clone(spec.Mounts)
 	slices.SortFunc(mounts, func(a, b cube.Mount) int { return len(b.Container) - len(a.Container) })
 	args := make([]string, len(argv))
@@ -87,7 +93,7 @@ func unsandboxed(ctx context.Context, spec *cube.Spec, argv []string) *exec.Cmd 
 		args[i] = a
 	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "HOME="+os.TempDir())
+	cmd.Env = append(os.Environ(), "HOME="+tmp, "TMPDIR="+tmp)
 	for k, v := range spec.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

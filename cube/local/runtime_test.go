@@ -350,9 +350,9 @@ func TestBwrapArgs(t *testing.T) {
 		{Host: "/h/in", Container: "/mlcommons/volumes/data", ReadOnly: true},
 		{Host: "/h/out", Container: "/mlcommons/volumes/predictions"},
 	}}
-	args := strings.Join(BwrapArgs(spec, []string{"/cube/bin/run", "x"}), " ")
+	args := strings.Join(BwrapArgs(spec, []string{"/cube/bin/run", "x"}, "/scratch/t"), " ")
 	for _, want := range []string{"--unshare-all --die-with-parent --new-session --cap-drop ALL", "--clearenv", "--setenv B 2",
-		"--tmpfs /tmp", "--ro-bind /usr /usr", "--ro-bind /cube/bin /cube/bin", "--ro-bind /h/in /mlcommons/volumes/data",
+		"--bind /scratch/t /tmp", "--ro-bind /usr /usr", "--ro-bind /cube/bin /cube/bin", "--ro-bind /h/in /mlcommons/volumes/data",
 		"--bind /h/out /mlcommons/volumes/predictions", "-- /cube/bin/run x"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("%q lacks %q", args, want)

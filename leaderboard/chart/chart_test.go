@@ -362,7 +362,7 @@ func FuzzChartNames(f *testing.F) {
 		for name, markup := range charts(t, lb) {
 			for _, e := range mustParseSVG(t, markup) {
 				switch e.name {
-				case "svg", "title", "desc", "text", "g", "rect", "defs", "linearGradient", "stop", "line", "circle":
+				case "svg", "title", "desc", "text", "tspan", "g", "rect", "defs", "linearGradient", "stop", "line", "circle":
 				default:
 					t.Errorf("%s: a name produced a <%s> element", name, e.name)
 				}

@@ -80,7 +80,7 @@ func axis(b *builder, sc scale, y float64) {
 		f := float64(k) / (ticks - 1)
 		tx := xAt(f)
 		b.printf(`<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#000000"/>`, num(tx), num(tx), num(y), num(y+4))
-		b.printf(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, num(tx), num(y+16), short(sc.lo+f*(sc.hi-sc.lo)))
+		b.printf(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, num(tx), num(y+16), short(sc.at(f)))
 	}
 	hint := directionText(sc.dir)
 	switch sc.dir {

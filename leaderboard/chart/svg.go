@@ -103,33 +103,70 @@ type scale struct {
 // newScale spans the declared range when the board has one, otherwise the
 // values present; a single value sits in the middle.
 func newScale(b *leaderboard.Board) scale {
+	s := observedScale(b)
+	if b.Min != nil && finite(*b.Min) {
+		s.lo = *b.Min
+	}
+	if b.Max != nil && finite(*b.Max) {
+		s.hi = *b.Max
+	}
+	if s.lo >= s.hi {
+		s.lo, s.hi = spanAround(s.lo)
+	}
+	return s
+}
+
+// observedScale spans the values present on the board, whatever range the
+// benchmark declared, so that a metric whose values sit in a narrow band
+// (dice between 0.82 and 0.91) still uses the whole colour scale. A board
+// without values spans 0–1; a single value sits in the middle.
+func observedScale(b *leaderboard.Board) scale {
 	s := scale{lo: math.Inf(1), hi: math.Inf(-1), dir: b.Direction}
 	for _, row := range b.Cells {
 		for _, c := range row {
-			if c.Value != nil {
+			if c.Value != nil && finite(*c.Value) {
 				s.lo, s.hi = math.Min(s.lo, *c.Value), math.Max(s.hi, *c.Value)
 			}
 		}
-	}
-	if b.Min != nil {
-		s.lo = *b.Min
-	}
-	if b.Max != nil {
-		s.hi = *b.Max
 	}
 	switch {
 	case math.IsInf(s.lo, 0) || math.IsInf(s.hi, 0):
 		s.lo, s.hi = 0, 1
 	case s.lo >= s.hi:
-		s.lo, s.hi = s.lo-0.5, s.lo+0.5
+		s.lo, s.hi = spanAround(s.lo)
 	}
 	return s
 }
 
-// pos places v along the value axis: 0 at lo, 1 at hi.
-func (s scale) pos(v float64) float64 {
-	return math.Max(0, math.Min(1, (v-s.lo)/(s.hi-s.lo)))
+func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }
+
+// spanAround returns a range with v in its middle that stays finite even
+// at the ends of float64.
+func spanAround(v float64) (float64, float64) {
+	d := math.Max(0.5, math.Abs(v)*1e-9)
+	lo, hi := v-d, v+d
+	if math.IsInf(lo, 0) {
+		lo = -math.MaxFloat64
+	}
+	if math.IsInf(hi, 0) {
+		hi = math.MaxFloat64
+	}
+	return lo, hi
 }
+
+// pos places v along the value axis: 0 at lo, 1 at hi. It halves both
+// differences before dividing, so that a range spanning ±1e308, whose
+// width overflows float64, still maps into [0, 1] (issue 12 finding 5).
+func (s scale) pos(v float64) float64 {
+	p := (v/2 - s.lo/2) / (s.hi/2 - s.lo/2)
+	if math.IsNaN(p) {
+		return 0
+	}
+	return math.Max(0, math.Min(1, p))
+}
+
+// at returns the value at fraction f of the scale, finite at any range.
+func (s scale) at(f float64) float64 { return s.lo + f*(s.hi/2-s.lo/2)*2 }
 
 // goodness is 1 for the best end of the scale and 0 for the worst; for a
 // metric without a direction it follows the value.
@@ -140,14 +177,23 @@ func (s scale) goodness(v float64) float64 {
 	return s.pos(v)
 }
 
-// The colour scale runs from a pale (worst) to a deep (best) blue; one hue
-// reads in greyscale and for colour-blind readers.
-var colourStops = [][3]float64{{222, 235, 247}, {107, 174, 214}, {8, 48, 107}}
+// colourStops are steps of the viridis scale, from yellow (worst, or low)
+// to deep purple (best, or high): perceptually uniform, readable in
+// greyscale and by readers with any common colour-vision deficiency, and
+// the best cells are the darkest.
+var colourStops = [][3]float64{
+	{253, 231, 37}, {122, 209, 81}, {34, 168, 132}, {42, 120, 142}, {65, 68, 135}, {68, 1, 84},
+}
 
-// colour returns the fill for goodness g in [0, 1].
+// colour returns the fill for goodness g in [0, 1]; anything else (NaN
+// included) is clamped, so no value can index outside the stops.
 func colour(g float64) [3]float64 {
+	if !(g > 0) {
+		g = 0
+	}
+	g = math.Min(g, 1)
 	seg := g * float64(len(colourStops)-1)
-	i := min(int(seg), len(colourStops)-2)
+	i := max(0, min(int(seg), len(colourStops)-2))
 	f := seg - float64(i)
 	var c [3]float64
 	for k := range c {

@@ -103,6 +103,28 @@ func check(mode, arg string) string {
 			return "failed"
 		}
 		return strconv.FormatInt(int64(st.Blocks)*int64(st.Bsize), 10)
+	case "fill":
+		// fill:PATH=MB writes MB mebibytes of real (not sparse) data.
+		path, mb, _ := strings.Cut(arg, "=")
+		n, _ := strconv.Atoi(mb)
+		f, err := os.Create(path)
+		if err != nil {
+			return "failed"
+		}
+		defer f.Close()
+		block := make([]byte, 1<<20)
+		for i := range block {
+			block[i] = byte(i)
+		}
+		for i := 0; i < n; i++ {
+			if _, err := f.Write(block); err != nil {
+				return "failed"
+			}
+		}
+		if err := f.Sync(); err != nil {
+			return "failed"
+		}
+		return "ok"
 	case "touch":
 		dir := filepath.Dir(arg)
 		os.MkdirAll(dir, 0o755)

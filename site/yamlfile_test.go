@@ -1,0 +1,79 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medperf/medperf"
+)
+
+func writeYAML(tb testing.TB, content string) string {
+	tb.Helper()
+	f := filepath.Join(tb.TempDir(), "results.yaml")
+	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+func manyKeys(n int, indent string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%sk%d: 1\n", indent, i)
+	}
+	return b.String()
+}
+
+// TestFinding7YAMLLimits: results.yaml and statistics.yaml are written by
+// untrusted containers; a file with 100,000 keys took 15 s to decode
+// (quadratic duplicate-key check). Size and keys are now checked first.
+func TestFinding7YAMLLimits(t *testing.T) {
+	aliases := "a: &a {" + strings.TrimSuffix(strings.ReplaceAll(manyKeys(3000, ""), "\n", ", "), ", ") + "}\n" +
+		"b: [*a, *a, *a, *a]\n"
+	for _, c := range []struct {
+		name    string
+		content string
+		code    medperf.Code
+	}{
+		{"100k keys are refused", manyKeys(100_000, ""), medperf.CodeTooLarge},
+		{"100k nested keys are refused", "outer:\n" + manyKeys(100_000, "  "), medperf.CodeTooLarge},
+		{"keys reached through aliases count", aliases, medperf.CodeTooLarge},
+		{"over 1 MiB is refused", "k: \"" + strings.Repeat("x", MaxYAMLFileBytes) + "\"\n", medperf.CodeTooLarge},
+		{"not a mapping is invalid", "- 1\n- 2\n", medperf.CodeInvalid},
+		{"broken YAML is invalid", "a: [\n", medperf.CodeInvalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := writeYAML(t, c.content)
+			start := time.Now()
+			_, err := yamlFileAsJSON(f, "the evaluator's results")
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("took %s, want a fast refusal", took)
+			}
+			if medperf.ErrorCode(err) != c.code {
+				t.Fatalf("error %v (code %q), want code %q", err, medperf.ErrorCode(err), c.code)
+			}
+			if !strings.Contains(err.Error(), "results.yaml") {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+	t.Run("within the limits is read", func(t *testing.T) {
+		f := writeYAML(t, "outer:\n"+manyKeys(MaxYAMLKeys-1, "  "))
+		got, err := yamlFileAsJSON(f, "the evaluator's results")
+		if err != nil || !strings.Contains(string(got), `"k9998":1`) {
+			t.Fatalf("got %.80s, %v", got, err)
+		}
+	})
+	t.Run("a missing file is invalid", func(t *testing.T) {
+		_, err := yamlFileAsJSON(filepath.Join(t.TempDir(), "statistics.yaml"), "the statistics")
+		var me *medperf.Error
+		if !errors.As(err, &me) || me.Code != medperf.CodeInvalid {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
