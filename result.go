@@ -59,8 +59,11 @@ func (in ResultInput) Validate() error {
 		return FieldError("results", "is required (the evaluator's metrics)")
 	}
 	checks := []error{
-		validJSONObject("results", in.Metrics),
+		// Bounds, then each value (naming its key: a number out of float
+		// range is results.<name>), then the object as a whole.
+		CheckJSONBounds("results", in.Metrics),
 		CheckMetricValues(in.Metrics),
+		validJSONObject("results", in.Metrics),
 		limitText("name", in.Name, maxName),
 		limitText("idempotency_key", in.IdempotencyKey, maxName),
 		validJSONObject("metadata", in.Metadata),

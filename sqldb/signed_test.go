@@ -21,6 +21,7 @@ func TestSignedResults(t *testing.T) {
 		if !b.RequireSignedResults {
 			t.Fatal("a new benchmark does not require signed results by default")
 		}
+		medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
 		id := medperftest.MustIdentity(t, w.DataOwner)
 		in := medperf.ResultInput{BenchmarkID: b.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.8)}
 		t.Run("unsigned is refused", func(t *testing.T) {
@@ -76,6 +77,7 @@ func TestSignedResults(t *testing.T) {
 			}
 			late := in
 			late.DatasetID = medperftest.MustDataset(t, w.DataOwner, medperftest.DatasetInput("late", w.Preparator.ID, medperf.StateOperation)).ID
+			medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, late.DatasetID)
 			_, _, err := w.DataOwner.SubmitResult(ctx, medperftest.Sign(t, id, late))
 			wantCode(t, err, medperf.CodeInvalid)
 		})
@@ -90,6 +92,7 @@ func TestPrivacyFloor(t *testing.T) {
 		in.Metrics = json.RawMessage(`{"min_cases": 10}`)
 		b := medperftest.MustBenchmark(t, w.BenchmarkOwner, in)
 		b = medperftest.Must[*medperf.Benchmark](t)(w.Admin.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{ApprovalStatus: medperftest.Ptr(medperf.StatusApproved)}))
+		medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
 		r := medperf.ResultInput{BenchmarkID: b.ID, ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: json.RawMessage(`{"dice": 0.5, "n_cases": 9}`)}
 		_, _, err := w.DataOwner.SubmitResult(ctx, r)
 		wantCode(t, err, medperf.CodeForbidden)

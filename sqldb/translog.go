@@ -85,7 +85,7 @@ func (s hashStore) ReadHashes(indexes []int64) ([]trust.Hash, error) {
 			return nil, medperf.Errorf(medperf.CodeNotFound, "the log has no stored hash %d", idx)
 		}
 		if err != nil {
-			return nil, err
+			return nil, storeError(err)
 		}
 		if len(b) != len(out[i]) {
 			return nil, medperf.Errorf(medperf.CodeInternal, "stored hash %d has %d bytes", idx, len(b))
@@ -99,10 +99,21 @@ func (s hashStore) ReadHashes(indexes []int64) ([]trust.Hash, error) {
 func (s hashStore) WriteHashes(start int64, hashes []trust.Hash) error {
 	for i, h := range hashes {
 		if err := s.c.exec(s.ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`, start+int64(i), h[:]); err != nil {
-			return err
+			return storeError(err)
 		}
 	}
 	return nil
+}
+
+// storeError classifies a database error of the hash store before trust
+// sees it: trust reports any error that is not a *medperf.Error as
+// internal, so a cut connection would be a 500 instead of a 503. Lost races
+// stay raw, for writeAt to retry and translate.
+func storeError(err error) error {
+	if retryable(err) {
+		return err
+	}
+	return internal(err)
 }
 
 // appendLeaf appends leaf to the log in c's transaction, recording the row
