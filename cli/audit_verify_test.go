@@ -22,6 +22,7 @@ func TestAuditVerifyCatchesRewrites(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
 	b := w.MustSignedBenchmark(t)
+	medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
 	id := medperftest.MustIdentity(t, w.DataOwner)
 	submit := func(model, dataset int64) *medperf.Result {
 		r, _, err := w.DataOwner.SubmitResult(ctx, medperftest.Sign(t, id, medperf.ResultInput{BenchmarkID: b.ID,
@@ -48,6 +49,7 @@ func TestAuditVerifyCatchesRewrites(t *testing.T) {
 	}
 	t.Run("new history extends the old", func(t *testing.T) {
 		d2 := medperftest.MustDataset(t, w.DataOwner, medperftest.DatasetInput("second", w.Preparator.ID, medperf.StateOperation))
+		medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, d2.ID)
 		submit(w.ReferenceModel.ID, d2.ID)
 		verify(t, 0, "not rewritten")
 	})

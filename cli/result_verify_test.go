@@ -18,12 +18,14 @@ func TestResultVerify(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
 	b := w.MustSignedBenchmark(t)
+	medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
 	id := medperftest.MustIdentity(t, w.DataOwner)
 	r, _, err := w.DataOwner.SubmitResult(ctx, medperftest.Sign(t, id, medperf.ResultInput{BenchmarkID: b.ID,
 		ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.7)}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 	unsigned, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID,
 		ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(0.7)})
 	if err != nil {

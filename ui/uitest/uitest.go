@@ -133,7 +133,10 @@ func (f *Fixture) ApprovedBenchmark(tb testing.TB, bo, mo *site.Site) (int64, in
 	in := medperf.BenchmarkInput{Name: "bench-" + filepath.Base(tb.TempDir()), Description: "the reference benchmark", DemoDatasetURL: f.DemoURL,
 		DataPreparationContainer: f.Register(tb, bo, cubes.Preparator, false), ReferenceModelContainer: f.Register(tb, bo, cubes.ReferenceModel, true),
 		DataEvaluatorContainer: f.Register(tb, bo, cubes.Evaluator, false), ClinicalTask: "segmentation", TargetPopulation: "synthetic",
-		LabellingMethodology: "generated", Metrics: Metrics(), State: medperf.StateOperation}
+		LabellingMethodology: "generated", Metrics: Metrics(), State: medperf.StateOperation,
+		// As medperftest's fixture: tests about other things need no key;
+		// a test that signs creates one (cli's TestUIContinuesWorkStartedInTheCLI).
+		RequireSignedResults: new(false)}
 	b, _, err := bo.SubmitBenchmark(ctx, in)
 	if err != nil {
 		tb.Fatalf("SubmitBenchmark: %v", err)
