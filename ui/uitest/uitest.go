@@ -85,14 +85,17 @@ func New(tb testing.TB) *Fixture {
 }
 
 // Site is u's site on a fresh storage root (or home, when given), running
-// cubes with the local runtime in bubblewrap.
+// cubes with the local runtime in bubblewrap. It signs its results with a
+// key registered for u, since new benchmarks require signed results.
 func (f *Fixture) Site(tb testing.TB, u medperftest.User, home string) *site.Site {
+	tb.Helper()
 	if home == "" {
 		home = tb.TempDir()
 	}
 	// The test registry hosts its files on 127.0.0.1, which a site reaches
 	// only when it allows private URLs.
-	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true}
+	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true,
+		Signer: medperftest.MustIdentity(tb, u), Version: "test"}
 }
 
 // UI starts the local app over s as u and returns it; the test's end stops it.
@@ -133,10 +136,7 @@ func (f *Fixture) ApprovedBenchmark(tb testing.TB, bo, mo *site.Site) (int64, in
 	in := medperf.BenchmarkInput{Name: "bench-" + filepath.Base(tb.TempDir()), Description: "the reference benchmark", DemoDatasetURL: f.DemoURL,
 		DataPreparationContainer: f.Register(tb, bo, cubes.Preparator, false), ReferenceModelContainer: f.Register(tb, bo, cubes.ReferenceModel, true),
 		DataEvaluatorContainer: f.Register(tb, bo, cubes.Evaluator, false), ClinicalTask: "segmentation", TargetPopulation: "synthetic",
-		LabellingMethodology: "generated", Metrics: Metrics(), State: medperf.StateOperation,
-		// As medperftest's fixture: tests about other things need no key;
-		// a test that signs creates one (cli's TestUIContinuesWorkStartedInTheCLI).
-		RequireSignedResults: new(false)}
+		LabellingMethodology: "generated", Metrics: Metrics(), State: medperf.StateOperation}
 	b, _, err := bo.SubmitBenchmark(ctx, in)
 	if err != nil {
 		tb.Fatalf("SubmitBenchmark: %v", err)
