@@ -50,6 +50,9 @@ type Benchmark struct {
 	// LeaderboardPublic publishes the leaderboard's aggregate rows to
 	// every signed-in user (see LeaderboardScope).
 	LeaderboardPublic bool `json:"leaderboard_public"`
+	// RequireSignedResults refuses results without a valid signature by
+	// one of the submitter's registered keys (docs/trust.md).
+	RequireSignedResults bool `json:"require_signed_results"`
 	// LeaderboardMinSites is k, the fewest sites whose values a published
 	// aggregate must combine: a published row with fewer is withheld, so
 	// that no site's value can be read or derived from it (issue 12,
@@ -110,7 +113,22 @@ type BenchmarkInput struct {
 	ModelAutoApprovalMode    AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   []string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        bool             `json:"leaderboard_public,omitempty"`
-	LeaderboardMinSites      int              `json:"leaderboard_min_sites,omitempty"`
+	// RequireSignedResults defaults to true (DefaultRequireSignedResults)
+	// when omitted: a new benchmark accepts signed results only.
+	RequireSignedResults *bool `json:"require_signed_results,omitempty"`
+	LeaderboardMinSites  int   `json:"leaderboard_min_sites,omitempty"`
+}
+
+// DefaultRequireSignedResults is the setting of a new benchmark that does not
+// say whether it requires signed results.
+const DefaultRequireSignedResults = true
+
+// RequiresSignedResults returns the setting in asks for, or the default.
+func (in BenchmarkInput) RequiresSignedResults() bool {
+	if in.RequireSignedResults == nil {
+		return DefaultRequireSignedResults
+	}
+	return *in.RequireSignedResults
 }
 
 // BenchmarkPatch lists the fields a PATCH may change; nil means unchanged.
@@ -140,6 +158,7 @@ type BenchmarkPatch struct {
 	ModelAutoApprovalMode    *AutoApprovalMode `json:"model_auto_approval_mode,omitempty"`
 	ModelAutoApprovalAllow   *[]string         `json:"model_auto_approval_allowlist,omitempty"`
 	LeaderboardPublic        *bool             `json:"leaderboard_public,omitempty"`
+	RequireSignedResults     *bool             `json:"require_signed_results,omitempty"`
 	LeaderboardMinSites      *int              `json:"leaderboard_min_sites,omitempty"`
 }
 
@@ -161,6 +180,7 @@ func (p BenchmarkPatch) Fields() []string {
 		"model_auto_approval_mode":        p.ModelAutoApprovalMode != nil,
 		"model_auto_approval_allowlist":   p.ModelAutoApprovalAllow != nil,
 		"leaderboard_public":              p.LeaderboardPublic != nil,
+		"require_signed_results":          p.RequireSignedResults != nil,
 		"leaderboard_min_sites":           p.LeaderboardMinSites != nil,
 	})
 }
@@ -191,6 +211,7 @@ func (p BenchmarkPatch) Apply(b Benchmark) Benchmark {
 	set(&b.ModelAutoApprovalMode, p.ModelAutoApprovalMode)
 	set(&b.ModelAutoApprovalAllowlist, p.ModelAutoApprovalAllow)
 	set(&b.LeaderboardPublic, p.LeaderboardPublic)
+	set(&b.RequireSignedResults, p.RequireSignedResults)
 	set(&b.LeaderboardMinSites, p.LeaderboardMinSites)
 	return b
 }
@@ -207,7 +228,8 @@ func (b Benchmark) Input() BenchmarkInput {
 		Metadata: b.Metadata, UserMetadata: b.UserMetadata,
 		DatasetAutoApprovalMode: b.DatasetAutoApprovalMode, DatasetAutoApprovalAllow: b.DatasetAutoApprovalAllowlist,
 		ModelAutoApprovalMode: b.ModelAutoApprovalMode, ModelAutoApprovalAllow: b.ModelAutoApprovalAllowlist,
-		LeaderboardPublic: b.LeaderboardPublic, LeaderboardMinSites: b.LeaderboardMinSites,
+		LeaderboardPublic: b.LeaderboardPublic, RequireSignedResults: &b.RequireSignedResults,
+		LeaderboardMinSites: b.LeaderboardMinSites,
 	}
 }
 

@@ -36,6 +36,9 @@ type BoardResult struct {
 	Model   Named           `json:"model"`
 	Dataset Named           `json:"dataset"`
 	Metrics json.RawMessage `json:"results"`
+	// Signed reports whether the result carries a verified signature by
+	// its site's key (docs/trust.md).
+	Signed bool `json:"signed"`
 }
 
 // LeaderboardData is what a caller's leaderboard of one benchmark is built

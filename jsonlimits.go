@@ -42,6 +42,7 @@ func CheckJSONBounds(field string, raw []byte) error {
 // exceeds limit.
 func jsonDepth(raw []byte, limit int) (int, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // only the nesting counts: a number out of float range is not malformed
 	depth, deepest := 0, 0
 	for {
 		tok, err := dec.Token()

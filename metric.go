@@ -71,6 +71,9 @@ type MetricSet struct {
 	// evaluator scored (DefaultCasesMetric when empty). It is always
 	// accepted in results, declared or not, and must be a whole number >= 0.
 	CasesMetric string `json:"cases_metric,omitempty"`
+	// MinCases is the privacy floor: a result computed on fewer cases (its
+	// CasesKey value) is refused by sites and by the registry; 0 for none.
+	MinCases int64 `json:"min_cases,omitempty"`
 }
 
 // Declared reports whether s declares any metric.
@@ -112,6 +115,9 @@ func (s MetricSet) Primary() (spec MetricSpec, ok bool) {
 func (s MetricSet) Validate() error {
 	if len(s.Metrics) > MaxMetrics {
 		return FieldError("metrics", "%d metrics declared; at most %d are allowed", len(s.Metrics), MaxMetrics)
+	}
+	if s.MinCases < 0 {
+		return FieldError("min_cases", "must be a whole number >= 0")
 	}
 	if s.CasesMetric != "" {
 		if err := checkMetricName(s.CasesMetric); err != nil {
@@ -314,6 +320,9 @@ func CheckResultMetrics(declaration, metrics []byte) error {
 	decl, err := ParseMetricSet(declaration)
 	if err != nil {
 		return Errorf(CodeConflict, "the benchmark's metrics declaration is not valid: %s", ErrorMessage(err))
+	}
+	if err := CheckMinCases(decl, metrics); err != nil {
+		return err
 	}
 	if !decl.Declared() {
 		return nil

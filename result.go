@@ -21,6 +21,11 @@ type Result struct {
 	// IdempotencyKey, chosen by the submitting client, makes a retried
 	// submission return the first one's result instead of a new one.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Signed reports whether the result came with a DSSE envelope that
+	// verified against the submitter's registered keys; Envelope is that
+	// envelope's JSON (docs/trust.md), nil for unsigned results.
+	Signed   bool            `json:"signed"`
+	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 // ResultInput is a submission of metrics. Finalized defaults to true: writing
@@ -35,6 +40,9 @@ type ResultInput struct {
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
 	Metadata       json.RawMessage `json:"metadata,omitempty"`
 	UserMetadata   json.RawMessage `json:"user_metadata,omitempty"`
+	// Envelope is the site's signature of the result: a DSSE envelope of
+	// an in-toto statement whose metrics are Metrics (docs/trust.md).
+	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 // IsFinal reports whether the submission finalizes the result.
@@ -51,6 +59,9 @@ func (in ResultInput) Validate() error {
 		return FieldError("results", "is required (the evaluator's metrics)")
 	}
 	checks := []error{
+		// Bounds, then each value (naming its key: a number out of float
+		// range is results.<name>), then the object as a whole.
+		CheckJSONBounds("results", in.Metrics),
 		CheckMetricValues(in.Metrics),
 		validJSONObject("results", in.Metrics),
 		limitText("name", in.Name, maxName),

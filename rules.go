@@ -59,7 +59,8 @@ var editableInOperation = map[string][]string{
 	"dataset":   {"is_valid", "user_metadata"},
 	"benchmark": {"is_valid", "user_metadata", "approval_status",
 		"dataset_auto_approval_mode", "dataset_auto_approval_allowlist",
-		"model_auto_approval_mode", "model_auto_approval_allowlist", "leaderboard_public", "leaderboard_min_sites"},
+		"model_auto_approval_mode", "model_auto_approval_allowlist", "leaderboard_public", "leaderboard_min_sites",
+		"require_signed_results"},
 }
 
 // errNoField refuses an edit that changes nothing.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
+	"github.com/medperf/medperf/trust"
 	"github.com/medperf/medperf/wire"
 )
 
@@ -72,9 +73,21 @@ var operations = map[string]operation{
 	"GET /results":         {summary: "The results the caller may see; format=csv exports them all as CSV", query: page("benchmark", "model", "dataset", "owner", "format"), out: medperf.List[medperf.Result]{}},
 	"POST /results": {summary: "Submit a result; 201 when new, 200 with the earlier result when the idempotency key was seen",
 		in: medperf.ResultInput{}, out: medperf.Result{}, status: 201},
-	"GET /results/{id}":   {summary: "A result (admin, benchmark owner, model owner, dataset owner)", out: medperf.Result{}},
-	"PATCH /results/{id}": {summary: "Edit a draft result, or is_valid and user_metadata of a finalized one", in: medperf.ResultPatch{}, out: medperf.Result{}},
-	"GET /audit":          {summary: "The audit log: everything for admins, the events of one's entities for others", query: page("entity_type", "entity_id", "actor"), out: medperf.List[medperf.AuditEvent]{}},
+	"GET /results/{id}":    {summary: "A result (admin, benchmark owner, model owner, dataset owner)", out: medperf.Result{}},
+	"PATCH /results/{id}":  {summary: "Edit a draft result, or is_valid and user_metadata of a finalized one", in: medperf.ResultPatch{}, out: medperf.Result{}},
+	"GET /audit":           {summary: "The audit log: everything for admins, the events of one's entities for others", query: page("entity_type", "entity_id", "actor"), out: medperf.List[medperf.AuditEvent]{}},
+	"GET /me/keys":         {summary: "The caller's registered public keys, revoked ones included", out: []medperf.Key{}},
+	"POST /me/keys":        {summary: "Register an ed25519 public key for the caller (ssh-ed25519 line or PEM)", in: medperf.KeyInput{}, out: medperf.Key{}, status: 201},
+	"DELETE /me/keys/{id}": {summary: "Revoke one of the caller's keys (an admin: anyone's)", out: medperf.Key{}},
+	"GET /users/{id}/keys": {summary: "An account's registered public keys, revoked ones included", out: []medperf.Key{}},
+	"GET /log/key":         {summary: "The public key that signs the transparency log's checkpoints", public: true, out: trust.LogKeyInfo{}},
+	"GET /log/checkpoint":  {summary: "The transparency log's latest checkpoint, a signed note (docs/trust.md)", public: true, out: trust.SignedCheckpoint{}},
+	"GET /log/proof/inclusion": {summary: "The proof that leaf index is in the tree of the given size", public: true,
+		query: []string{"index", "size"}, out: trust.Proof{}},
+	"GET /log/proof/consistency": {summary: "The proof that the tree of size from is a prefix of the tree of size to", public: true,
+		query: []string{"from", "to"}, out: trust.Proof{}},
+	"GET /log/leaves": {summary: "Leaves start..start+count-1 (count <= 1000), rebuilt from the rows now stored: hashes for all, bytes of the caller's rows", public: true,
+		query: []string{"start", "count"}, out: []trust.LeafEntry{}},
 }
 
 // Documented lists the routes the OpenAPI document describes.

@@ -42,6 +42,15 @@ func (h *Handler) routes() []route {
 		{"GET", "/results/{id}", h.getResult},
 		{"PATCH", "/results/{id}", h.updateResult},
 		{"GET", "/audit", h.listAudit},
+		{"GET", "/me/keys", h.listMyKeys},
+		{"POST", "/me/keys", h.registerKey},
+		{"DELETE", "/me/keys/{id}", h.revokeKey},
+		{"GET", "/users/{id}/keys", h.listUserKeys},
+		{"GET", "/log/key", h.logKey},
+		{"GET", "/log/checkpoint", h.logCheckpoint},
+		{"GET", "/log/proof/inclusion", h.logInclusion},
+		{"GET", "/log/proof/consistency", h.logConsistency},
+		{"GET", "/log/leaves", h.logLeaves},
 	}
 }
 

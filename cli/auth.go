@@ -101,7 +101,12 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		profiles.Set(config.Profile{Server: cl.URL(), Token: token})
+		old, _ := profiles.Get(cl.URL())
+		logKey, err := pinLogKey(context.Background(), e, cl, old)
+		if err != nil {
+			return err
+		}
+		profiles.Set(config.Profile{Server: cl.URL(), Token: token, LogKey: logKey})
 		if err := profiles.Save(home); err != nil {
 			return err
 		}

@@ -71,8 +71,9 @@ func newBenchmarkLeaderboardCmd(e *env) *cobra.Command {
 // first, with its value at each site and its rank there in parentheses,
 // then the mean, weighted mean, worst site, mean rank and cases. Every value
 // of the metric has the same number of decimals: three significant digits
-// of the largest. Published aggregates have no per-site values: only the
-// summary columns are shown.
+// of the largest, then how many of the row's site values are signed by
+// their site (SIGNED, "-" for aggregates). Published aggregates have no
+// per-site values: only the summary columns are shown.
 func leaderboardTable(lb *leaderboard.Leaderboard) table {
 	if len(lb.Boards) == 0 || len(lb.Boards[0].Rows) == 0 {
 		return table{rows: [][]string{{"(no results you may see)"}}}
@@ -88,7 +89,7 @@ func leaderboardTable(lb *leaderboard.Leaderboard) table {
 	} else {
 		t.header = append(t.header, "SITES")
 	}
-	t.header = append(t.header, "MEAN", "WEIGHTED MEAN", "WORST", "MEAN RANK", "CASES")
+	t.header = append(t.header, "MEAN", "WEIGHTED MEAN", "WORST", "MEAN RANK", "CASES", "SIGNED")
 	for i, s := range b.Rows {
 		row := []string{strconv.Itoa(s.Position), fmt.Sprintf("%s (%d)", s.Model.Name, s.Model.ID)}
 		if sites {
@@ -98,7 +99,12 @@ func leaderboardTable(lb *leaderboard.Leaderboard) table {
 		} else {
 			row = append(row, strconv.Itoa(s.Sites))
 		}
-		row = append(row, fixed(s.Mean, dec), fixed(s.WeightedMean, dec), worstCell(s, dec), fixed(s.MeanRank, 1), strconv.FormatInt(s.Cases, 10))
+		var cells []leaderboard.Cell
+		if sites {
+			cells = b.Cells[i]
+		}
+		row = append(row, fixed(s.Mean, dec), fixed(s.WeightedMean, dec), worstCell(s, dec), fixed(s.MeanRank, 1), strconv.FormatInt(s.Cases, 10),
+			signedOf(cells, s.Sites))
 		t.rows = append(t.rows, row)
 	}
 	return t
@@ -179,4 +185,20 @@ func fixed(v *float64, dec int) string {
 		return "-"
 	}
 	return strconv.FormatFloat(*v, 'f', dec, 64)
+}
+
+// signedOf says how many of a row's values are signed by their site, of
+// the row's sites ("2/3"); "-" when the cells are not shown (a published
+// leaderboard keeps aggregates only).
+func signedOf(cells []leaderboard.Cell, sites int) string {
+	if len(cells) == 0 {
+		return "-"
+	}
+	n := 0
+	for _, c := range cells {
+		if c.Value != nil && c.Signed {
+			n++
+		}
+	}
+	return strconv.Itoa(n) + "/" + strconv.Itoa(sites)
 }

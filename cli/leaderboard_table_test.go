@@ -20,7 +20,7 @@ func TestLeaderboardTableShowsSitesAndRanks(t *testing.T) {
 		Datasets: []leaderboard.Entity{{ID: 1, Name: "site-a"}, {ID: 2, Name: "site-c"}},
 		Boards: []leaderboard.Board{{Metric: "dice_mean", Direction: "higher",
 			Cells: [][]leaderboard.Cell{
-				{{Value: f(0.8123456), Rank: f(1)}, {Value: f(0.79), Rank: f(1)}},
+				{{Value: f(0.8123456), Rank: f(1), Signed: true}, {Value: f(0.79), Rank: f(1)}},
 				{{Value: f(0.5), Rank: f(2)}, {}},
 			},
 			Rows: []leaderboard.Summary{
@@ -30,12 +30,15 @@ func TestLeaderboardTableShowsSitesAndRanks(t *testing.T) {
 			{Metric: "hd95", Direction: "lower"}},
 	}
 	tab := leaderboardTable(lb)
-	want := []string{"#", "MODEL", "site-a (1)", "site-c (2)", "MEAN", "WEIGHTED MEAN", "WORST", "MEAN RANK", "CASES"}
+	want := []string{"#", "MODEL", "site-a (1)", "site-c (2)", "MEAN", "WEIGHTED MEAN", "WORST", "MEAN RANK", "CASES", "SIGNED"}
 	if strings.Join(tab.header, "|") != strings.Join(want, "|") {
 		t.Fatalf("header %q, want %q", tab.header, want)
 	}
 	if got := tab.rows[0][2:5]; got[0] != "0.812 (1)" || got[1] != "0.790 (1)" || got[2] != "0.801" {
 		t.Errorf("first row %q: want each site's value with its rank and three decimals", tab.rows[0])
+	}
+	if got := tab.rows[0][len(tab.rows[0])-1]; got != "1/2" {
+		t.Errorf("first row's SIGNED %q, want 1/2 (one of its two site values is signed)", got)
 	}
 	if got := tab.rows[1][3]; got != "-" {
 		t.Errorf("a missing value is %q, want -", got)
@@ -55,7 +58,7 @@ func TestLeaderboardTableShowsSitesAndRanks(t *testing.T) {
 	t.Run("published aggregates show sites as a count", func(t *testing.T) {
 		pub := *lb
 		pub.Boards = []leaderboard.Board{{Metric: "dice_mean", Rows: lb.Boards[0].Rows}}
-		if tab := leaderboardTable(&pub); tab.header[2] != "SITES" || tab.rows[0][2] != "2" {
+		if tab := leaderboardTable(&pub); tab.header[2] != "SITES" || tab.rows[0][2] != "2" || tab.rows[0][len(tab.rows[0])-1] != "-" {
 			t.Fatalf("%q %q", tab.header, tab.rows)
 		}
 	})

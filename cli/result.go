@@ -14,7 +14,7 @@ import (
 
 func newResultCmd(e *env) *cobra.Command {
 	c := groupCmd("result", "Review and submit results; list them")
-	c.AddCommand(newResultSubmitCmd(e), newResultLsCmd(e),
+	c.AddCommand(newResultSubmitCmd(e), newResultLsCmd(e), newResultVerifyCmd(e),
 		viewCmd(e, "result", func(ctx context.Context, cl *client.Client, n int64) (any, error) { return cl.GetResult(ctx, n) }))
 	return c
 }

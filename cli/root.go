@@ -91,6 +91,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newDatasetCmd(e),
 		newProfileCmd(e), newModelCmd(e), newBenchmarkCmd(e), newAssociationCmd(e), newResultCmd(e),
 		newRunCmd(e), newTestCmd(e), newStorageCmd(e), newUICmd(e), newTokenCmd(e),
+		newKeysCmd(e), newAuditCmd(e), newPolicyCmd(e),
 	)
 	for _, sub := range root.Commands() {
 		wrapArgsErrors(sub)

@@ -33,6 +33,7 @@ func newServerCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate PEM file (env MEDPERF_TLS_CERT)")
 	fl.StringVar(&f.TLSKey, "tls-key", "", "TLS private key PEM file (env MEDPERF_TLS_KEY)")
 	fl.StringVar(&f.AdminEmail, "admin-email", config.DefaultAdminEmail, "email of the admin created on an empty database (env MEDPERF_ADMIN_EMAIL)")
+	fl.StringVar(&f.LogKey, "log-key", "", "ed25519 OpenSSH private key that signs the transparency log (default <data-dir>/log_key, created at first start; env MEDPERF_LOG_KEY)")
 	fl.StringVar(&f.PprofAddr, "pprof-addr", "", "serve Go's profiler on this loopback host:port (env MEDPERF_PPROF_ADDR)")
 	fl.StringVar(&f.MetricsAccess, "metrics-access", config.MetricsPublic, "who may read /metrics: public or admin (env MEDPERF_METRICS_ACCESS)")
 	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")

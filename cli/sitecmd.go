@@ -34,7 +34,8 @@ type siteFlags struct {
 	tmpSize  string
 	runAsUID string
 	yes      bool
-	runs     bool // whether the command runs containers
+	runs     bool   // whether the command runs containers
+	policy   string // --policy FILE (see cli/policy.go)
 	// allowPrivate lets downloads reach non-public addresses.
 	allowPrivate bool
 }
@@ -43,6 +44,7 @@ type siteFlags struct {
 func addSiteFlags(c *cobra.Command, runs bool) *siteFlags {
 	f := &siteFlags{runs: runs, flags: c.Flags()}
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask: confirm what is sent (it is still printed)")
+	addPolicyFlag(c, &f.policy)
 	if runs {
 		c.Flags().StringVar(&f.runtime, "runtime", "", "docker, podman, apptainer or local (default: $MEDPERF_RUNTIME, the profile's, else docker)")
 		c.Flags().StringVar(&f.memory, "memory", "", "memory limit of each task, e.g. 8g (default: $MEDPERF_MEMORY, the profile's, else 3/4 of the machine)")
@@ -76,7 +78,14 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		return nil, err
 	}
 	saved := savedProfile(home, p.Server)
-	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl, Warn: e.stderr}
+	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl, Warn: e.stderr,
+		Version: buildVersion().Version, Server: p.Server}
+	if s.Signer, err = siteSigner(); err != nil {
+		return nil, err
+	}
+	if s.Policy, err = loadPolicy(home, f.policy); err != nil {
+		return nil, err
+	}
 	if format != formatJSON && isTerminal(e.stderr) {
 		s.Out = e.stderr
 	}
@@ -91,6 +100,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	s.AllowPrivateURLs = set.AllowPrivateURLs
 	if f.runs {
 		runtime := applySettings(&s.Options, set)
+		s.RuntimeName = runtime
 		rt, closer, err := newSiteRuntime(ctx, runtime, home)
 		if err != nil {
 			return nil, err

@@ -115,6 +115,7 @@ func TestUIContinuesWorkStartedInTheCLI(t *testing.T) {
 	bid, model := f.ApprovedBenchmark(t, f.Site(t, f.W.BenchmarkOwner, ""), f.Site(t, f.W.ModelOwner, ""))
 	b := strconv.FormatInt(bid, 10)
 	mustCLI(t, "auth", "login", "--server", f.TS.URL(), "--token", f.W.DataOwner.Token)
+	mustCLI(t, "keys", "create") // the app and the command both sign with the site's key
 	data, labels := uitest.RawData(t, 2)
 	var ds medperf.Dataset
 	if err := json.Unmarshal([]byte(mustCLI(t, "dataset", "submit", "-b", b, "-d", data, "-l", labels, "--name", "from-cli", "-y", "-o", "json")), &ds); err != nil {
@@ -192,6 +193,9 @@ func TestUIContinuesWorkStartedInTheCLI(t *testing.T) {
 		kept, err := local.LocalResult(r.ResultKey)
 		if err != nil || kept.Submitted == nil {
 			t.Fatalf("result %s is not recorded as submitted: %+v, %v", r.String(), kept, err)
+		}
+		if reg, err := f.W.BenchmarkOwner.GetResult(bg, kept.Submitted.ID); err != nil || !reg.Signed {
+			t.Errorf("result %s was not registered as signed with the site's key: %+v, %v", r.String(), reg, err)
 		}
 		p.Open(base + "/results/" + r.String())
 		if got := p.Text("#result-submitted"); !strings.Contains(got, fmt.Sprint(kept.Submitted.ID)) {

@@ -15,6 +15,11 @@ import (
 // holds tokens, so it is written with mode 0600.
 const ProfilesFile = "profiles.yaml"
 
+// KeyFile is the site's signing key (OpenSSH ed25519, mode 0600), relative
+// to MEDPERF_HOME; its public half is KeyFile+".pub". `medperf keys create`
+// makes it; the site signs every result it submits with it.
+var KeyFile = filepath.Join("keys", "id_ed25519")
+
 // Profile is what the client needs to reach one server.
 type Profile struct {
 	Server string `yaml:"server" json:"server"`
@@ -23,6 +28,13 @@ type Profile struct {
 	// ('medperf storage move'); empty means $MEDPERF_HOME/storage/<server>.
 	Storage  string `yaml:"storage,omitempty" json:"storage,omitempty"`
 	Settings `yaml:",inline"`
+	// LogKey is the server's transparency log verifier key, pinned by
+	// `auth login` on first use: a server that later shows another key is
+	// refused (see docs/trust.md).
+	LogKey string `yaml:"log_key,omitempty" json:"log_key,omitempty"`
+	// Checkpoint is the last signed checkpoint of the server's log that
+	// `audit verify` checked; the next one must be consistent with it.
+	Checkpoint string `yaml:"checkpoint,omitempty" json:"checkpoint,omitempty"`
 }
 
 // Settings are a profile's defaults for the commands that run containers;
@@ -103,7 +115,9 @@ func (p *Profiles) Save(home string) error {
 func NormalizeServer(s string) string { return strings.TrimRight(s, "/") }
 
 // Set saves (or replaces) the profile of its server and makes it current. A
-// profile without settings keeps those of the profile it replaces.
+// profile without settings keeps those of the profile it replaces, and one
+// without a pinned log key or checkpoint keeps those too (a new login must
+// not forget what the client has verified).
 func (p *Profiles) Set(prof Profile) {
 	prof.Server = NormalizeServer(prof.Server)
 	if old, ok := p.Get(prof.Server); ok {
@@ -111,6 +125,8 @@ func (p *Profiles) Set(prof Profile) {
 			prof.Settings = old.Settings
 		}
 		prof.Storage = cmp.Or(prof.Storage, old.Storage) // a new login keeps the moved storage
+		prof.LogKey = cmp.Or(prof.LogKey, old.LogKey)
+		prof.Checkpoint = cmp.Or(prof.Checkpoint, old.Checkpoint)
 	}
 	p.Remove(prof.Server)
 	p.Profiles = append(p.Profiles, prof)

@@ -72,6 +72,11 @@ type Server struct {
 	// before the request fails with 503 and Retry-After. Default 0:
 	// sqldb.Pool's default, 15 s. File key db_wait (e.g. "5s").
 	DBWait time.Duration `yaml:"db_wait"`
+	// LogKey is the OpenSSH ed25519 private key file (mode 0600) that signs
+	// the transparency log's checkpoints. Default <DataDir>/log_key,
+	// created at first start. Env MEDPERF_LOG_KEY; flag --log-key; file
+	// key log_key.
+	LogKey string `yaml:"log_key"`
 	// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on a
 	// second listener at this host:port, which must be a loopback address
 	// (127.0.0.1, ::1 or localhost): profiles show the server's insides
@@ -141,7 +146,7 @@ const ServerFile = "server.yaml"
 // each was given.
 type ServerFlags struct {
 	Addr, DataDir, DB, TLSCert, TLSKey, AdminEmail string
-	PprofAddr, MetricsAccess                       string
+	PprofAddr, MetricsAccess, LogKey               string
 	Set                                            map[string]bool
 	// ConfigFile overrides <home>/server.yaml when not empty.
 	ConfigFile string
@@ -175,6 +180,7 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 		{&s.TLSKey, "", file.TLSKey, "MEDPERF_TLS_KEY", flags.TLSKey, flags.Set["tls-key"]},
 		{&s.AdminEmail, DefaultAdminEmail, file.AdminEmail, "MEDPERF_ADMIN_EMAIL", flags.AdminEmail, flags.Set["admin-email"]},
 		{&s.AdminToken, "", "", "MEDPERF_ADMIN_TOKEN", "", false},
+		{&s.LogKey, "", file.LogKey, "MEDPERF_LOG_KEY", flags.LogKey, flags.Set["log-key"]},
 		{&s.PprofAddr, "", file.PprofAddr, "MEDPERF_PPROF_ADDR", flags.PprofAddr, flags.Set["pprof-addr"]},
 		{&s.MetricsAccess, "", file.MetricsAccess, "MEDPERF_METRICS_ACCESS", flags.MetricsAccess, flags.Set["metrics-access"]},
 	})

@@ -52,6 +52,7 @@ func TestFlows(t *testing.T) {
 	w := MustWorld(t)
 	bo, mo, do1, do2 := w.newUser("benchowner"), w.newUser("modelowner"), w.newUser("dataowner1"), w.newUser("dataowner2")
 	admin := w.admin
+	w.run(do1, "keys", "create") // new benchmarks require signed results
 
 	// Flow 1: the benchmark.
 	prep := w.submitCube(bo, "container", cubes.Preparator)

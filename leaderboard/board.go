@@ -43,6 +43,7 @@ func (g grid) cell(metric string, model, dataset int64) Cell {
 	var c Cell
 	if v, ok := r.Metrics[metric]; ok && finite(v) {
 		c.Value = &v
+		c.Signed = r.Signed
 	}
 	if n, ok := r.Metrics[g.casesKey]; ok && finite(n) && n >= 0 && n == math.Trunc(n) && n <= math.MaxInt64/2 {
 		cases := int64(n)

@@ -10,7 +10,8 @@ import (
 
 // WriteResultsCSV writes results as CSV: a header row, then one row per
 // result sorted by benchmark, model, dataset and result ID. The columns are
-// result_id, benchmark, model_id, model, dataset_id, dataset, then one
+// result_id, benchmark, model_id, model, dataset_id, dataset, signed (true
+// when the result carries its site's verified signature), then one
 // column per metric key found in any result, sorted by name; a result
 // without a metric has an empty cell. Names are neutralised for spreadsheets
 // (see safeText).
@@ -20,12 +21,13 @@ func WriteResultsCSV(w io.Writer, results []Result) error {
 	sort.Slice(sorted, func(i, j int) bool { return resultLess(sorted[i], sorted[j]) })
 
 	cw := csv.NewWriter(w)
-	header := append([]string{"result_id", "benchmark", "model_id", "model", "dataset_id", "dataset"}, safeTexts(keys)...)
+	header := append([]string{"result_id", "benchmark", "model_id", "model", "dataset_id", "dataset", "signed"}, safeTexts(keys)...)
 	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, r := range sorted {
-		row := []string{id(r.ID), id(r.Benchmark), id(r.Model.ID), safeText(r.Model.Name), id(r.Dataset.ID), safeText(r.Dataset.Name)}
+		row := []string{id(r.ID), id(r.Benchmark), id(r.Model.ID), safeText(r.Model.Name), id(r.Dataset.ID), safeText(r.Dataset.Name),
+			strconv.FormatBool(r.Signed)}
 		for _, k := range keys {
 			v, ok := r.Metrics[k]
 			row = append(row, number(v, ok))
@@ -68,13 +70,14 @@ func resultLess(a, b Result) bool {
 // leaderboardColumns are the fixed columns of WriteCSV.
 var leaderboardColumns = []string{
 	"metric", "direction", "position", "model_id", "model", "sites", "mean", "weighted_mean", "cases",
-	"worst", "worst_dataset_id", "worst_dataset", "mean_rank",
+	"worst", "worst_dataset_id", "worst_dataset", "mean_rank", "signed_sites",
 }
 
 // WriteCSV writes lb as CSV: a header row, then one row per metric and
 // model, boards in lb's order and models in row order. After the fixed
 // columns (metric, direction, position, model_id, model, sites, mean,
-// weighted_mean, cases, worst, worst_dataset_id, worst_dataset, mean_rank)
+// weighted_mean, cases, worst, worst_dataset_id, worst_dataset, mean_rank,
+// signed_sites: how many of the row's values come from signed results)
 // comes one column per dataset, in lb.Datasets order, headed
 // "dataset ID: NAME" and holding the model's value there. Missing values
 // are empty cells.
@@ -110,7 +113,7 @@ func leaderboardRow(b Board, s Summary, cells []Cell) []string {
 	row := []string{
 		safeText(b.Metric), string(b.Direction), strconv.Itoa(s.Position), id(s.Model.ID), safeText(s.Model.Name),
 		strconv.Itoa(s.Sites), optional(s.Mean), optional(s.WeightedMean), strconv.FormatInt(s.Cases, 10),
-		optional(s.Worst), worstID, worstName, optional(s.MeanRank),
+		optional(s.Worst), worstID, worstName, optional(s.MeanRank), strconv.Itoa(signedCells(cells)),
 	}
 	for _, c := range cells {
 		row = append(row, optional(c.Value))
@@ -158,4 +161,15 @@ func safeTexts(list []string) []string {
 		out[i] = safeText(s)
 	}
 	return out
+}
+
+// signedCells counts the values among cells that come from signed results.
+func signedCells(cells []Cell) int {
+	n := 0
+	for _, c := range cells {
+		if c.Value != nil && c.Signed {
+			n++
+		}
+	}
+	return n
 }

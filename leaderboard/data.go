@@ -21,7 +21,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 	results := make([]Result, 0, len(d.Results))
 	for _, r := range d.Results {
 		results = append(results, Result{ID: r.ID, Benchmark: d.Benchmark.ID, Model: Entity(r.Model),
-			Dataset: Entity(r.Dataset), Metrics: numbers(r.Metrics)})
+			Dataset: Entity(r.Dataset), Metrics: numbers(r.Metrics), Signed: r.Signed})
 	}
 	opts := Options{Metric: metric, Models: entitiesOf(d.Models), Datasets: entitiesOf(d.Datasets)}
 	lb, err := Build(d.Benchmark.ID, decl, results, opts)
@@ -38,7 +38,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 // ResultOf turns a registry result, with the names of its model and
 // dataset, into a Result, keeping the metrics that are numbers.
 func ResultOf(r medperf.Result, model, dataset Entity) Result {
-	return Result{ID: r.ID, Benchmark: r.BenchmarkID, Model: model, Dataset: dataset, Metrics: numbers(r.Metrics)}
+	return Result{ID: r.ID, Benchmark: r.BenchmarkID, Model: model, Dataset: dataset, Metrics: numbers(r.Metrics), Signed: r.Signed}
 }
 
 // numbers keeps the keys of a metrics object whose values are finite

@@ -22,6 +22,9 @@ type Result struct {
 	Model     Entity             `json:"model"`
 	Dataset   Entity             `json:"dataset"`
 	Metrics   map[string]float64 `json:"metrics"`
+	// Signed reports whether the result carries its site's verified
+	// signature (docs/trust.md).
+	Signed bool `json:"signed"`
 }
 
 // Options refine Build.
@@ -91,6 +94,10 @@ type Cell struct {
 	// share the mean of the positions they occupy); nil without a value or
 	// a direction.
 	Rank *float64 `json:"rank,omitempty"`
+	// Signed reports whether the value comes from a result signed by its
+	// site's registered key (docs/trust.md); absent (false) for unsigned
+	// results and missing cells.
+	Signed bool `json:"signed,omitempty"`
 }
 
 // Summary aggregates one model's cells of one board. Every field but Model,

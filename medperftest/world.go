@@ -105,11 +105,15 @@ func ContainerInput(name string, state medperf.State, tasks ...string) medperf.C
 		Parameters: json.RawMessage(`{"threshold": 0.5}`)}
 }
 
-// BenchmarkInput returns a valid benchmark over the given containers.
+// BenchmarkInput returns a valid benchmark over the given containers. It
+// accepts unsigned results (require_signed_results off), so that tests about
+// other things need no signing key; tests of signed results turn it on.
 func BenchmarkInput(name string, prep, ref, eval int64) medperf.BenchmarkInput {
 	name = unique(name)
+	unsigned := false
 	return medperf.BenchmarkInput{
-		Name: name, Description: "a benchmark", ClinicalTask: "segmentation", TargetPopulation: "adults",
+		RequireSignedResults: &unsigned,
+		Name:                 name, Description: "a benchmark", ClinicalTask: "segmentation", TargetPopulation: "adults",
 		LabellingMethodology: "two radiologists", DemoDatasetURL: "https://example.org/demo.tar.gz",
 		DemoDatasetHash: Hash(name + "demo"), DemoDatasetGeneratedUID: Hash(name + "uid"),
 		DataPreparationContainer: prep, ReferenceModelContainer: ref, DataEvaluatorContainer: eval,

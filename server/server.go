@@ -73,8 +73,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// openStore creates the data directory, opens the store, bootstraps the
-// admin and builds the handler.
+// openStore creates the data directory, opens the store, loads (or at first
+// start creates) the transparency log's key, bootstraps the admin and builds
+// the handler.
 func (s *Server) openStore(ctx context.Context) error {
 	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
 		return &medperf.Error{Code: medperf.CodeInvalid, Field: "data-dir", Message: "cannot create the data directory", Err: err}
@@ -85,6 +86,10 @@ func (s *Server) openStore(ctx context.Context) error {
 	}
 	store.SetContainerCheck(checkContainer)
 	s.store = store
+	if err := s.useLogKey(); err != nil {
+		store.Close()
+		return err
+	}
 	if err := s.bootstrap(ctx); err != nil {
 		store.Close()
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
 	"github.com/medperf/medperf/cube/archive"
+	"github.com/medperf/medperf/site/policy"
 )
 
 // Component is a container ready to run: its parsed config, its parameters
@@ -115,6 +116,9 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	}
 	spec, err := cube.NewSpec(req)
 	if err != nil {
+		return err
+	}
+	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)}}); err != nil {
 		return err
 	}
 	for _, note := range spec.Notes {

@@ -49,7 +49,10 @@ type LocalResult struct {
 	Metrics        json.RawMessage `json:"results"`
 	ComputedAt     time.Time       `json:"computed_at"`
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
-	Submitted      *Submission     `json:"submitted,omitempty"`
+	// Envelope is the site's signature of the submission, made before the
+	// first request and sent again on retries (docs/trust.md).
+	Envelope  json.RawMessage `json:"envelope,omitempty"`
+	Submitted *Submission     `json:"submitted,omitempty"`
 	// Previous is the finalized submission this result was computed again
 	// after (RunOptions.Rerun): it is submitted as a new, non-final record,
 	// and the finalized one stays the benchmark's.
@@ -142,10 +145,9 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 			return nil, err
 		}
 	}
-	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
-		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
-	if r.Previous != nil {
-		in.Finalized = new(false)
+	in, err := s.submission(ctx, k, r)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.confirm(fmt.Sprintf("Submit these results of model %d on dataset %d to benchmark %d?", k.ModelID, k.DatasetID, k.BenchmarkID), in); err != nil {
 		return nil, err
@@ -159,6 +161,21 @@ func (s *Site) SubmitResult(ctx context.Context, k ResultKey) (*medperf.Result, 
 	}
 	r.Submitted = &Submission{ID: res.ID, At: time.Now().UTC()}
 	return res, s.saveLocalResult(r)
+}
+
+// submission is what SubmitResult sends for r: a rerun is not final; the
+// site policy must allow sending it, and it is signed when the site has a
+// key (the same envelope on every retry).
+func (s *Site) submission(ctx context.Context, k ResultKey, r *LocalResult) (medperf.ResultInput, error) {
+	in := medperf.ResultInput{BenchmarkID: k.BenchmarkID, ModelID: k.ModelID, DatasetID: k.DatasetID,
+		Metrics: r.Metrics, IdempotencyKey: r.IdempotencyKey}
+	if r.Previous != nil {
+		in.Finalized = new(false)
+	}
+	if err := s.checkSubmissionPolicy(ctx, r); err != nil {
+		return in, err
+	}
+	return in, s.sign(ctx, r, &in)
 }
 
 func newKey() string {

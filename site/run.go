@@ -131,6 +131,9 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkRunPolicy(ctx, b, models); err != nil {
+		return nil, err
+	}
 	if len(models) > 1 || models[0] != b.ReferenceModelContainer {
 		if err := s.datasetApproved(ctx, b, d); err != nil {
 			return nil, err

@@ -10,6 +10,8 @@ import (
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/site/policy"
+	"github.com/medperf/medperf/trust"
 )
 
 // Site is one user's side of medperf against one server: where local state
@@ -52,6 +54,18 @@ type Site struct {
 	// the submission.
 	ImageID func(ctx context.Context, image string) (string, error)
 	Options Options
+	// Signer signs every result submitted (docs/trust.md); nil submits
+	// unsigned results, which benchmarks requiring signatures refuse.
+	Signer *trust.Identity
+	// Version is the medperf version the signed results name.
+	Version string
+	// Policy is the data owner's site policy (docs/site-policy.md), checked
+	// before any container starts and before anything is sent; nil allows
+	// everything. Server is the registry URL its servers rule checks and
+	// RuntimeName the runtime its runtimes rule checks.
+	Policy      *policy.Policy
+	Server      string
+	RuntimeName string
 }
 
 // Options tune the container runs of a Site.

@@ -11,7 +11,8 @@ import (
 const benchmarkCols = `id, owner, name, description, docs_url, document, clinical_task, target_population,
 	labelling_methodology, demo_url, demo_hash, demo_generated_uid, preparator, reference_model, evaluator,
 	metrics, approval_status, approved_at, state, dataset_mode, dataset_allowlist, model_mode, model_allowlist,
-	is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public, leaderboard_min_sites`
+	is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public, leaderboard_min_sites,
+	require_signed_results`
 
 func scanBenchmark(s interface{ Scan(...any) error }) (*medperf.Benchmark, error) {
 	var b medperf.Benchmark
@@ -22,7 +23,7 @@ func scanBenchmark(s interface{ Scan(...any) error }) (*medperf.Benchmark, error
 		&b.DemoDatasetGeneratedUID, &b.DataPreparationContainer, &b.ReferenceModelContainer,
 		&b.DataEvaluatorContainer, &metrics, &b.ApprovalStatus, &approved, &b.State,
 		&b.DatasetAutoApprovalMode, &dAllow, &b.ModelAutoApprovalMode, &mAllow, &b.IsValid, &meta, &umeta,
-		&created, &modified, &b.LeaderboardPublic, &b.LeaderboardMinSites)
+		&created, &modified, &b.LeaderboardPublic, &b.LeaderboardMinSites, &b.RequireSignedResults)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +126,14 @@ func (d *DB) CreateBenchmark(ctx context.Context, in medperf.BenchmarkInput) (*m
 			target_population, labelling_methodology, demo_url, demo_hash, demo_generated_uid, preparator,
 			reference_model, evaluator, metrics, approval_status, state, dataset_mode, dataset_allowlist,
 			model_mode, model_allowlist, is_valid, metadata, user_metadata, created_at, modified_at, leaderboard_public,
-			leaderboard_min_sites) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			leaderboard_min_sites, require_signed_results)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			caller.ID, in.Name, in.Description, in.DocsURL, in.Document, in.ClinicalTask, in.TargetPopulation,
 			in.LabellingMethodology, in.DemoDatasetURL, in.DemoDatasetHash, in.DemoDatasetGeneratedUID,
 			in.DataPreparationContainer, in.ReferenceModelContainer, in.DataEvaluatorContainer, jsonText(in.Metrics),
 			medperf.StatusPending, in.State, in.DatasetAutoApprovalMode, allowlistJSON(in.DatasetAutoApprovalAllow),
 			in.ModelAutoApprovalMode, allowlistJSON(in.ModelAutoApprovalAllow), true, jsonText(in.Metadata),
-			jsonText(in.UserMetadata), now, now, in.LeaderboardPublic, in.LeaderboardMinSites)
+			jsonText(in.UserMetadata), now, now, in.LeaderboardPublic, in.LeaderboardMinSites, in.RequiresSignedResults())
 		if err != nil {
 			return err
 		}
@@ -214,14 +216,14 @@ func (d *DB) UpdateBenchmark(ctx context.Context, id int64, p medperf.BenchmarkP
 			demo_generated_uid = ?, preparator = ?, reference_model = ?, evaluator = ?, metrics = ?,
 			approval_status = ?, approved_at = ?, state = ?, dataset_mode = ?, dataset_allowlist = ?,
 			model_mode = ?, model_allowlist = ?, is_valid = ?, metadata = ?, user_metadata = ?, modified_at = ?,
-			leaderboard_public = ?, leaderboard_min_sites = ? WHERE id = ?`,
+			leaderboard_public = ?, leaderboard_min_sites = ?, require_signed_results = ? WHERE id = ?`,
 			in.Name, in.Description, in.DocsURL, in.Document, in.ClinicalTask, in.TargetPopulation,
 			in.LabellingMethodology, in.DemoDatasetURL, in.DemoDatasetHash, in.DemoDatasetGeneratedUID,
 			in.DataPreparationContainer, in.ReferenceModelContainer, in.DataEvaluatorContainer, jsonText(in.Metrics),
 			next.ApprovalStatus, approvedAt, in.State, in.DatasetAutoApprovalMode,
 			allowlistJSON(in.DatasetAutoApprovalAllow), in.ModelAutoApprovalMode,
 			allowlistJSON(in.ModelAutoApprovalAllow), next.IsValid, jsonText(in.Metadata),
-			jsonText(in.UserMetadata), d.now(), in.LeaderboardPublic, in.LeaderboardMinSites, id)
+			jsonText(in.UserMetadata), d.now(), in.LeaderboardPublic, in.LeaderboardMinSites, in.RequiresSignedResults(), id)
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ type DB struct {
 	dialect dialect
 	pool    Pool
 	tokens  *tokenCache
+	log     logSigner
 	// containerCheck, when set, checks a container as the sites will
 	// (SetContainerCheck).
 	containerCheck func(medperf.ContainerInput) error

@@ -46,7 +46,7 @@ func (d *DB) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.L
 }
 
 func boardResults(ctx context.Context, c conn, w where) ([]medperf.BoardResult, error) {
-	rows, err := c.query(ctx, `SELECT r.id, m.id, m.name, ds.id, ds.name, r.metrics FROM `+resultFrom+w.sql()+` ORDER BY r.id`, w.args...)
+	rows, err := c.query(ctx, `SELECT r.id, m.id, m.name, ds.id, ds.name, r.metrics, r.envelope IS NOT NULL FROM `+resultFrom+w.sql()+` ORDER BY r.id`, w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func boardResults(ctx context.Context, c conn, w where) ([]medperf.BoardResult, 
 	for rows.Next() {
 		var r medperf.BoardResult
 		var metrics string
-		if err := rows.Scan(&r.ID, &r.Model.ID, &r.Model.Name, &r.Dataset.ID, &r.Dataset.Name, &metrics); err != nil {
+		if err := rows.Scan(&r.ID, &r.Model.ID, &r.Model.Name, &r.Dataset.ID, &r.Dataset.Name, &metrics, &r.Signed); err != nil {
 			return nil, err
 		}
 		r.Metrics = json.RawMessage(metrics)

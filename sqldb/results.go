@@ -11,7 +11,7 @@ import (
 )
 
 const resultCols = `r.id, r.owner, r.name, r.benchmark_id, r.model_id, r.dataset_id, r.metrics, r.finalized,
-	r.finalized_at, r.idempotency_key, r.is_valid, r.metadata, r.user_metadata, r.created_at, r.modified_at`
+	r.finalized_at, r.idempotency_key, r.is_valid, r.metadata, r.user_metadata, r.created_at, r.modified_at, r.envelope`
 
 // resultFrom joins each result with the owners who may see it.
 const resultFrom = `results r JOIN benchmarks b ON b.id = r.benchmark_id
@@ -20,15 +20,17 @@ const resultFrom = `results r JOIN benchmarks b ON b.id = r.benchmark_id
 func scanResult(s interface{ Scan(...any) error }) (*medperf.Result, error) {
 	var r medperf.Result
 	var metrics, created, modified string
-	var finalized, meta, umeta sql.NullString
+	var finalized, meta, umeta, envelope sql.NullString
 	err := s.Scan(&r.ID, &r.Owner, &r.Name, &r.BenchmarkID, &r.ModelID, &r.DatasetID, &metrics, &r.Finalized,
-		&finalized, &r.IdempotencyKey, &r.IsValid, &meta, &umeta, &created, &modified)
+		&finalized, &r.IdempotencyKey, &r.IsValid, &meta, &umeta, &created, &modified, &envelope)
 	if err != nil {
 		return nil, err
 	}
 	r.Metrics, r.FinalizedAt = json.RawMessage(metrics), parseTimePtr(finalized)
 	r.Metadata, r.UserMetadata = rawJSON(meta), rawJSON(umeta)
 	r.CreatedAt, r.ModifiedAt = parseTime(created), parseTime(modified)
+	r.Envelope = rawJSON(envelope)
+	r.Signed = r.Envelope != nil
 	return &r, nil
 }
 
@@ -119,10 +121,14 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 				return err
 			}
 		}
+		sig, err := verifySubmission(ctx, d, c, caller, in)
+		if err != nil {
+			return err
+		}
 		var id int64
 		inserted := false
 		if !taken {
-			if id, inserted, err = d.insertResult(ctx, c, caller, in, digest); err != nil {
+			if id, inserted, err = d.insertResult(ctx, c, caller, in, digest, sig); err != nil {
 				return err
 			}
 		}
@@ -134,6 +140,9 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 			return err
 		}
 		created = true
+		if err := c.logResult(ctx, id, sig); err != nil {
+			return err
+		}
 		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err
@@ -171,17 +180,18 @@ func errAlreadyFinal() error {
 // insertResult inserts a submission unless a unique constraint (the
 // idempotency key, one finalized result per triple) holds a row already; it
 // returns the new id and true, or 0 and false.
-func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (int64, bool, error) {
+func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (int64, bool, error) {
 	now := d.now()
+	envelope, keyID := sig.columns()
 	var finalizedAt any
 	if in.IsFinal() {
 		finalizedAt = now
 	}
 	id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
-		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash, envelope, key_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
-		finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now, digest)
+		finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now, digest, envelope, keyID)
 	if noRows(err) {
 		return 0, false, nil
 	}

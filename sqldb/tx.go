@@ -124,6 +124,11 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		return err
 	}
 	defer wc.Close()
+	unlock, err := d.lockLog(ctx, wc)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tx, err := wc.BeginTx(ctx, opts)
 	if err != nil {
 		return err
@@ -199,7 +204,8 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-// audit appends an event, readable by viewers besides admins.
+// audit appends an event, readable by viewers besides admins, and its leaf
+// to the transparency log (rebuilt from the row, as LogLeaves rebuilds it).
 func (c conn) audit(ctx context.Context, actor int64, action, entityType string, entityID int64, changes any, viewers ...int64) error {
 	b, err := json.Marshal(changes)
 	if err != nil {
@@ -211,6 +217,9 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), c.d.now())
 	if err != nil {
+		return err
+	}
+	if err := c.logAudit(ctx, id); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}

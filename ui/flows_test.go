@@ -410,6 +410,9 @@ func TestUIFlowsInChromium(t *testing.T) {
 		p.Open(mo.URL() + "/containers")
 		table := p.Text(fmt.Sprintf("#results-%d", m))
 		for _, r := range rs.Items {
+			if !r.Signed {
+				t.Errorf("result %d, submitted from the app, is not signed with the site's key", r.ID)
+			}
 			if !strings.Contains(table, fmt.Sprint(r.ID)) {
 				t.Errorf("result %d is not shown: %q", r.ID, table)
 			}

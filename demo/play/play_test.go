@@ -63,6 +63,11 @@ type demoJSON struct {
 		ModelID   int64              `json:"model_id"`
 		Metrics   map[string]float64 `json:"metrics"`
 	} `json:"results"`
+	Trust struct {
+		SignedValues int      `json:"signed_values"`
+		Values       int      `json:"values"`
+		Verified     []string `json:"audit_verified"`
+	} `json:"trust"`
 }
 
 // CheckDemoJSON checks the demo's JSON output: the runtime, one result
@@ -98,6 +103,9 @@ func CheckDemoJSON(t *testing.T, raw []byte, runtime string) {
 	}
 	if len(out.Results) != len(play.Sites)*len(models) {
 		t.Errorf("%d results, want %d", len(out.Results), len(play.Sites)*len(models))
+	}
+	if tr := out.Trust; tr.Values == 0 || tr.SignedValues != tr.Values || len(tr.Verified) != len(play.Sites) {
+		t.Errorf("trust: %d of %d values signed, audit verified by %v; want every value signed and every site verified", tr.SignedValues, tr.Values, tr.Verified)
 	}
 	primary := map[string]map[string]float64{}
 	for _, r := range out.Results {

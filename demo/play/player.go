@@ -63,7 +63,7 @@ func (p *player) play(ctx context.Context) error {
 		return err
 	}
 	p.demo.AdminToken, p.demo.OwnerToken = token, p.owner().token
-	for _, phase := range []func(context.Context) error{p.submitBenchmark, p.approveBenchmark, p.joinInParallel, p.approveRequests, p.runInParallel, p.leaderboard} {
+	for _, phase := range []func(context.Context) error{p.submitBenchmark, p.approveBenchmark, p.joinInParallel, p.approveRequests, p.runInParallel, p.leaderboard, p.auditVerify} {
 		if err := phase(ctx); err != nil {
 			return err
 		}

@@ -34,6 +34,8 @@ type Report struct {
 	// account to the leaderboard.
 	ImageBuild float64 `json:"image_build_seconds,omitempty"`
 	Seconds    float64 `json:"seconds"`
+	// Trust counts the signed values and reports the final audit verify.
+	Trust *TrustReport `json:"trust,omitempty"`
 }
 
 // Result is one submitted result: Metrics exactly as submitted.
@@ -137,6 +139,7 @@ func (r *Report) Print(w io.Writer) {
 	for _, d := range lb.Datasets {
 		fmt.Fprintf(w, "  %-8s %s\n", d.Name, strings.Join(r.Rankings[d.Name], " > "))
 	}
+	r.Trust.print(w)
 }
 
 func num(v *float64) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
@@ -61,9 +62,14 @@ func (p *player) newUser(slug, role, email string, id int64, token string) (*use
 	}
 	u.site = &site.Site{
 		Home: site.StorageDir(u.home, cl.URL()), Registry: cl, Runtime: p.rt.runtime, Out: out,
-		Confirm: site.AlwaysConfirm(out),
+		Confirm: site.AlwaysConfirm(out), Version: "demo",
 		// The demo hosts its tarballs on 127.0.0.1.
 		AllowPrivateURLs: true,
+	}
+	if strings.HasPrefix(slug, "data-owner") {
+		if u.site.Signer, err = siteKey(context.Background(), u); err != nil {
+			return nil, stepError("giving the "+role+" a signing key", err)
+		}
 	}
 	return u, nil
 }

@@ -85,14 +85,17 @@ func New(tb testing.TB) *Fixture {
 }
 
 // Site is u's site on a fresh storage root (or home, when given), running
-// cubes with the local runtime in bubblewrap.
+// cubes with the local runtime in bubblewrap. It signs its results with a
+// key registered for u, since new benchmarks require signed results.
 func (f *Fixture) Site(tb testing.TB, u medperftest.User, home string) *site.Site {
+	tb.Helper()
 	if home == "" {
 		home = tb.TempDir()
 	}
 	// The test registry hosts its files on 127.0.0.1, which a site reaches
 	// only when it allows private URLs.
-	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true}
+	return &site.Site{Home: home, Registry: u.Service, Runtime: &local.Runtime{}, Confirm: site.AlwaysConfirm(nil), AllowPrivateURLs: true,
+		Signer: medperftest.MustIdentity(tb, u), Version: "test"}
 }
 
 // UI starts the local app over s as u and returns it; the test's end stops it.
