@@ -34,6 +34,7 @@ type Service interface {
 	AssociationService
 	ResultService
 	AuditService
+	UserDirectory
 }
 
 // UserService manages accounts and API tokens. Only admins create and list

@@ -102,6 +102,12 @@ func (h *Handler) getUser(r *http.Request) (int, any, error) {
 	return byID(r, func(id int64) (*medperf.User, error) { return h.cfg.Service.GetUser(r.Context(), id) })
 }
 
+// userCard shows an account by name to any signed-in user (and its email
+// to those CanSeeEmail allows), so that clients name owners and requesters.
+func (h *Handler) userCard(r *http.Request) (int, any, error) {
+	return byID(r, func(id int64) (*medperf.UserCard, error) { return h.cfg.Service.UserCard(r.Context(), id) })
+}
+
 func (h *Handler) listContainers(r *http.Request) (int, any, error) {
 	q := newQuery(r, "owner", "state", "is_model", "name")
 	f := medperf.ContainerFilter{Owner: q.int64("owner"), State: medperf.State(q.str("state", validState)),

@@ -43,6 +43,7 @@ var operations = map[string]operation{
 	"GET /users":             {summary: "List accounts (admin)", query: page(), out: medperf.List[medperf.User]{}},
 	"POST /users":            {summary: "Create an account and its first token, returned once (admin)", in: medperf.NewUser{}, out: medperf.CreatedUser{}, status: 201},
 	"GET /users/{id}":        {summary: "An account (admin, or the user)", out: medperf.User{}},
+	"GET /users/{id}/card":   {summary: "An account's name, and its email for an admin, the user and the two sides of an association request", out: medperf.UserCard{}},
 	"GET /containers":        {summary: "List containers", query: page("owner", "state", "is_model", "name"), out: medperf.List[medperf.Container]{}},
 	"POST /containers":       {summary: "Register a container", in: medperf.ContainerInput{}, out: medperf.Container{}, status: 201},
 	"GET /containers/{id}":   {summary: "A container", out: medperf.Container{}},

@@ -106,6 +106,11 @@ var matrix = []permission{
 		u := w.NewUser(t, "subject")
 		return cell{owner: u, path: fmt.Sprintf("/users/%d", u.ID)}
 	}, [7]int{anon, nf, ok, nf, nf, nf, ok}},
+	{"GET /users/{id}/card", func(t *testing.T, w *medperftest.World) cell {
+		u := w.NewUser(t, "subject")
+		return cell{owner: u, path: fmt.Sprintf("/users/%d/card", u.ID)}
+	}, [7]int{anon, ok, ok, ok, ok, ok, ok}},
+	{"GET /users/{id}/card | no such account", on(stranger, fixed("/users/999999/card"), nil), [7]int{anon, nf, nf, nf, nf, nf, nf}},
 	{"GET /containers", on(stranger, fixed("/containers?is_model=true"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"POST /containers", on(stranger, fixed("/containers"), func(*medperftest.World) any {
 		return medperftest.ContainerInput("new", medperf.StateDevelopment, medperf.TaskInfer)

@@ -15,6 +15,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/users", h.listUsers},
 		{"POST", "/users", h.createUser},
 		{"GET", "/users/{id}", h.getUser},
+		{"GET", "/users/{id}/card", h.userCard},
 		{"GET", "/containers", h.listContainers},
 		{"POST", "/containers", h.createContainer},
 		{"GET", "/containers/{id}", h.getContainer},

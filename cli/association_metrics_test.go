@@ -44,9 +44,12 @@ func TestAssociationLsShowsTheCompatibilityTest(t *testing.T) {
 	if _, err := w.ModelOwner.RequestAssociation(context.Background(), w.Benchmark.ID, medperf.KindModel, medperf.AssociationRequest{ComponentID: w.Model.ID, Metadata: meta}); err != nil {
 		t.Fatal(err)
 	}
-	loggedInAs(t, ts, w.Admin.Token)
+	// The approver is the benchmark owner, not an admin: the requester
+	// still shows by name and email (issue 13, friction 9).
+	loggedInAs(t, ts, w.BenchmarkOwner.Token)
 	code, out, errOut := runCLI(t, "association", "ls", "-b", id(w.Benchmark.ID), "-m", id(w.Model.ID))
-	if code != 0 || !strings.Contains(out, "COMPATIBILITY TEST") || !strings.Contains(out, "dice 0.61") || !strings.Contains(out, label(w.ModelOwner.Email, w.ModelOwner.ID)) {
+	if code != 0 || !strings.Contains(out, "COMPATIBILITY TEST") || !strings.Contains(out, "dice 0.61") ||
+		!strings.Contains(out, "<"+w.ModelOwner.Email+"> ("+id(w.ModelOwner.ID)+")") {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
 }

@@ -58,24 +58,18 @@ func (n *names) lookup(kind string, x int64, get func() (string, error)) string 
 	return n.known[key]
 }
 
-// user is the user's email and id: the caller's own, or any for an admin.
+// user is the account's name and, when the caller may see it (an admin,
+// the user themself, the two sides of an association request), its email.
 func (n *names) user(x int64) string {
-	if n != nil && !n.meDone {
-		n.meDone = true
-		n.me, _ = n.cl.Me(n.ctx)
-	}
 	return n.lookup("user", x, func() (string, error) {
-		if n.me != nil && n.me.ID == x {
-			return n.me.Email, nil
-		}
-		if n.me == nil || !n.me.IsAdmin {
-			return "", nil // the API shows accounts to admins only
-		}
-		u, err := n.cl.GetUser(n.ctx, x)
+		c, err := n.cl.UserCard(n.ctx, x)
 		if err != nil {
 			return "", err
 		}
-		return u.Email, nil
+		if c.Email != "" {
+			return c.Name + " <" + c.Email + ">", nil
+		}
+		return c.Name, nil
 	})
 }
 

@@ -47,6 +47,11 @@ func (c *Client) GetUser(ctx context.Context, id int64) (*medperf.User, error) {
 	return get[*medperf.User](ctx, c, path("/users/%d", id), nil)
 }
 
+// UserCard calls the API; its contract is that of the medperf.Service method of the same name.
+func (c *Client) UserCard(ctx context.Context, id int64) (*medperf.UserCard, error) {
+	return get[*medperf.UserCard](ctx, c, path("/users/%d/card", id), nil)
+}
+
 // ListUsers calls the API; its contract is that of the medperf.Service method of the same name.
 func (c *Client) ListUsers(ctx context.Context, p medperf.Page) (*medperf.List[medperf.User], error) {
 	return get[*medperf.List[medperf.User]](ctx, c, "/users", pageQuery(p))

@@ -27,6 +27,9 @@ func (a asCaller) CreateUser(ctx context.Context, u medperf.NewUser) (*medperf.C
 func (a asCaller) GetUser(ctx context.Context, id int64) (*medperf.User, error) {
 	return a.s.GetUser(a.c(ctx), id)
 }
+func (a asCaller) UserCard(ctx context.Context, id int64) (*medperf.UserCard, error) {
+	return a.s.UserCard(a.c(ctx), id)
+}
 func (a asCaller) ListUsers(ctx context.Context, p medperf.Page) (*medperf.List[medperf.User], error) {
 	return a.s.ListUsers(a.c(ctx), p)
 }

@@ -97,19 +97,17 @@ func (h *Handler) names(ctx context.Context) *names {
 }
 
 // User returns the card of an account: its name, and its email when the
-// viewer may see it. Without a directory, or when the account cannot be
-// read, the name is "user ID".
+// viewer may see it. When the account cannot be read, the name is "user
+// ID".
 func (n *names) User(id int64) medperf.UserCard {
 	if c, ok := n.users[id]; ok {
 		return c
 	}
 	c := medperf.UserCard{ID: id, Name: fmt.Sprintf("user %d", id)}
-	if dir, ok := n.svc.(medperf.UserDirectory); ok {
-		if got, err := dir.UserCard(n.ctx, id); err == nil {
-			c = *got
-			if c.Name == "" {
-				c.Name = fmt.Sprintf("user %d", id)
-			}
+	if got, err := n.svc.UserCard(n.ctx, id); err == nil {
+		c = *got
+		if c.Name == "" {
+			c.Name = fmt.Sprintf("user %d", id)
 		}
 	}
 	n.users[id] = c
