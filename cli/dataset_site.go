@@ -90,13 +90,13 @@ func newDatasetPrepareCmd(e *env) *cobra.Command {
 			if err := s.Prepare(ctx, id); err != nil {
 				return nil, err
 			}
-			return preparedDataset{Dataset: id, Prepared: true, Next: "medperf dataset set-operational -d " + idStr(id)}, nil
+			// The next step is said once, on stderr, by nextSteps.
+			return preparedDataset{Dataset: id, Prepared: true}, nil
 		})
 	c.Flags().BoolVar(&consent, "report-consent", false, "send the preparation progress report to the server")
 	return c
 }
 
-func idStr(n int64) string { return id(n) }
 
 func newDatasetSetOperationalCmd(e *env) *cobra.Command {
 	return datasetOp(e, "set-operational -d ID [-y]",

@@ -13,14 +13,11 @@ const maxNameLookups = 200
 
 // names puts names next to the ids of tables and views: "alice@h1 (4)",
 // "model-cc (2)". It asks the server once per id and remembers the answer;
-// an id it may not read (another user's account, for a non-admin) or that
-// fails is shown alone. A nil *names shows every id alone. Only the table
+// an id that fails is shown alone. A nil *names shows every id alone. Only the table
 // format uses it: json and yaml keep the ids, for scripts.
 type names struct {
 	ctx     context.Context
 	cl      *client.Client
-	me      *medperf.User
-	meDone  bool
 	known   map[string]string // kind/id -> label
 	bench   map[int64]*medperf.Benchmark
 	lookups int

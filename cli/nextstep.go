@@ -20,9 +20,8 @@ type ranBenchmark struct {
 
 // preparedDataset is what `dataset prepare` prints: the state after it.
 type preparedDataset struct {
-	Dataset  int64  `json:"dataset"`
-	Prepared bool   `json:"prepared"`
-	Next     string `json:"next"`
+	Dataset  int64 `json:"dataset"`
+	Prepared bool  `json:"prepared"`
 }
 
 // nextSteps is the one place that knows the flow: after an entity reached
