@@ -11,11 +11,13 @@ import (
 
 // TestTablesNameWhatTheyReference guards friction 7 of issue 13: tables
 // and views show names and emails next to ids (emails only where the API
-// shows them: the caller's own, or any to an admin), json keeps the ids.
+// shows them: the caller's own, any to an admin, and across an association
+// request), json keeps the ids.
 func TestTablesNameWhatTheyReference(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
 	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
+	email := func(u medperftest.User) string { return "<" + u.Email + "> (" + id(u.ID) + ")" }
 	tests := []struct {
 		name  string
 		token string
@@ -25,11 +27,13 @@ func TestTablesNameWhatTheyReference(t *testing.T) {
 		{"association ls names the benchmark, the component and the requester", w.BenchmarkOwner.Token,
 			[]string{"association", "ls", "-b", id(w.Benchmark.ID)}, []string{label(w.Benchmark.Name, w.Benchmark.ID), label(w.Dataset.Name, w.Dataset.ID)}},
 		{"an admin sees the requester's email", w.Admin.Token,
-			[]string{"association", "ls", "-b", id(w.Benchmark.ID)}, []string{label(w.DataOwner.Email, w.DataOwner.ID)}},
+			[]string{"association", "ls", "-b", id(w.Benchmark.ID)}, []string{email(w.DataOwner)}},
+		{"the benchmark owner, not an admin, sees the requester's email", w.BenchmarkOwner.Token,
+			[]string{"association", "ls", "-b", id(w.Benchmark.ID)}, []string{email(w.DataOwner)}},
 		{"dataset ls names the preparator and the owner", w.DataOwner.Token,
-			[]string{"dataset", "ls", "--mine"}, []string{label(w.Preparator.Name, w.Preparator.ID), label(w.DataOwner.Email, w.DataOwner.ID)}},
+			[]string{"dataset", "ls", "--mine"}, []string{label(w.Preparator.Name, w.Preparator.ID), email(w.DataOwner)}},
 		{"a view names its references", w.DataOwner.Token,
-			[]string{"dataset", "view", id(w.Dataset.ID)}, []string{label(w.Preparator.Name, w.Preparator.ID), label(w.DataOwner.Email, w.DataOwner.ID)}},
+			[]string{"dataset", "view", id(w.Dataset.ID)}, []string{label(w.Preparator.Name, w.Preparator.ID), email(w.DataOwner)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
