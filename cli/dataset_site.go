@@ -97,7 +97,6 @@ func newDatasetPrepareCmd(e *env) *cobra.Command {
 	return c
 }
 
-
 func newDatasetSetOperationalCmd(e *env) *cobra.Command {
 	return datasetOp(e, "set-operational -d ID [-y]",
 		"Recompute the hashes, show the statistics that will be sent, and make the dataset operational", false,
