@@ -35,6 +35,7 @@ type Service interface {
 	ResultService
 	AuditService
 	UserDirectory
+	KeyService
 }
 
 // UserService manages accounts and API tokens. Only admins create and list

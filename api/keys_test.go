@@ -22,7 +22,7 @@ func newPublicKey(t *testing.T) string {
 // mustRegisterKey registers a fresh key for u and returns it.
 func mustRegisterKey(t *testing.T, u medperftest.User) *medperf.Key {
 	t.Helper()
-	k, err := u.Service.(medperf.KeyService).RegisterKey(ctx, medperf.KeyInput{PublicKey: newPublicKey(t), Name: "site"})
+	k, err := u.Service.RegisterKey(ctx, medperf.KeyInput{PublicKey: newPublicKey(t), Name: "site"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestKeysOverTheAPI(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := ts.World(t)
 	k := mustRegisterKey(t, w.DataOwner)
-	keys, err := w.Stranger.Service.(medperf.KeyService).ListKeys(ctx, w.DataOwner.ID)
+	keys, err := w.Stranger.Service.ListKeys(ctx, w.DataOwner.ID)
 	if err != nil || len(keys) != 1 || keys[0].Fingerprint != k.Fingerprint {
 		t.Fatalf("keys %+v, %v", keys, err)
 	}

@@ -20,16 +20,12 @@ func (w *World) MustSignedBenchmark(tb testing.TB) *medperf.Benchmark {
 		medperf.BenchmarkPatch{ApprovalStatus: Ptr(medperf.StatusApproved)}))
 }
 
-// MustIdentity returns a fresh key pair, registered for u when u has a
-// KeyService (the store as u, or a client logged in as u).
+// MustIdentity returns a fresh key pair, registered for u (through the
+// store as u, or a client logged in as u).
 func MustIdentity(tb testing.TB, u User) *trust.Identity {
 	tb.Helper()
 	id := Must[*trust.Identity](tb)(trust.NewIdentity())
-	ks, ok := u.Service.(medperf.KeyService)
-	if !ok {
-		tb.Fatalf("the service of %s does not manage keys", u.Email)
-	}
-	Must[*medperf.Key](tb)(ks.RegisterKey(context.Background(), medperf.KeyInput{PublicKey: id.Public().AuthorizedKey(), Name: "test"}))
+	Must[*medperf.Key](tb)(u.Service.RegisterKey(context.Background(), medperf.KeyInput{PublicKey: id.Public().AuthorizedKey(), Name: "test"}))
 	return id
 }
 
