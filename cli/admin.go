@@ -49,7 +49,7 @@ func newAdminUserAddCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		u, err := cl.CreateUser(context.Background(), in)
+		u, err := cl.CreateUser(cmd.Context(), in)
 		if err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&token, "token", "", "API token (visible in the process list: prefer the prompt or --token-stdin), or - for standard input")
 	c.Flags().BoolVar(&fromStdin, "token-stdin", false, "read the token as one line from standard input")
 	out := outputFlag(c)
-	c.RunE = func(*cobra.Command, []string) error {
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		if server == "" {
 			return medperf.FieldError("--server", "is required")
 		}
@@ -89,7 +89,7 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		u, err := cl.Me(context.Background())
+		u, err := cl.Me(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func newAuthLoginCmd(e *env) *cobra.Command {
 			return err
 		}
 		old, _ := profiles.Get(cl.URL())
-		logKey, err := pinLogKey(context.Background(), e, cl, old)
+		logKey, err := pinLogKey(cmd.Context(), e, cl, old)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func newAuthStatusCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		u, err := cl.Me(context.Background())
+		u, err := cl.Me(cmd.Context())
 		if err != nil {
 			return err
 		}
