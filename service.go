@@ -36,6 +36,7 @@ type Service interface {
 	AuditService
 	UserDirectory
 	KeyService
+	ModelKeyService
 }
 
 // UserService manages accounts and API tokens. Only admins create and list

@@ -89,6 +89,14 @@ var operations = map[string]operation{
 		query: []string{"from", "to"}, out: trust.Proof{}},
 	"GET /log/leaves": {summary: "Leaves start..start+count-1 (count <= 1000), rebuilt from the rows now stored: hashes for all, bytes of the caller's rows", public: true,
 		query: []string{"start", "count"}, out: []trust.LeafEntry{}},
+	"GET /benchmarks/{id}/models/{component}/access": {summary: "Who may decrypt a private model in the benchmark: every grant and the eligible data owners for its owner and admins, one's own grant for others",
+		out: medperf.ModelAccess{}},
+	"PATCH /benchmarks/{id}/models/{component}/access": {summary: "Set the model's auto-grant flag (the model's owner)", in: medperf.ModelAccessPatch{}, out: medperf.ModelAccess{}},
+	"POST /benchmarks/{id}/models/{component}/keys": {summary: "Grant a data owner access: store the model's secret wrapped with age for the user's registered keys, replacing an earlier grant (the model's owner)",
+		in: medperf.ModelKeyInput{}, out: medperf.ModelKey{}, status: 201},
+	"DELETE /benchmarks/{id}/models/{component}/keys":        {summary: "Delete every wrapped key of the model in the benchmark (the model's owner)", out: medperf.DeletedKeys{}},
+	"GET /benchmarks/{id}/models/{component}/keys/{user}":    {summary: "A data owner's own wrapped key, with its text (that user only)", out: medperf.ModelKey{}},
+	"DELETE /benchmarks/{id}/models/{component}/keys/{user}": {summary: "Revoke a data owner's grant (the model's owner)", out: medperf.ModelKey{}},
 }
 
 // Documented lists the routes the OpenAPI document describes.

@@ -52,6 +52,12 @@ func (h *Handler) routes() []route {
 		{"GET", "/log/proof/inclusion", h.logInclusion},
 		{"GET", "/log/proof/consistency", h.logConsistency},
 		{"GET", "/log/leaves", h.logLeaves},
+		{"GET", "/benchmarks/{id}/models/{component}/access", h.modelAccess},
+		{"PATCH", "/benchmarks/{id}/models/{component}/access", h.setModelAccess},
+		{"POST", "/benchmarks/{id}/models/{component}/keys", h.grantModelKey},
+		{"DELETE", "/benchmarks/{id}/models/{component}/keys", h.deleteModelKeys},
+		{"GET", "/benchmarks/{id}/models/{component}/keys/{user}", h.getModelKey},
+		{"DELETE", "/benchmarks/{id}/models/{component}/keys/{user}", h.revokeModelKey},
 	}
 }
 

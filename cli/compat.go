@@ -72,6 +72,7 @@ var flagAliases = []flagAlias{
 	{cmds: []string{"association ls"}, name: "approval-status", target: "status"},
 	{cmds: []string{"result ls"}, name: "unregistered", target: "local"},
 	{cmds: []string{"container view", "model view", "benchmark view", "dataset view", "result view"}, name: "format", short: "f", target: "output"},
+	{cmds: []string{"model grant-access", "container grant-access"}, name: "allowed-emails", target: "emails"},
 	{name: "data-uid", target: "dataset"},
 	{name: "benchmark-uid", target: "benchmark"},
 	{name: "model-uid", target: "model"},
@@ -87,6 +88,9 @@ type commandAlias struct{ from, to string }
 var commandAliases = []commandAlias{
 	{"result create", "benchmark run"},
 	{"result show_local_results", "result ls --local"},
+	{"model revoke_user_access", "model revoke-access"},
+	{"container revoke_user_access", "container revoke-access"},
+	{"mlcube revoke_user_access", "container revoke-access"},
 }
 
 // rewriteArgs replaces MedPerf's command words at the start of args by ours:

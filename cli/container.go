@@ -28,6 +28,7 @@ func newContainerCmd(e *env) *cobra.Command {
 		RunE:    func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(newRunTestCmd(e), newContainerSubmitCmd(e, false), listContainers(e, false), viewContainer(e))
+	c.AddCommand(newAccessCmds(e)...)
 	return c
 }
 

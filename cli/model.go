@@ -7,6 +7,7 @@ import (
 func newModelCmd(e *env) *cobra.Command {
 	c := groupCmd("model", "Register models, and ask benchmarks to accept them")
 	c.AddCommand(newContainerSubmitCmd(e, true), listContainers(e, true), viewContainer(e), newModelAssociateCmd(e))
+	c.AddCommand(newAccessCmds(e)...)
 	return c
 }
 
