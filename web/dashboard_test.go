@@ -335,7 +335,7 @@ func TestChoosingAMetricReadsTheLeaderboardOnce(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := MustScoredWorld(t, ts)
 	st := ts.Store().(store)
-	data := &countingData{LeaderboardService: st}
+	data := &countingData{Source: st}
 	dashboard := httptest.NewServer(MustDashboard(t, ts, data))
 	defer dashboard.Close()
 	b := newBrowser(t, dashboard.URL)
