@@ -168,6 +168,9 @@ type RawData struct{ Data, Labels string }
 // a tarball) verified against hash ("" accepts any tarball), and its
 // sha256. It is downloaded and extracted once per hash.
 func (s *Site) DemoData(ctx context.Context, src, hash string) (RawData, string, error) {
+	if err := s.checkURLPolicy(ctx, src); err != nil {
+		return RawData{}, "", err
+	}
 	s.progress("fetching the demo dataset ...")
 	file, sum, err := cube.FetchFile(s.fetchContext(ctx, false), s.HTTP, src, hash, s.path(demoDir, "downloads"), "demo dataset tarball")
 	if err != nil {

@@ -60,6 +60,9 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err := checkRegisteredLocations(c, cfg); err != nil {
 		return nil, err
 	}
+	if err := s.checkURLPolicy(ctx, cfg.Image, c.AdditionalFilesURL); err != nil {
+		return nil, err
+	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
 	if len(c.Parameters) > 0 {
 		// Block YAML, keys in their registered order, as MedPerf writes it.
@@ -119,6 +122,9 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 		return err
 	}
 	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)}}); err != nil {
+		return err
+	}
+	if err := s.checkURLPolicy(ctx, comp.Config.Image); err != nil { // the runtime fetches an image archive
 		return err
 	}
 	for _, note := range spec.Notes {
