@@ -387,9 +387,10 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		name string
 		cfg  web.Config
 	}{
-		{"without a service", web.Config{Sessions: st, Leaderboards: boards}},
-		{"without sessions", web.Config{Service: st, Leaderboards: boards}},
-		{"without leaderboards", web.Config{Service: st, Sessions: st}},
+		{"without a service", web.Config{Sessions: st, Leaderboards: boards, Log: st}},
+		{"without sessions", web.Config{Service: st, Leaderboards: boards, Log: st}},
+		{"without leaderboards", web.Config{Service: st, Sessions: st, Log: st}},
+		{"without the log key", web.Config{Service: st, Sessions: st, Leaderboards: boards}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h, err := web.New(tt.cfg)

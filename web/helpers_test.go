@@ -118,6 +118,7 @@ type store interface {
 	medperf.Service
 	medperf.SessionService
 	leaderboard.Source
+	web.LogKeyService
 }
 
 // MustDashboard returns a dashboard over ts's store, as the server wires
@@ -132,7 +133,7 @@ func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data leaderboard.S
 		data = st
 	}
 	boards := medperftest.Must[*leaderboard.Service](tb)(leaderboard.NewService(data, st))
-	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards}))
+	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards, Log: st}))
 }
 
 // countingData counts the reads of leaderboard data, to catch a page that
