@@ -44,19 +44,28 @@ type ContainerPredicate struct {
 }
 
 // ConfigHash returns the sha256 (lowercase hex) of a container's config or
-// parameters JSON in compact form, which is how the registry stores and
-// serves them: the owner hashes what it submits, a site what it receives,
-// and both get the same digest. Empty JSON hashes to "".
+// parameters JSON in canonical form: object keys sorted, no insignificant
+// whitespace, no HTML escaping, numbers as written. The registry stores and
+// serves the JSON it was given, but a JSON encoder on the way may re-space
+// or re-escape it; the canonical form is the same at the owner, who hashes
+// what it submits, and at a site, which hashes what it receives. Empty or
+// null JSON, and JSON that does not parse, hash to "" (nothing to sign).
 func ConfigHash(raw json.RawMessage) string {
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
 		return ""
 	}
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		b.Reset()
-		b.Write(raw)
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return ""
 	}
-	sum := sha256.Sum256(b.Bytes())
+	canonical, err := marshalCanonical(v)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:])
 }
 

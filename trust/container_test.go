@@ -111,3 +111,19 @@ func TestAContainerWithoutADigestCannotBeSigned(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+func TestConfigHashIsCanonical(t *testing.T) {
+	a := ConfigHash(json.RawMessage(`{"b": 1.50, "a": "<x>"}`))
+	b := ConfigHash(json.RawMessage(`{"a":"\u003cx\u003e","b":1.50}`))
+	if a == "" || a != b {
+		t.Errorf("the same config hashes to %q and %q", a, b)
+	}
+	if c := ConfigHash(json.RawMessage(`{"a":"<x>","b":1.5}`)); c == a {
+		t.Error("a number written differently hashes the same: numbers must stay as written")
+	}
+	for _, empty := range []string{"", "null", " ", "{bad"} {
+		if h := ConfigHash(json.RawMessage(empty)); h != "" {
+			t.Errorf("ConfigHash(%q) = %q, want empty", empty, h)
+		}
+	}
+}
