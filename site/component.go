@@ -24,6 +24,10 @@ type Component struct {
 	ParametersFile  string
 	AdditionalFiles string
 	ImageHash       string
+	// signature is what the site policy's unsigned_containers rule reads
+	// about a registered component (set by Container when the site has a
+	// policy); a local component is never signed.
+	signature policy.Container
 }
 
 // LocalComponent is a component from a container_config.yaml (or
@@ -64,6 +68,9 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 		return nil, err
 	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
+	if err := s.signatureFacts(ctx, c, &comp.signature); err != nil {
+		return nil, err
+	}
 	if len(c.Parameters) > 0 {
 		// Block YAML, keys in their registered order, as MedPerf writes it.
 		params, err := ParametersYAML(c.Parameters)
@@ -121,7 +128,9 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if err != nil {
 		return err
 	}
-	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)}}); err != nil {
+	pc := s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)
+	pc.Signed, pc.SignedBy, pc.Unsigned = comp.signature.Signed, comp.signature.SignedBy, comp.signature.Unsigned
+	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{pc}}); err != nil {
 		return err
 	}
 	if err := s.checkURLPolicy(ctx, comp.Config.Image); err != nil { // the runtime fetches an image archive

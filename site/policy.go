@@ -77,7 +77,11 @@ func (s *Site) checkRunPolicy(ctx context.Context, b *medperf.Benchmark, models 
 		if x == b.DataEvaluatorContainer {
 			name, task = "evaluator "+strconv.FormatInt(x, 10), medperf.TaskEvaluate
 		}
-		a.Containers = append(a.Containers, s.PolicyContainer(name, cfg, c.ImageHash, task))
+		pc := s.PolicyContainer(name, cfg, c.ImageHash, task)
+		if err := s.signatureFacts(ctx, c, &pc); err != nil {
+			return err
+		}
+		a.Containers = append(a.Containers, pc)
 		if !s.Policy.PrivateURLs {
 			a.PrivateURLs = append(a.PrivateURLs, PrivateURLs(ctx, cfg.Image, c.AdditionalFilesURL)...)
 		}
