@@ -130,7 +130,13 @@ func policyContainers(ctx context.Context, cl *client.Client, sess *session, b, 
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, sess.PolicyContainer(fmt.Sprintf("%s %d", t.name, t.id), cfg, ct.ImageHash, t.task))
+		pc := sess.PolicyContainer(fmt.Sprintf("%s %d", t.name, t.id), cfg, ct.ImageHash, t.task)
+		fp, problem, err := sess.ContainerSignature(ctx, ct)
+		if err != nil {
+			return nil, nil, err
+		}
+		pc.Signed, pc.SignedBy, pc.Unsigned = fp != "", fp, problem
+		out = append(out, pc)
 		urls = append(urls, cfg.Image, ct.AdditionalFilesURL)
 	}
 	return out, urls, nil

@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -67,4 +68,41 @@ func (s *Site) signatureFacts(ctx context.Context, c *medperf.Container, pc *pol
 	}
 	pc.Signed, pc.SignedBy, pc.Unsigned = fp != "", fp, problem
 	return nil
+}
+
+// signContainerInput signs ci as its owner with the site's key (Signer):
+// an in-toto statement over its image digest, config, parameters and
+// additional files, in a DSSE envelope (docs/trust.md). Without a key
+// nothing is signed; a container whose image has no sha256 digest cannot
+// be signed, and is registered unsigned with a warning.
+func (s *Site) signContainerInput(ctx context.Context, ci *medperf.ContainerInput) error {
+	if s.Signer == nil {
+		return nil
+	}
+	env, err := SignContainer(ctx, s.Signer, ci, s.Version)
+	if medperf.ErrorCode(err) == medperf.CodeInvalid {
+		s.warn("the container is registered unsigned: %s", medperf.ErrorMessage(err))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ci.Envelope = env
+	return nil
+}
+
+// SignContainer returns the envelope that signs ci with id: what
+// `container submit` attaches and `container sign` sends. CodeInvalid
+// (field "image_digest") when ci's image hash is not a sha256 digest.
+func SignContainer(ctx context.Context, id *trust.Identity, ci *medperf.ContainerInput, version string) (json.RawMessage, error) {
+	st, err := trust.NewContainerStatement(trust.ContainerPredicateOf(ci.Name, ci.ImageHash, ci.Config, ci.Parameters,
+		ci.AdditionalFilesHash, version, time.Now()))
+	if err != nil {
+		return nil, err
+	}
+	env, err := trust.SignStatement(ctx, st, id)
+	if err != nil {
+		return nil, err
+	}
+	return trust.MarshalEnvelope(env)
 }
