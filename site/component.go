@@ -128,12 +128,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if err != nil {
 		return err
 	}
-	pc := s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)
-	pc.Signed, pc.SignedBy, pc.Unsigned = comp.signature.Signed, comp.signature.SignedBy, comp.signature.Unsigned
-	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{pc}}); err != nil {
-		return err
-	}
-	if err := s.checkURLPolicy(ctx, comp.Config.Image); err != nil { // the runtime fetches an image archive
+	if err := s.checkTaskPolicy(ctx, comp, task); err != nil {
 		return err
 	}
 	for _, note := range spec.Notes {
@@ -155,6 +150,18 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	}
 	s.progress("%s: %s done in %s", comp.Name, task, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// checkTaskPolicy checks one task just before it starts: the container
+// rules of the site policy, and the URL of an image archive the runtime
+// would fetch.
+func (s *Site) checkTaskPolicy(ctx context.Context, comp *Component, task string) error {
+	pc := s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)
+	pc.Signed, pc.SignedBy, pc.Unsigned = comp.signature.Signed, comp.signature.SignedBy, comp.signature.Unsigned
+	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{pc}}); err != nil {
+		return err
+	}
+	return s.checkURLPolicy(ctx, comp.Config.Image)
 }
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }

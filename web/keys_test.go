@@ -162,3 +162,28 @@ func TestBrowserKeysAndTrust(t *testing.T) {
 		}
 	})
 }
+
+// TestTheContainerPageSaysWhoSignedIt checks the container page's
+// signature line, unsigned and then signed by its owner's key.
+func TestTheContainerPageSaysWhoSignedIt(t *testing.T) {
+	ts := medperftest.NewServer(t)
+	w := ts.World(t)
+	b, _ := signedIn(t, ts, &w.Stranger)
+	signature := func() string {
+		t.Helper()
+		got := b.get(fmt.Sprintf("/containers/%d", w.Model.ID))
+		m := regexp.MustCompile(`(?s)<dd id="signature">(.*?)</dd>`).FindStringSubmatch(html.UnescapeString(got.body))
+		if got.status != 200 || m == nil {
+			t.Fatalf("status %d, no signature line", got.status)
+		}
+		return m[1]
+	}
+	if got := signature(); !strings.Contains(got, "not signed") {
+		t.Errorf("an unsigned container reads %q", got)
+	}
+	key := medperftest.MustIdentity(t, w.ModelOwner)
+	medperftest.Must[*medperf.Container](t)(w.ModelOwner.SignContainer(ctx, w.Model.ID, medperftest.SignContainer(t, key, w.Model.Input())))
+	if got := signature(); !strings.Contains(got, "<code>"+key.Public().Fingerprint()+"</code>") {
+		t.Errorf("a signed container reads %q", got)
+	}
+}
