@@ -54,6 +54,10 @@ type TestReport struct {
 // is already prepared; infer; evaluate) without registering anything. The
 // demo data's preparation is cached by tarball hash and preparator.
 func (s *Site) Test(ctx context.Context, spec TestSpec) (*TestReport, error) {
+	// A private demo URL is refused before any component is downloaded.
+	if err := s.checkURLPolicy(ctx, spec.DemoURL); err != nil {
+		return nil, err
+	}
 	if err := s.testComponents(ctx, &spec); err != nil {
 		return nil, err
 	}
@@ -89,6 +93,12 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 	if err != nil {
 		return err
 	}
+	useDemo := spec.DemoURL == "" && spec.DatasetID == 0 && spec.DataPath == ""
+	if useDemo { // before any component is downloaded
+		if err := s.checkURLPolicy(ctx, b.DemoDatasetURL); err != nil {
+			return err
+		}
+	}
 	for _, c := range []struct {
 		dst **Component
 		id  int64
@@ -99,7 +109,7 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 			}
 		}
 	}
-	if spec.DemoURL == "" && spec.DatasetID == 0 && spec.DataPath == "" {
+	if useDemo {
 		spec.DemoURL, spec.DemoHash, spec.demoFromRegistry = b.DemoDatasetURL, b.DemoDatasetHash, true
 	}
 	return nil

@@ -57,7 +57,8 @@ func TestPrivateURLsFalseStopsARunBeforeAnythingStartsOrIsFetched(t *testing.T) 
 	}
 	tw.decide(t, medperf.KindModel, model, medperf.StatusApproved)
 	hits.Store(0) // the model owner's own compatibility test fetched them
-	before := tw.rt.count("infer") + tw.rt.count("evaluate")
+	started := func() int { return tw.rt.count("prepare") + tw.rt.count("infer") + tw.rt.count("evaluate") }
+	before := started()
 	if !tw.do.AllowPrivateURLs {
 		t.Fatal("the test site must allow private URLs, as the flag would")
 	}
@@ -80,7 +81,19 @@ func TestPrivateURLsFalseStopsARunBeforeAnythingStartsOrIsFetched(t *testing.T) 
 			t.Fatalf("DemoData: %v", err)
 		}
 	})
-	if after := tw.rt.count("infer") + tw.rt.count("evaluate"); after != before {
+	t.Run("a compatibility test on a private demo tarball is refused before its components are fetched", func(t *testing.T) {
+		_, err := tw.do.Test(ctx, TestSpec{BenchmarkID: tw.benchmark.ID, Model: &Component{Name: "local"}, DemoURL: files.URL + "/demo.tar.gz"})
+		if medperf.ErrorCode(err) != medperf.CodeForbidden || !strings.Contains(err.Error(), "private_urls") {
+			t.Fatalf("Test: %v", err)
+		}
+	})
+	t.Run("a benchmark's private demo tarball is refused before its components are fetched", func(t *testing.T) {
+		_, err := tw.do.Test(ctx, TestSpec{BenchmarkID: tw.benchmark.ID, Model: &Component{ID: model}})
+		if medperf.ErrorCode(err) != medperf.CodeForbidden || !strings.Contains(err.Error(), "private_urls") {
+			t.Fatalf("Test: %v", err)
+		}
+	})
+	if after := started(); after != before {
 		t.Errorf("%d containers started under private_urls: false", after-before)
 	}
 	if n := hits.Load(); n != 0 {
