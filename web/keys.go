@@ -42,7 +42,7 @@ func (n *names) Card(id int64) card {
 }
 
 // keysOf returns the keys of each user, for the admin's list of accounts;
-// a user whose keys cannot be read is absent.
+// a user whose keys cannot be read is absent (the page says so).
 func (h *Handler) keysOf(ctx context.Context, users []medperf.User) map[int64][]medperf.Key {
 	out := make(map[int64][]medperf.Key, len(users))
 	for _, u := range users {
