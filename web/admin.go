@@ -122,6 +122,9 @@ type auditData struct {
 	Type, Actor, Since, Until string
 	Types                     []string
 	Actors                    []medperf.UserCard
+	// ActorCards are the accounts that acted in the events shown, in order
+	// of first appearance, with their keys.
+	ActorCards []card
 }
 
 // auditTypes are the entity types the log records.
@@ -162,8 +165,13 @@ func (h *Handler) audit(r *http.Request, s *medperf.Session) (*result, error) {
 	if d.Actors, err = h.actors(r, s); err != nil {
 		return nil, err
 	}
+	seen := map[int64]bool{}
 	for _, e := range list.Items {
 		d.Items = append(d.Items, auditRow{AuditEvent: e, Actor: n.User(e.Actor), Changes: preview(e.Changes, "")})
+		if !seen[e.Actor] {
+			seen[e.Actor] = true
+			d.ActorCards = append(d.ActorCards, n.Card(e.Actor))
+		}
 	}
 	base := url.Values{}
 	for _, k := range []string{"type", "actor", "since", "until"} {

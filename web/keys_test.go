@@ -70,6 +70,7 @@ func TestEveryAccountShownShowsItsKeys(t *testing.T) {
 		{"the dataset's owner card", &w.BenchmarkOwner, fmt.Sprintf("/datasets/%d", w.Dataset.ID)},
 		{"the approval page's requester and owner", &w.BenchmarkOwner, fmt.Sprintf("/benchmarks/%d/associations/dataset/%d", w.Benchmark.ID, w.Dataset.ID)},
 		{"the trust page's own keys", &w.DataOwner, "/trust"},
+		{"the audit log's actors", &w.Admin, fmt.Sprintf("/audit?actor=%d", w.DataOwner.ID)},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
