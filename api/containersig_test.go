@@ -32,7 +32,11 @@ func tamper(t *testing.T, raw json.RawMessage) json.RawMessage {
 // the container's hashes, serves it with the container, and drops it when
 // an edit changes what was signed.
 func TestSignedContainers(t *testing.T) {
-	ts := medperftest.NewServer(t)
+	t.Run("on SQLite", func(t *testing.T) { testSignedContainers(t, medperftest.NewServer(t)) })
+	t.Run("on PostgreSQL", func(t *testing.T) { testSignedContainers(t, medperftest.NewServer(t, medperftest.WithPostgres(t))) })
+}
+
+func testSignedContainers(t *testing.T, ts *medperftest.TestServer) {
 	w := ts.World(t)
 	key := medperftest.MustIdentity(t, w.ModelOwner)
 	base := ts.URL() + "/api/v1"
