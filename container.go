@@ -26,6 +26,15 @@ type Container struct {
 	Tasks []string `json:"tasks"`
 	// IsModel reports whether Config has an infer task; derived.
 	IsModel bool `json:"is_model"`
+	// Envelope is the owner's signature of the container (docs/trust.md):
+	// a DSSE envelope of an in-toto statement whose subjects are the image
+	// digest and the config's hash, verified by the registry against the
+	// owner's registered keys when it was stored; nil when unsigned.
+	// SignedBy is the fingerprint of the key that signed it. A site checks
+	// the envelope again, against the owner's keys and the hashes it runs.
+	// GetContainer fills both; lists leave them out.
+	Envelope json.RawMessage `json:"envelope,omitempty"`
+	SignedBy string          `json:"signed_by,omitempty"`
 }
 
 // Task names the registry knows a container by.
@@ -46,6 +55,16 @@ type ContainerInput struct {
 	State               State           `json:"state,omitempty"`
 	Metadata            json.RawMessage `json:"metadata,omitempty"`
 	UserMetadata        json.RawMessage `json:"user_metadata,omitempty"`
+	// Envelope, when set, is the owner's signature of the container (see
+	// Container.Envelope); the registry refuses one that does not verify.
+	Envelope json.RawMessage `json:"envelope,omitempty"`
+}
+
+// ContainerSignature is the body that signs a registered container (PUT
+// /containers/{id}/signature): the owner's envelope, as in
+// ContainerInput.Envelope.
+type ContainerSignature struct {
+	Envelope json.RawMessage `json:"envelope"`
 }
 
 // ContainerPatch lists the fields a PATCH may change; nil means unchanged.

@@ -1,6 +1,9 @@
 package medperf
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Service is the whole registry. Package sqldb implements it on the server
 // and package client over HTTP; the API, the dashboard, the CLI and tests
@@ -114,6 +117,16 @@ type ContainerService interface {
 	// must pass the checks of CreateContainer, with the same CodeConflict
 	// for a name or an identity that another container has.
 	UpdateContainer(ctx context.Context, id int64, p ContainerPatch) (*Container, error)
+
+	// SignContainer stores envelope as container id's signature (see
+	// Container.Envelope), replacing an earlier one, and returns the
+	// container. CodeNotFound for an unknown id; only the owner may sign
+	// (CodeForbidden for anyone else, admins included: a signature speaks
+	// for its key's account). CodeInvalid on "envelope" when it does not
+	// verify against the owner's unrevoked keys or is not about the
+	// container's current image digest, config, parameters and additional
+	// files.
+	SignContainer(ctx context.Context, id int64, envelope json.RawMessage) (*Container, error)
 }
 
 // BenchmarkService manages benchmarks. Any user may register one (PENDING,

@@ -23,6 +23,12 @@ type wrappingService struct {
 	medperf.LeaderboardService
 }
 
+// LeaderboardStamp answers like a store without the benchmark (the test's
+// leaderboard is never read).
+func (wrappingService) LeaderboardStamp(context.Context, int64) (medperf.LeaderboardStamp, error) {
+	return medperf.LeaderboardStamp{}, medperf.Errorf(medperf.CodeNotFound, "no such benchmark")
+}
+
 func (wrappingService) GetBenchmark(context.Context, int64) (*medperf.Benchmark, error) {
 	return nil, fmt.Errorf("loading the benchmark: %w", medperf.FieldError("benchmark.metrics", "is broken"))
 }

@@ -119,6 +119,10 @@ var matrix = []permission{
 		[7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"PATCH /containers/{id}", on(mOwner, func(w *medperftest.World) string { return fmt.Sprintf("/containers/%d", w.Model.ID) }, noteBody),
 		[7]int{anon, no, ok, no, ok, no, ok}},
+	{"PUT /containers/{id}/signature", func(t *testing.T, w *medperftest.World) cell {
+		env := medperftest.SignContainer(t, medperftest.MustIdentity(t, w.ModelOwner), w.Model.Input())
+		return cell{owner: w.ModelOwner, path: fmt.Sprintf("/containers/%d/signature", w.Model.ID), body: medperf.ContainerSignature{Envelope: env}}
+	}, [7]int{anon, no, ok, no, ok, no, no}},
 	{"GET /benchmarks", on(bOwner, fixed("/benchmarks?approval_status=APPROVED"), nil), [7]int{anon, ok, ok, ok, ok, ok, ok}},
 	{"POST /benchmarks", on(stranger, fixed("/benchmarks"), func(w *medperftest.World) any {
 		return medperftest.BenchmarkInput("new", w.Preparator.ID, w.ReferenceModel.ID, w.Evaluator.ID)

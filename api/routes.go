@@ -20,6 +20,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/containers", h.createContainer},
 		{"GET", "/containers/{id}", h.getContainer},
 		{"PATCH", "/containers/{id}", h.updateContainer},
+		{"PUT", "/containers/{id}/signature", h.signContainer},
 		{"GET", "/benchmarks", h.listBenchmarks},
 		{"POST", "/benchmarks", h.createBenchmark},
 		{"GET", "/benchmarks/{id}", h.getBenchmark},

@@ -27,7 +27,7 @@ func newContainerCmd(e *env) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE:    func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
-	c.AddCommand(newRunTestCmd(e), newContainerSubmitCmd(e, false), listContainers(e, false), viewContainer(e))
+	c.AddCommand(newRunTestCmd(e), newContainerSubmitCmd(e, false), listContainers(e, false), viewContainer(e), newContainerSignCmd(e))
 	c.AddCommand(newAccessCmds(e)...)
 	return c
 }

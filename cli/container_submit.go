@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -53,7 +54,11 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return e.changed(*out, ct, kvTable(ct))
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		return e.changed(*out, ct, containerTable(ctx, cl, ct))
 	}
 	return c
 }
@@ -106,9 +111,24 @@ func listContainers(e *env, model bool) *cobra.Command {
 func ptr[T any](v T) *T { return &v }
 
 func viewContainer(e *env) *cobra.Command {
-	return viewCmd(e, "container", func(ctx context.Context, cl *mpclient.Client, n int64) (any, error) {
-		return cl.GetContainer(ctx, n)
-	})
+	c := &cobra.Command{Use: "view ID", Short: "Show one container, and whether its owner's signature verifies", Args: cobra.ExactArgs(1)}
+	out := outputFlag(c)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		n, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || n <= 0 {
+			return medperf.FieldError("ID", "%q is not an id", args[0])
+		}
+		cl, err := e.registry()
+		if err != nil {
+			return err
+		}
+		ct, err := cl.GetContainer(c.Context(), n)
+		if err != nil {
+			return err
+		}
+		return render(e.stdout, *out, ct, containerTable(c.Context(), cl, ct))
+	}
+	return c
 }
 
 // ownerFilter returns the caller's id for the --mine flag of list commands,

@@ -11,6 +11,7 @@ import (
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/site"
 	"github.com/medperf/medperf/site/policy"
 )
 
@@ -80,9 +81,11 @@ func newPolicyCheckCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if a.Containers, err = policyContainers(cmd.Context(), cl, sess, *b, *m); err != nil {
+		var urls []string
+		if a.Containers, urls, err = policyContainers(cmd.Context(), cl, sess, *b, *m); err != nil {
 			return err
 		}
+		a.PrivateURLs = site.PrivateURLs(cmd.Context(), urls...)
 		vs := sess.Policy.Explain(a)
 		if err := render(e.stdout, *out, vs, func() table { return verdictTable(vs) }); err != nil {
 			return err
@@ -96,18 +99,22 @@ func newPolicyCheckCmd(e *env) *cobra.Command {
 }
 
 // policyContainers describes the tasks a run of model m on benchmark b
-// would start (the benchmark's preparator and evaluator, and m).
-func policyContainers(ctx context.Context, cl *client.Client, sess *session, b, m int64) ([]policy.Container, error) {
+// would start (the benchmark's preparator and evaluator, and m), and
+// returns the URLs it would download: their image archives and additional
+// files, and the benchmark's demo tarball.
+func policyContainers(ctx context.Context, cl *client.Client, sess *session, b, m int64) ([]policy.Container, []string, error) {
 	type task struct {
 		id         int64
 		name, task string
 	}
 	var tasks []task
+	var urls []string
 	if b != 0 {
 		bm, err := cl.GetBenchmark(ctx, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		urls = append(urls, bm.DemoDatasetURL)
 		tasks = append(tasks, task{bm.DataPreparationContainer, "preparator", medperf.TaskPrepare}, task{bm.DataEvaluatorContainer, "evaluator", medperf.TaskEvaluate})
 	}
 	if m != 0 {
@@ -117,13 +124,20 @@ func policyContainers(ctx context.Context, cl *client.Client, sess *session, b, 
 	for _, t := range tasks {
 		ct, err := cl.GetContainer(ctx, t.id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cfg, err := cube.ParseConfig("", ct.Config)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, sess.PolicyContainer(fmt.Sprintf("%s %d", t.name, t.id), cfg, ct.ImageHash, t.task))
+		pc := sess.PolicyContainer(fmt.Sprintf("%s %d", t.name, t.id), cfg, ct.ImageHash, t.task)
+		fp, problem, err := sess.ContainerSignature(ctx, ct)
+		if err != nil {
+			return nil, nil, err
+		}
+		pc.Signed, pc.SignedBy, pc.Unsigned = fp != "", fp, problem
+		out = append(out, pc)
+		urls = append(urls, cfg.Image, ct.AdditionalFilesURL)
 	}
-	return out, nil
+	return out, urls, nil
 }

@@ -51,4 +51,17 @@ func TestPolicyCheck(t *testing.T) {
 			t.Fatalf("an unknown key: exit %d: %s", code, errOut)
 		}
 	})
+	t.Run("private_urls: false names a model's files on the hospital network", func(t *testing.T) {
+		in := medperftest.ContainerInput("inside", medperf.StateOperation, medperf.TaskInfer)
+		in.AdditionalFilesURL, in.AdditionalFilesHash = "http://10.20.30.40/weights.tar.gz", medperftest.Hash("w")
+		inside := strconv.FormatInt(medperftest.MustContainer(t, w.ModelOwner, in).ID, 10)
+		os.WriteFile(filepath.Join(home, PolicyFile), []byte("# no hospital network\nprivate_urls: false\n"), 0o600)
+		code, out, errOut := runCLI(t, "policy", "check", "-m", inside)
+		if code != forbidden || !strings.Contains(out, "policy.yaml:2") || !strings.Contains(out, "http://10.20.30.40/weights.tar.gz") {
+			t.Fatalf("exit %d: %s %s", code, out, errOut)
+		}
+		if code, out, errOut := runCLI(t, "policy", "check", "-m", m); code != 0 {
+			t.Fatalf("a model without private URLs: exit %d: %s %s", code, out, errOut)
+		}
+	})
 }

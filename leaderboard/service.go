@@ -11,26 +11,31 @@ import (
 // data: the API and the dashboard both call it, with the caller in the
 // context, and never reach each other.
 type Service struct {
-	data     medperf.LeaderboardService
+	data     Source
 	registry medperf.Service
-	// versions is data's LeaderboardVersions, when it has them: then
-	// leaderboards are cached per benchmark version.
-	versions medperf.LeaderboardVersions
 	cache    *cache
 }
 
+// Source is where a Service reads leaderboards: the data, and the version
+// that says whether a leaderboard built earlier is still current. The
+// store is both; requiring the versions (rather than using them when a
+// store happens to have them) means no wiring can silently lose the cache.
+type Source interface {
+	medperf.LeaderboardService
+	medperf.LeaderboardVersions
+}
+
 // NewService returns the Service over data, which gives a leaderboard's
-// results already filtered by what the caller may see (the store), and
+// results already filtered by what the caller may see and the benchmark's
+// leaderboard version (the store), and
 // registry, which lists results and names their models and datasets for
 // exports. Both are required: a nil one is a CodeInternal error (a wiring
 // mistake).
-func NewService(data medperf.LeaderboardService, registry medperf.Service) (*Service, error) {
+func NewService(data Source, registry medperf.Service) (*Service, error) {
 	if data == nil || registry == nil {
-		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and the registry service")
+		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and versions, and the registry service")
 	}
-	s := &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}
-	s.versions, _ = data.(medperf.LeaderboardVersions)
-	return s, nil
+	return &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}, nil
 }
 
 // CacheStats returns the counts of leaderboards answered from the cache and
@@ -46,17 +51,13 @@ func (s *Service) CacheStats() CacheStats {
 // the store's codes pass through (CodeNotFound for an unknown benchmark,
 // CodeUnauthorized without a caller).
 //
-// When the store tells versions (medperf.LeaderboardVersions), the
-// leaderboards of the scopes that are the same for every caller are cached
+// The leaderboards of the scopes that are the same for every caller are cached
 // under the benchmark's version read before the data: a change committed
 // after that read raises the version, so the next request builds again, on
 // every replica, and no request is answered with data older than the
 // version it read.
 func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
-	if s.versions == nil {
-		return s.build(ctx, benchmarkID, metric)
-	}
-	stamp, err := s.versions.LeaderboardStamp(ctx, benchmarkID)
+	stamp, err := s.data.LeaderboardStamp(ctx, benchmarkID)
 	if err != nil {
 		return nil, err
 	}

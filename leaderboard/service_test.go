@@ -1,23 +1,38 @@
 package leaderboard_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/leaderboard"
 )
 
-// fakeStore stands for the store; NewService only keeps it.
+// fakeStore stands for the store: its leaderboard has no results, and
+// its version is fixed, so a second read of the same leaderboard is
+// answered from the cache.
 type fakeStore struct {
 	medperf.Service
-	medperf.LeaderboardService
+	reads *int
+}
+
+func (f fakeStore) LeaderboardData(_ context.Context, id int64) (*medperf.LeaderboardData, error) {
+	*f.reads++
+	return &medperf.LeaderboardData{
+		Benchmark: medperf.Benchmark{Common: medperf.Common{ID: id}, Name: "b"}, Scope: medperf.ScopeAll,
+		Results: []medperf.BoardResult{}, Models: []medperf.Named{}, Datasets: []medperf.Named{},
+	}, nil
+}
+
+func (fakeStore) LeaderboardStamp(context.Context, int64) (medperf.LeaderboardStamp, error) {
+	return medperf.LeaderboardStamp{Scope: medperf.ScopeAll, Version: 7}, nil
 }
 
 func TestNewServiceRefusesMissingDependencies(t *testing.T) {
-	store := fakeStore{}
+	store := fakeStore{reads: new(int)}
 	for _, tt := range []struct {
 		name     string
-		data     medperf.LeaderboardService
+		data     leaderboard.Source
 		registry medperf.Service
 	}{
 		{"without the leaderboard data", nil, store},
@@ -32,5 +47,21 @@ func TestNewServiceRefusesMissingDependencies(t *testing.T) {
 	}
 	if _, err := leaderboard.NewService(store, store); err != nil {
 		t.Errorf("NewService with both: %v", err)
+	}
+}
+
+func TestTheSourcesVersionKeepsALeaderboardCached(t *testing.T) {
+	store := fakeStore{reads: new(int)}
+	s, err := leaderboard.NewService(store, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.Leaderboard(context.Background(), 1, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if *store.reads != 1 || s.CacheStats().Hits != 2 {
+		t.Errorf("3 reads at one version read the data %d times (cache %+v); want once and 2 hits", *store.reads, s.CacheStats())
 	}
 }

@@ -61,7 +61,7 @@ func (s *Server) handler() (http.Handler, error) {
 	if s.cfg.Root != nil {
 		mux.Handle("/", s.cfg.Root(s.store))
 	} else {
-		dashboard, err := web.New(web.Config{Service: s.store, Sessions: s.store, Leaderboards: boards, Logger: s.cfg.Logger})
+		dashboard, err := web.New(web.Config{Service: s.store, Sessions: s.store, Leaderboards: boards, Log: s.store, Logger: s.cfg.Logger})
 		if err != nil {
 			return nil, err
 		}

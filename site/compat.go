@@ -54,6 +54,10 @@ type TestReport struct {
 // is already prepared; infer; evaluate) without registering anything. The
 // demo data's preparation is cached by tarball hash and preparator.
 func (s *Site) Test(ctx context.Context, spec TestSpec) (*TestReport, error) {
+	// A private demo URL is refused before any component is downloaded.
+	if err := s.checkURLPolicy(ctx, spec.DemoURL); err != nil {
+		return nil, err
+	}
 	if err := s.testComponents(ctx, &spec); err != nil {
 		return nil, err
 	}
@@ -89,6 +93,12 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 	if err != nil {
 		return err
 	}
+	useDemo := spec.DemoURL == "" && spec.DatasetID == 0 && spec.DataPath == ""
+	if useDemo { // before any component is downloaded
+		if err := s.checkURLPolicy(ctx, b.DemoDatasetURL); err != nil {
+			return err
+		}
+	}
 	for _, c := range []struct {
 		dst **Component
 		id  int64
@@ -99,7 +109,7 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 			}
 		}
 	}
-	if spec.DemoURL == "" && spec.DatasetID == 0 && spec.DataPath == "" {
+	if useDemo {
 		spec.DemoURL, spec.DemoHash, spec.demoFromRegistry = b.DemoDatasetURL, b.DemoDatasetHash, true
 	}
 	return nil
@@ -168,6 +178,9 @@ type RawData struct{ Data, Labels string }
 // a tarball) verified against hash ("" accepts any tarball), and its
 // sha256. It is downloaded and extracted once per hash.
 func (s *Site) DemoData(ctx context.Context, src, hash string) (RawData, string, error) {
+	if err := s.checkURLPolicy(ctx, src); err != nil {
+		return RawData{}, "", err
+	}
 	s.progress("fetching the demo dataset ...")
 	file, sum, err := cube.FetchFile(s.fetchContext(ctx, false), s.HTTP, src, hash, s.path(demoDir, "downloads"), "demo dataset tarball")
 	if err != nil {

@@ -24,6 +24,10 @@ type Component struct {
 	ParametersFile  string
 	AdditionalFiles string
 	ImageHash       string
+	// signature is what the site policy's unsigned_containers rule reads
+	// about a registered component (set by Container when the site has a
+	// policy); a local component is never signed.
+	signature policy.Container
 }
 
 // LocalComponent is a component from a container_config.yaml (or
@@ -60,7 +64,13 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err := checkRegisteredLocations(c, cfg); err != nil {
 		return nil, err
 	}
+	if err := s.checkURLPolicy(ctx, cfg.Image, c.AdditionalFilesURL); err != nil {
+		return nil, err
+	}
 	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
+	if err := s.signatureFacts(ctx, c, &comp.signature); err != nil {
+		return nil, err
+	}
 	if len(c.Parameters) > 0 {
 		// Block YAML, keys in their registered order, as MedPerf writes it.
 		params, err := ParametersYAML(c.Parameters)
@@ -118,7 +128,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if err != nil {
 		return err
 	}
-	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)}}); err != nil {
+	if err := s.checkTaskPolicy(ctx, comp, task); err != nil {
 		return err
 	}
 	for _, note := range spec.Notes {
@@ -140,6 +150,18 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	}
 	s.progress("%s: %s done in %s", comp.Name, task, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// checkTaskPolicy checks one task just before it starts: the container
+// rules of the site policy, and the URL of an image archive the runtime
+// would fetch.
+func (s *Site) checkTaskPolicy(ctx context.Context, comp *Component, task string) error {
+	pc := s.PolicyContainer(comp.Name, comp.Config, comp.ImageHash, task)
+	pc.Signed, pc.SignedBy, pc.Unsigned = comp.signature.Signed, comp.signature.SignedBy, comp.signature.Unsigned
+	if err := s.checkPolicy(policy.Action{Containers: []policy.Container{pc}}); err != nil {
+		return err
+	}
+	return s.checkURLPolicy(ctx, comp.Config.Image)
 }
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }

@@ -33,10 +33,14 @@ type ContainerSubmission struct {
 // SubmitContainer computes the container's hashes on this machine, checks
 // any given, and registers it: the image id from ImageID for a DockerImage,
 // the sha256 of the file for archives and SIF files, the sha256 of the
-// downloaded additional files.
+// downloaded additional files. With a Signer, the container is registered
+// signed by it (see SignContainer).
 func (s *Site) SubmitContainer(ctx context.Context, in ContainerSubmission) (*medperf.Container, error) {
 	ci, err := s.containerInput(ctx, in)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.signContainerInput(ctx, ci); err != nil {
 		return nil, err
 	}
 	return s.Registry.CreateContainer(ctx, *ci)

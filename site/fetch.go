@@ -2,9 +2,11 @@ package site
 
 import (
 	"context"
+	"errors"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
+	"github.com/medperf/medperf/site/policy"
 )
 
 // fetchContext returns the context fetches run under: fromRegistry when
@@ -15,7 +17,7 @@ func (s *Site) fetchContext(ctx context.Context, fromRegistry bool) context.Cont
 	if fromRegistry {
 		ctx = cube.WithRemoteOnly(ctx)
 	}
-	if s.AllowPrivateURLs {
+	if s.allowPrivateURLs() {
 		ctx = cube.WithPrivateAddresses(ctx)
 	}
 	return ctx
@@ -36,4 +38,44 @@ func checkRegisteredLocations(c *medperf.Container, cfg *cube.Config) error {
 		return medperf.Errorf(medperf.CodeInvalid, "container %d (%s) gives its additional files as %q, not an http(s) URL: ask its owner to host them and register their URL", c.ID, c.Name, c.AdditionalFilesURL)
 	}
 	return nil
+}
+
+// allowPrivateURLs reports whether downloads may reach non-public
+// addresses: only when the site allows it (AllowPrivateURLs: the flag, the
+// environment or the profile) and its policy does not forbid it. The
+// policy is the site's own rule, so no flag overrides a private_urls:
+// false; the dial check then also catches a name that resolves to a
+// private address only after the policy was checked.
+func (s *Site) allowPrivateURLs() bool {
+	return s.AllowPrivateURLs && (s.Policy == nil || s.Policy.PrivateURLs)
+}
+
+// PrivateURLs returns the http(s) URLs among urls whose host is or
+// resolves to a loopback, private, link-local or other non-public
+// address, each with the address and its kind, as the site policy's
+// private_urls rule reports them. Empty strings and other locations are
+// skipped (an image reference is pulled by the engine from its registry);
+// so is a name that does not resolve: its download fails.
+func PrivateURLs(ctx context.Context, urls ...string) []string {
+	var out []string
+	for _, u := range urls {
+		if !cube.IsURL(u) {
+			continue
+		}
+		var refused *cube.AddressRefusedError
+		if err := cube.CheckPublicURL(ctx, u); errors.As(err, &refused) {
+			out = append(out, u+" ("+refused.Error()+")")
+		}
+	}
+	return out
+}
+
+// checkURLPolicy refuses, before anything is downloaded, URLs that the
+// site policy's private_urls: false forbids, naming the rule and its line.
+// Names are resolved only under that rule: no other rule can refuse a URL.
+func (s *Site) checkURLPolicy(ctx context.Context, urls ...string) error {
+	if s.Policy == nil || s.Policy.PrivateURLs {
+		return nil
+	}
+	return s.checkPolicy(policy.Action{PrivateURLs: PrivateURLs(ctx, urls...)})
 }

@@ -57,7 +57,8 @@ func gpuCount(g string) int {
 
 // checkRunPolicy checks, before any container of a run starts (and before
 // anything is downloaded for it), every task the run would start: each
-// model's infer task and the evaluator's evaluate task.
+// model's infer task and the evaluator's evaluate task, and the URLs of
+// their image archives and additional files.
 func (s *Site) checkRunPolicy(ctx context.Context, b *medperf.Benchmark, models []int64) error {
 	if s.Policy == nil {
 		return nil
@@ -76,7 +77,14 @@ func (s *Site) checkRunPolicy(ctx context.Context, b *medperf.Benchmark, models 
 		if x == b.DataEvaluatorContainer {
 			name, task = "evaluator "+strconv.FormatInt(x, 10), medperf.TaskEvaluate
 		}
-		a.Containers = append(a.Containers, s.PolicyContainer(name, cfg, c.ImageHash, task))
+		pc := s.PolicyContainer(name, cfg, c.ImageHash, task)
+		if err := s.signatureFacts(ctx, c, &pc); err != nil {
+			return err
+		}
+		a.Containers = append(a.Containers, pc)
+		if !s.Policy.PrivateURLs {
+			a.PrivateURLs = append(a.PrivateURLs, PrivateURLs(ctx, cfg.Image, c.AdditionalFilesURL)...)
+		}
 	}
 	return s.checkPolicy(a)
 }

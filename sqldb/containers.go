@@ -31,13 +31,16 @@ func scanContainer(s interface{ Scan(...any) error }) (*medperf.Container, error
 	return &x, nil
 }
 
-// getContainer returns a container or CodeNotFound.
+// getContainer returns a container with its signature, or CodeNotFound.
 func getContainer(ctx context.Context, c conn, id int64) (*medperf.Container, error) {
 	x, err := scanContainer(c.row(ctx, `SELECT `+containerCols+` FROM containers WHERE id = ?`, id))
 	if noRows(err) {
 		return nil, notFound("container", id)
 	}
-	return x, err
+	if err != nil {
+		return nil, err
+	}
+	return x, attachSignature(ctx, c, x)
 }
 
 // containerIdentity is the hash of what makes a container unique: its image
@@ -101,6 +104,12 @@ func (d *DB) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*m
 		if err := checkContainerUnique(ctx, c, in, 0); err != nil {
 			return err
 		}
+		var sig *signature
+		if hasEnvelope(in.Envelope) {
+			if sig, err = d.verifyContainerSignature(ctx, c, caller.ID, in, in.Envelope); err != nil {
+				return err
+			}
+		}
 		now := d.now()
 		id, err := c.insert(ctx, `INSERT INTO containers (owner, name, config, parameters, image_hash,
 			additional_files_url, additional_files_hash, identity, tasks, is_model, state, is_valid,
@@ -110,6 +119,11 @@ func (d *DB) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*m
 			hasInfer(tasks), in.State, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now)
 		if err != nil {
 			return err
+		}
+		if sig != nil {
+			if err := d.storeContainerSignature(ctx, c, id, sig); err != nil {
+				return err
+			}
 		}
 		if out, err = getContainer(ctx, c, id); err != nil {
 			return err
@@ -201,6 +215,11 @@ func (d *DB) UpdateContainer(ctx context.Context, id int64, p medperf.ContainerP
 			next.IsValid, jsonText(in.Metadata), jsonText(in.UserMetadata), d.now(), id)
 		if err != nil {
 			return err
+		}
+		if signedPartChanged(old.Input(), in) { // the signature was about what changed
+			if err := c.exec(ctx, `DELETE FROM container_signatures WHERE container_id = ?`, id); err != nil {
+				return err
+			}
 		}
 		if out, err = getContainer(ctx, c, id); err != nil {
 			return err

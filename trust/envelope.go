@@ -146,11 +146,25 @@ type Verified struct {
 // server calls it with the submitter's registered, unrevoked keys; `medperf
 // result verify` with the key it was given.
 func VerifyEnvelope(ctx context.Context, env *Envelope, keys []PublicKey) (*Verified, error) {
+	body, signer, err := verifySignature(ctx, env, keys)
+	if err != nil {
+		return nil, err
+	}
+	st, pred, err := ParseStatement(body)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Statement: st, Result: pred, Key: signer}, nil
+}
+
+// verifySignature checks env's payload type and that one of keys signed
+// it, and returns the payload and the first key with a valid signature.
+func verifySignature(ctx context.Context, env *Envelope, keys []PublicKey) ([]byte, PublicKey, error) {
 	if env == nil {
-		return nil, medperf.FieldError("envelope", "is missing")
+		return nil, PublicKey{}, medperf.FieldError("envelope", "is missing")
 	}
 	if err := checkEnvelopeShape(env); err != nil {
-		return nil, err
+		return nil, PublicKey{}, err
 	}
 	verifiers := make([]dsse.Verifier, 0, len(keys))
 	seen := map[string]bool{}
@@ -163,19 +177,15 @@ func VerifyEnvelope(ctx context.Context, env *Envelope, keys []PublicKey) (*Veri
 		verifiers = append(verifiers, dsseKey{pub: k})
 	}
 	if len(verifiers) == 0 {
-		return nil, medperf.FieldError("signatures", "cannot be checked: no public key was given (register one with 'medperf keys create')")
+		return nil, PublicKey{}, medperf.FieldError("signatures", "cannot be checked: no public key was given (register one with 'medperf keys create')")
 	}
 	ev, err := dsse.NewEnvelopeVerifier(verifiers...)
 	if err != nil {
-		return nil, &medperf.Error{Code: medperf.CodeInternal, Err: err}
+		return nil, PublicKey{}, &medperf.Error{Code: medperf.CodeInternal, Err: err}
 	}
 	accepted, body, err := ev.VerifyAndDecode(ctx, env)
 	if err != nil || len(accepted) == 0 {
-		return nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "signatures", Message: "no signature verifies with the given keys: the envelope was altered or signed by another key", Err: err}
-	}
-	st, pred, err := ParseStatement(body)
-	if err != nil {
-		return nil, err
+		return nil, PublicKey{}, &medperf.Error{Code: medperf.CodeInvalid, Field: "signatures", Message: "no signature verifies with the given keys: the envelope was altered or signed by another key", Err: err}
 	}
 	var signer PublicKey
 	for _, k := range keys {
@@ -184,5 +194,5 @@ func VerifyEnvelope(ctx context.Context, env *Envelope, keys []PublicKey) (*Veri
 			break
 		}
 	}
-	return &Verified{Statement: st, Result: pred, Key: signer}, nil
+	return body, signer, nil
 }

@@ -11,6 +11,7 @@ import (
 
 type usersData struct {
 	Items   []medperf.User
+	Keys    map[int64][]medperf.Key
 	Pager   pager
 	F       *form
 	Created *medperf.CreatedUser
@@ -34,7 +35,7 @@ func (h *Handler) usersData(r *http.Request, f *form) (usersData, error) {
 	if err != nil {
 		return usersData{}, err
 	}
-	return usersData{Items: list.Items, F: f, Pager: newPager("/admin/users", list.Total, p, len(list.Items))}, nil
+	return usersData{Items: list.Items, Keys: h.keysOf(r.Context(), list.Items), F: f, Pager: newPager("/admin/users", list.Total, p, len(list.Items))}, nil
 }
 
 // createUser creates an account and shows its first token once: the
@@ -61,6 +62,7 @@ func (h *Handler) createUser(r *http.Request, _ *medperf.Session) (*result, erro
 
 type tokensData struct {
 	Items   []medperf.Token
+	Keys    []medperf.Key
 	F       *form
 	Created *medperf.NewToken
 }
@@ -75,7 +77,11 @@ func (h *Handler) tokensPage(r *http.Request, f *form, created *medperf.NewToken
 	if err != nil {
 		return nil, err
 	}
-	return &result{template: "tokens", title: "API tokens", status: status, data: tokensData{Items: items, F: f, Created: created}}, nil
+	keys, err := h.cfg.Service.ListKeys(r.Context(), 0)
+	if err != nil {
+		return nil, err
+	}
+	return &result{template: "tokens", title: "API tokens", status: status, data: tokensData{Items: items, Keys: keys, F: f, Created: created}}, nil
 }
 
 // createToken creates a token and shows its secret this once.
@@ -116,6 +122,9 @@ type auditData struct {
 	Type, Actor, Since, Until string
 	Types                     []string
 	Actors                    []medperf.UserCard
+	// ActorCards are the accounts that acted in the events shown, in order
+	// of first appearance, with their keys.
+	ActorCards []card
 }
 
 // auditTypes are the entity types the log records.
@@ -156,8 +165,13 @@ func (h *Handler) audit(r *http.Request, s *medperf.Session) (*result, error) {
 	if d.Actors, err = h.actors(r, s); err != nil {
 		return nil, err
 	}
+	seen := map[int64]bool{}
 	for _, e := range list.Items {
 		d.Items = append(d.Items, auditRow{AuditEvent: e, Actor: n.User(e.Actor), Changes: preview(e.Changes, "")})
+		if !seen[e.Actor] {
+			seen[e.Actor] = true
+			d.ActorCards = append(d.ActorCards, n.Card(e.Actor))
+		}
 	}
 	base := url.Values{}
 	for _, k := range []string{"type", "actor", "since", "until"} {

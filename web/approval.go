@@ -27,7 +27,7 @@ type approvalData struct {
 	Kind                    medperf.ComponentKind
 	ComponentID             int64
 	Name, Link              string
-	ComponentOwner, Asker   medperf.UserCard
+	ComponentOwner, Asker   card
 	Latest                  medperf.Association
 	History                 []historyRow
 	CanDecide, CanSeeTest   bool
@@ -62,14 +62,14 @@ func (h *Handler) approval(r *http.Request, s *medperf.Session) (*result, error)
 	for i := len(hist) - 1; i >= 0; i-- {
 		d.History = append(d.History, historyRow{Association: hist[i], By: n.User(hist[i].InitiatedBy)})
 	}
-	d.Asker = n.User(firstRequest(hist).InitiatedBy)
+	d.Asker = n.Card(firstRequest(hist).InitiatedBy)
 	viewers := medperf.ResultViewers{BenchmarkOwner: b.Owner}
 	if kind == medperf.KindDataset {
 		ds, err := h.cfg.Service.GetDataset(r.Context(), component)
 		if err != nil {
 			return nil, err
 		}
-		d.Name, d.Link, d.ComponentOwner = ds.Name, fmt.Sprintf("/datasets/%d", ds.ID), n.User(ds.Owner)
+		d.Name, d.Link, d.ComponentOwner = ds.Name, fmt.Sprintf("/datasets/%d", ds.ID), n.Card(ds.Owner)
 		viewers.DatasetOwner = ds.Owner
 		if ref, err := h.cfg.Service.GetContainer(r.Context(), b.ReferenceModelContainer); err == nil {
 			viewers.ModelOwner = ref.Owner
@@ -81,7 +81,7 @@ func (h *Handler) approval(r *http.Request, s *medperf.Session) (*result, error)
 		if err != nil {
 			return nil, err
 		}
-		d.Name, d.Link, d.ComponentOwner = c.Name, fmt.Sprintf("/containers/%d", c.ID), n.User(c.Owner)
+		d.Name, d.Link, d.ComponentOwner = c.Name, fmt.Sprintf("/containers/%d", c.ID), n.Card(c.Owner)
 		viewers.ModelOwner = c.Owner
 	}
 	d.CanSeeTest = medperf.CanSeeResult(&s.User, viewers)

@@ -42,7 +42,7 @@ type benchmarkData struct {
 	Datasets, Models                      []participant
 	CanManage                             bool
 	Declared                              []medperf.MetricSpec
-	Owner                                 medperf.UserCard
+	Owner                                 card
 	DeclarationError                      string
 }
 
@@ -62,7 +62,7 @@ func (h *Handler) benchmark(r *http.Request, s *medperf.Session) (*result, error
 	n := h.names(r.Context())
 	d := benchmarkData{B: *b, Preparator: n.Container(b.DataPreparationContainer),
 		ReferenceModel: n.Container(b.ReferenceModelContainer), Evaluator: n.Container(b.DataEvaluatorContainer),
-		CanManage: medperf.CanEdit(&s.User, b.Owner), Owner: n.User(b.Owner)}
+		CanManage: medperf.CanEdit(&s.User, b.Owner), Owner: n.Card(b.Owner)}
 	if u, err := url.Parse(b.DocsURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		d.DocsURL = b.DocsURL
 	}

@@ -309,7 +309,8 @@ func TestLeaderboardPageMatchesTheAPI(t *testing.T) {
 // MustScoredWorld builds a World whose benchmark (replaced by one that
 // declares dice, higher is better, and hd95, lower is better) has two
 // results on the world's dataset: the reference model (dice 0.7) and the
-// approved model (dice 0.9).
+// approved model (dice 0.9), the first unsigned and the second signed by
+// the site's registered key.
 func MustScoredWorld(t *testing.T, ts *medperftest.TestServer) *medperftest.World {
 	t.Helper()
 	w := ts.World(t)
@@ -321,10 +322,14 @@ func MustScoredWorld(t *testing.T, ts *medperftest.TestServer) *medperftest.Worl
 	w.Benchmark = medperftest.Must[*medperf.Benchmark](t)(w.Admin.UpdateBenchmark(ctx, b.ID, medperf.BenchmarkPatch{ApprovalStatus: medperftest.Ptr(medperf.StatusApproved)}))
 	w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 	w.MustAssociate(t, medperf.KindModel, w.ModelOwner, w.Model.ID)
+	site := medperftest.MustIdentity(t, w.DataOwner)
 	for model, dice := range map[int64]float64{w.ReferenceModel.ID: 0.7, w.Model.ID: 0.9} {
 		raw, _ := json.Marshal(map[string]float64{"dice": dice, "hd95": 10 * (1 - dice), "n_cases": 10})
-		if _, _, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: model,
-			DatasetID: w.Dataset.ID, Metrics: raw}); err != nil {
+		in := medperf.ResultInput{BenchmarkID: w.Benchmark.ID, ModelID: model, DatasetID: w.Dataset.ID, Metrics: raw}
+		if model == w.Model.ID { // one signed value and one unsigned, for the signed marks
+			in = medperftest.Sign(t, site, in)
+		}
+		if _, _, err := w.DataOwner.SubmitResult(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -335,7 +340,7 @@ func TestChoosingAMetricReadsTheLeaderboardOnce(t *testing.T) {
 	ts := medperftest.NewServer(t)
 	w := MustScoredWorld(t, ts)
 	st := ts.Store().(store)
-	data := &countingData{LeaderboardService: st}
+	data := &countingData{Source: st}
 	dashboard := httptest.NewServer(MustDashboard(t, ts, data))
 	defer dashboard.Close()
 	b := newBrowser(t, dashboard.URL)
@@ -382,9 +387,10 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		name string
 		cfg  web.Config
 	}{
-		{"without a service", web.Config{Sessions: st, Leaderboards: boards}},
-		{"without sessions", web.Config{Service: st, Leaderboards: boards}},
-		{"without leaderboards", web.Config{Service: st, Sessions: st}},
+		{"without a service", web.Config{Sessions: st, Leaderboards: boards, Log: st}},
+		{"without sessions", web.Config{Service: st, Leaderboards: boards, Log: st}},
+		{"without leaderboards", web.Config{Service: st, Sessions: st, Log: st}},
+		{"without the log key", web.Config{Service: st, Sessions: st, Leaderboards: boards}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h, err := web.New(tt.cfg)

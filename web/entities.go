@@ -38,14 +38,14 @@ func (h *Handler) container(r *http.Request, _ *medperf.Session) (*result, error
 	if err != nil {
 		return nil, err
 	}
-	d := containerData{C: c, Owner: h.names(r.Context()).User(c.Owner)}
+	d := containerData{C: c, Owner: h.names(r.Context()).Card(c.Owner)}
 	d.ConfigYAML, d.ParametersYAML = yamlOf(c.Config), yamlOf(c.Parameters)
 	return &result{template: "container", title: c.Name, data: d}, nil
 }
 
 type containerData struct {
 	C              *medperf.Container
-	Owner          medperf.UserCard
+	Owner          card
 	ConfigYAML     string
 	ParametersYAML string
 }
@@ -76,7 +76,7 @@ type stat struct {
 
 type datasetData struct {
 	D          *medperf.Dataset
-	Owner      medperf.UserCard
+	Owner      card
 	Preparator string
 	Stats      []statSection
 }
@@ -91,7 +91,7 @@ func (h *Handler) dataset(r *http.Request, _ *medperf.Session) (*result, error) 
 		return nil, err
 	}
 	n := h.names(r.Context())
-	return &result{template: "dataset", title: d.Name, data: datasetData{D: d, Owner: n.User(d.Owner),
+	return &result{template: "dataset", title: d.Name, data: datasetData{D: d, Owner: n.Card(d.Owner),
 		Preparator: n.Container(d.DataPreparationContainer), Stats: statistics(d.GeneratedMetadata)}}, nil
 }
 
@@ -119,13 +119,15 @@ func (h *Handler) result(r *http.Request, _ *medperf.Session) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	row := h.resultRow(h.names(r.Context()), *x)
+	n := h.names(r.Context())
+	row := h.resultRow(n, *x)
 	return &result{template: "result", title: fmt.Sprintf("Result %d", x.ID),
-		data: resultData{R: row, Metrics: sortedKeys(row.Values)}}, nil
+		data: resultData{R: row, Owner: n.Card(x.Owner), Metrics: sortedKeys(row.Values)}}, nil
 }
 
 type resultData struct {
 	R       resultRow
+	Owner   card
 	Metrics []string
 }
 

@@ -117,12 +117,13 @@ func latestStatus(tb testing.TB, w *medperftest.World) medperf.ApprovalStatus {
 type store interface {
 	medperf.Service
 	medperf.SessionService
-	medperf.LeaderboardService
+	leaderboard.Source
+	web.LogKeyService
 }
 
 // MustDashboard returns a dashboard over ts's store, as the server wires
 // it, but reading leaderboard data through data (nil: the store itself).
-func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data medperf.LeaderboardService) *web.Handler {
+func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data leaderboard.Source) *web.Handler {
 	tb.Helper()
 	st, ok := ts.Store().(store)
 	if !ok {
@@ -132,17 +133,27 @@ func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data medperf.Leade
 		data = st
 	}
 	boards := medperftest.Must[*leaderboard.Service](tb)(leaderboard.NewService(data, st))
-	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards}))
+	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards, Log: st}))
 }
 
 // countingData counts the reads of leaderboard data, to catch a page that
-// builds a leaderboard twice.
+// builds a leaderboard twice. Its version changes on every read of the
+// stamp, so the leaderboard cache never answers: every Leaderboard call of
+// a page reads the data, and a second call shows in the count.
 type countingData struct {
-	medperf.LeaderboardService
-	calls atomic.Int64
+	leaderboard.Source
+	calls   atomic.Int64
+	version atomic.Int64
+}
+
+// LeaderboardStamp gives the store's scope and a fresh version.
+func (c *countingData) LeaderboardStamp(ctx context.Context, benchmarkID int64) (medperf.LeaderboardStamp, error) {
+	stamp, err := c.Source.LeaderboardStamp(ctx, benchmarkID)
+	stamp.Version = c.version.Add(1)
+	return stamp, err
 }
 
 func (c *countingData) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.LeaderboardData, error) {
 	c.calls.Add(1)
-	return c.LeaderboardService.LeaderboardData(ctx, benchmarkID)
+	return c.Source.LeaderboardData(ctx, benchmarkID)
 }

@@ -17,11 +17,42 @@ type leaderboardData struct {
 	Metrics   []string
 	Metric    string
 	Board     *leaderboard.Board
-	Rows      []leaderboard.Summary
+	Rows      []leaderboardRow
+	Datasets  []leaderboard.Entity
 	Heatmap   template.HTML
 	Spread    template.HTML
 	Published bool
 	CanManage bool
+}
+
+// leaderboardRow is one model's summary with its per-site values and how
+// many of them are signed by their site, as the CLI's SIGNED column and
+// the CSV's signed_sites say it.
+type leaderboardRow struct {
+	leaderboard.Summary
+	Cells []leaderboard.Cell
+	// Signed is "N of M signed", or "" when the values are not shown (a
+	// published leaderboard keeps aggregates only).
+	Signed string
+}
+
+func boardRows(b *leaderboard.Board) []leaderboardRow {
+	out := make([]leaderboardRow, len(b.Rows))
+	for i, s := range b.Rows {
+		out[i].Summary = s
+		if i >= len(b.Cells) || len(b.Cells[i]) == 0 {
+			continue
+		}
+		out[i].Cells = b.Cells[i]
+		n := 0
+		for _, c := range b.Cells[i] {
+			if c.Value != nil && c.Signed {
+				n++
+			}
+		}
+		out[i].Signed = fmt.Sprintf("%d of %d signed", n, s.Sites)
+	}
+	return out
 }
 
 func (h *Handler) leaderboard(r *http.Request, s *medperf.Session) (*result, error) {
@@ -53,7 +84,8 @@ func (h *Handler) leaderboard(r *http.Request, s *medperf.Session) (*result, err
 		return nil, err
 	}
 	d.Board = &d.LB.Boards[0]
-	d.Rows = d.Board.Rows
+	d.Rows = boardRows(d.Board)
+	d.Datasets = d.LB.Datasets
 	if !d.Published && len(d.LB.Models) > 0 && len(d.LB.Datasets) > 0 {
 		if d.Heatmap, d.Spread, err = charts(d.LB, d.Metric); err != nil {
 			return nil, err

@@ -180,6 +180,7 @@ func TestBrowserEveryPage(t *testing.T) {
 		{"result", fmt.Sprintf("/results/%d", res.Items[0].ID), "#metrics"},
 		{"tokens", "/tokens", "#tokens"},
 		{"audit", "/audit", "#audit"},
+		{"trust", "/trust", "#log-fingerprint"},
 		{"not-found", "/no/such/page", "main h1"},
 	}
 	t.Run("every page fits 1280 and 800 px and passes axe-core", func(t *testing.T) {

@@ -167,6 +167,7 @@ var dashboardMatrix = []dashboardPermission{
 	}, [4]int{toSignIn, no, no, no}},
 	{"GET /audit", get(stranger, fixed("/audit?type=benchmark&since=2020-01-01&until=2099-12-31")), [4]int{toSignIn, ok, ok, ok}},
 	{"GET /audit | a bad date", get(stranger, fixed("/audit?since=yesterday")), [4]int{toSignIn, bad, bad, bad}},
+	{"GET /trust", get(stranger, fixed("/trust")), [4]int{toSignIn, ok, ok, ok}},
 
 	// CSRF: the same forms without the session's token change nothing.
 	{"POST /benchmarks/{id}/associations/{kind}/{component} | without a CSRF token", decision(false), [4]int{toSignIn, no, no, no}},

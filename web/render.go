@@ -19,6 +19,11 @@ import (
 
 // funcs are the helpers templates may call.
 var funcs = template.FuncMap{
+	// hasKeys reports whether the keys of account id were read.
+	"hasKeys": func(keys map[int64][]medperf.Key, id int64) bool {
+		_, ok := keys[id]
+		return ok
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "–"

@@ -43,6 +43,7 @@ func routeTable(h *Handler) []route {
 		{"POST", "/tokens", h.page(h.createToken)},
 		{"POST", "/tokens/{id}/revoke", h.page(h.revokeToken)},
 		{"GET", "/audit", h.page(h.audit)},
+		{"GET", "/trust", h.page(h.trustPage)},
 		{"GET", "/containers/{id}/json/{field}", h.page(h.rawJSON("container", h.containerJSON))},
 		{"GET", "/datasets/{id}/json/{field}", h.page(h.rawJSON("dataset", h.datasetJSON))},
 		{"GET", "/results/{id}/json/{field}", h.page(h.rawJSON("result", h.resultJSON))},

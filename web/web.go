@@ -40,6 +40,9 @@ type Config struct {
 	Sessions medperf.SessionService
 	// Leaderboards builds leaderboards and result exports. Required.
 	Leaderboards *leaderboard.Service
+	// Log gives the transparency log's public key, shown on the trust
+	// page (the store). Required.
+	Log LogKeyService
 	// Logger receives the details of internal errors; nil discards them.
 	Logger *slog.Logger
 	// SessionTTL is the lifetime of a session; 0 means DefaultSessionTTL.
@@ -66,6 +69,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Sessions is required")
 	case cfg.Leaderboards == nil:
 		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Leaderboards is required")
+	case cfg.Log == nil:
+		return nil, medperf.Errorf(medperf.CodeInternal, "web: Config.Log is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -43,8 +43,14 @@ type Container struct {
 	// Digest is the image's verified sha256 digest, with or without
 	// "sha256:"; "" when unknown (a digest in Image is used then).
 	Digest string
-	// Signed reports whether the image's signature was verified.
-	Signed bool
+	// Signed reports whether the container's signature by its owner was
+	// verified against the owner's registered keys and the hashes that
+	// would run (docs/trust.md); SignedBy is the signing key's
+	// fingerprint. Unsigned says why a container that carries a signature
+	// does not count as signed ("" when it carries none).
+	Signed   bool
+	SignedBy string
+	Unsigned string
 	// Runtime is the runtime that would run it (docker, podman, ...).
 	Runtime string
 	// CPUs, Memory (bytes) and Timeout are the limits the task would run
@@ -393,13 +399,17 @@ func describeTime(p *Policy) string {
 }
 
 func checkSigned(p *Policy, c Container) (bool, string) {
+	why := "the container is not signed by its owner"
+	if c.Unsigned != "" {
+		why = "the container's signature does not verify (" + c.Unsigned + ")"
+	}
 	switch {
 	case c.Signed:
-		return true, "the image's signature was verified"
+		return true, "signed by its owner's key " + c.SignedBy
 	case p.UnsignedContainers:
-		return true, "unsigned containers are allowed"
+		return true, why + "; unsigned containers are allowed"
 	}
-	return false, "the image is not signed and the policy allows only signed containers"
+	return false, why + " and the policy allows only signed containers"
 }
 
 func describeSigned(p *Policy) string {

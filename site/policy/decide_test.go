@@ -211,3 +211,36 @@ func TestNilPolicyIsDefault(t *testing.T) {
 		t.Fatal("the zero Policy allowed all GPUs and a private URL")
 	}
 }
+
+func TestUnsignedContainersSaysWhy(t *testing.T) {
+	strict := MustParse(t, "# signed only\nunsigned_containers: false\n")
+	lenient := MustParse(t, "unsigned_containers: true\n")
+	for _, tt := range []struct {
+		name    string
+		p       *Policy
+		c       Container
+		allowed bool
+		reason  string
+	}{
+		{"a signed container", strict, Container{Name: "m", Signed: true, SignedBy: "SHA256:abc"}, true, "SHA256:abc"},
+		{"an unsigned container", strict, Container{Name: "m"}, false, "not signed by its owner"},
+		{"a badly signed container", strict, Container{Name: "m", Unsigned: "the signed config differs"}, false, "does not verify (the signed config differs)"},
+		{"a badly signed container where unsigned ones may run", lenient, Container{Name: "m", Unsigned: "bad"}, true, "does not verify (bad)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.p.Decide(Action{Containers: []Container{tt.c}})
+			var v *Verdict
+			for i := range d.Verdicts {
+				if d.Verdicts[i].Rule == RuleUnsignedContainers {
+					v = &d.Verdicts[i]
+				}
+			}
+			if v == nil || (v.Outcome == Allowed) != tt.allowed || !strings.Contains(v.Reason, tt.reason) {
+				t.Fatalf("verdict %+v; want allowed=%v with %q", v, tt.allowed, tt.reason)
+			}
+			if !tt.allowed && (v.Line != 2 || medperf.ErrorCode(d.Err()) != medperf.CodeForbidden || !strings.Contains(d.Err().Error(), "policy.yaml:2: unsigned_containers")) {
+				t.Errorf("refusal %v at line %d; want forbidden naming policy.yaml:2", d.Err(), v.Line)
+			}
+		})
+	}
+}
