@@ -16,7 +16,12 @@ type Service struct {
 	// versions is data's LeaderboardVersions, when it has them: then
 	// leaderboards are cached per benchmark version.
 	versions medperf.LeaderboardVersions
-	cache    *cache
+	// scanner is data's LeaderboardScanner, when it has one: then
+	// leaderboards are built from streamed results (FromScan), in memory
+	// that does not grow with their number.
+	scanner medperf.LeaderboardScanner
+	cache   *cache
+	flights flights
 }
 
 // NewService returns the Service over data, which gives a leaderboard's
@@ -30,6 +35,7 @@ func NewService(data medperf.LeaderboardService, registry medperf.Service) (*Ser
 	}
 	s := &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}
 	s.versions, _ = data.(medperf.LeaderboardVersions)
+	s.scanner, _ = data.(medperf.LeaderboardScanner)
 	return s, nil
 }
 
@@ -51,7 +57,8 @@ func (s *Service) CacheStats() CacheStats {
 // under the benchmark's version read before the data: a change committed
 // after that read raises the version, so the next request builds again, on
 // every replica, and no request is answered with data older than the
-// version it read.
+// version it read. Requests that miss the cache together wait for one build
+// of the key instead of each building it.
 func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
 	if s.versions == nil {
 		return s.build(ctx, benchmarkID, metric)
@@ -67,17 +74,25 @@ func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric str
 	if lb, ok := s.cache.get(key); ok {
 		return lb, nil
 	}
-	lb, err := s.build(ctx, benchmarkID, metric)
-	if err != nil {
-		return nil, err
-	}
-	if lb.Scope == stamp.Scope { // the scope cannot change under a version, but a caller's role can
-		s.cache.put(key, lb)
-	}
-	return lb, nil
+	return s.flights.do(key, func() (*Leaderboard, error) {
+		if lb, ok := s.cache.peek(key); ok { // built while this request waited for its turn
+			return lb, nil
+		}
+		lb, err := s.build(ctx, benchmarkID, metric)
+		if err != nil {
+			return nil, err
+		}
+		if lb.Scope == stamp.Scope { // the scope cannot change under a version, but a caller's role can
+			s.cache.put(key, lb)
+		}
+		return lb, nil
+	})
 }
 
 func (s *Service) build(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
+	if s.scanner != nil {
+		return FromScan(ctx, s.scanner, benchmarkID, Options{Metric: metric})
+	}
 	data, err := s.data.LeaderboardData(ctx, benchmarkID)
 	if err != nil {
 		return nil, err
