@@ -29,6 +29,12 @@ type options struct {
 	sites      int
 	models     int
 	rows       string
+	// seedResults is how the leaderboard's results are seeded: "api"
+	// (the default) or "bulk" (bulk.go).
+	seedResults string
+	// profile is a directory for the server's CPU and heap profiles of the
+	// rebuild row ("": none).
+	profile string
 }
 
 func main() {
@@ -43,8 +49,14 @@ func main() {
 	flag.IntVar(&o.sites, "sites", 50, "sites (data owners, one dataset each) of the storm rows")
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
 	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,offset,storm,paced,submit (all: every row)")
+	flag.StringVar(&o.seedResults, "seed-results", "api", `how the leaderboard benchmark's results are seeded: "api" (submitted through the API like everything else) or "bulk" (loaded by the registry's store code in this process, in multi-row INSERTs, without audit events or log leaves: for the million-result rows; everything else still goes through the API)`)
+	flag.StringVar(&o.profile, "profile", "", "directory where the rebuild row saves the server's CPU profile (rebuild.cpu.pprof) and heap profile (rebuild.heap.pprof), taken through its --pprof-addr")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,storm,paced,submit (all: every row)")
 	flag.Parse()
+	if o.seedResults != "api" && o.seedResults != "bulk" {
+		fmt.Fprintf(os.Stderr, "registry bench: -seed-results is %q; give api or bulk\n", o.seedResults)
+		os.Exit(2)
+	}
 	if o.small {
 		o.duration, o.lbModels, o.lbDatasets, o.sites, o.models = time.Second, 3, 40, 5, 10
 	}
@@ -63,7 +75,7 @@ func main() {
 // run starts the server, seeds it, runs the rows and prints the table. It
 // reports false when a row saw errors or duplicates.
 func run(ctx context.Context, o options) (bool, error) {
-	srv, err := startServer(ctx, o.bin, o.db)
+	srv, err := startServer(ctx, o.bin, o.db, o.profile != "")
 	if err != nil {
 		return false, err
 	}
