@@ -14,6 +14,13 @@ import (
 // free-form result may hold anything); a benchmark whose declaration does
 // not parse is CodeInvalid.
 func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
+	return FromDataWith(d, Options{Metric: metric})
+}
+
+// FromDataWith is FromData with opts.Metric and opts.MaxCells (the data
+// gives the models and datasets: opts.Models and opts.Datasets are
+// ignored).
+func FromDataWith(d *medperf.LeaderboardData, o Options) (*Leaderboard, error) {
 	decl, err := medperf.ParseMetricSet(d.Benchmark.Metrics)
 	if err != nil {
 		return nil, err
@@ -23,7 +30,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 		results = append(results, Result{ID: r.ID, Benchmark: d.Benchmark.ID, Model: Entity(r.Model),
 			Dataset: Entity(r.Dataset), Metrics: numbers(r.Metrics), Signed: r.Signed})
 	}
-	opts := Options{Metric: metric, Models: entitiesOf(d.Models), Datasets: entitiesOf(d.Datasets)}
+	opts := Options{Metric: o.Metric, Models: entitiesOf(d.Models), Datasets: entitiesOf(d.Datasets), MaxCells: o.MaxCells}
 	lb, err := Build(d.Benchmark.ID, decl, results, opts)
 	if err != nil {
 		return nil, err
