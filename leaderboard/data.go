@@ -52,8 +52,17 @@ func ResultOf(r medperf.Result, model, dataset Entity) Result {
 // numbers (medperf.MetricNumber: a null is no value, never 0), decoding the
 // object once. Results stored before the caps keep at most
 // medperf.MaxResultMetrics of their keys (the first in sorted order), so
-// that no stored result makes a leaderboard unbounded.
+// that no stored result makes a leaderboard unbounded. Plain objects take
+// a fast path (flatNumbers).
 func numbers(raw json.RawMessage) map[string]float64 {
+	if out, ok := flatNumbers(raw); ok {
+		return out
+	}
+	return decodeNumbers(raw)
+}
+
+// decodeNumbers is numbers for any JSON text.
+func decodeNumbers(raw json.RawMessage) map[string]float64 {
 	var generic map[string]json.RawMessage
 	json.Unmarshal(raw, &generic)
 	out := make(map[string]float64, min(len(generic), medperf.MaxResultMetrics))

@@ -1,6 +1,8 @@
 // Command registry is the load harness of the registry (issue 11): it
 // starts a `medperf server` on 127.0.0.1 with a fresh database, seeds it
-// through the API, measures each row of the scale table with keep-alive
+// through the API (with -seed-results bulk, all but the leaderboard
+// benchmark's results, which the registry's store code loads in bulk from
+// this process: see bulk.go), measures each row of the scale table with keep-alive
 // clients side by side with a ceiling (a bare net/http server in this
 // process serving the same bytes), and prints the table as markdown.
 //

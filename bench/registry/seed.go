@@ -39,8 +39,8 @@ type site struct {
 }
 
 // seedWorkers is the number of concurrent clients that seed (flag
-// -seed-workers). Seeding goes through the API only (no bulk path): what it
-// costs is itself a figure.
+// -seed-workers). Seeding goes through the API (what it costs is itself a
+// figure), but for the leaderboard's results with -seed-results bulk.
 var seedWorkers = 64
 
 func newHTTPClient(conns int) *http.Client {
