@@ -9,7 +9,7 @@
 # The million-result rows (docs/performance.md, "Session 3"):
 #
 #   bash bench/registry.sh sqlite -seed-results bulk -lb-models 100 -lb-datasets 10000 \
-#     -rows list,cursor,leaderboard,rebuild,offset
+#     -rows list,cursor,leaderboard,rebuild,offset,offset-cold
 #
 # -seed-results bulk loads the leaderboard's results with the registry's own
 # store code (sqldb.BulkLoadResults: multi-row INSERTs, no audit events or log

@@ -52,8 +52,8 @@ func main() {
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
 	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
 	flag.StringVar(&o.seedResults, "seed-results", "api", `how the leaderboard benchmark's results are seeded: "api" (submitted through the API like everything else) or "bulk" (loaded by the registry's store code in this process, in multi-row INSERTs, without audit events or log leaves: for the million-result rows; everything else still goes through the API)`)
-	flag.StringVar(&o.profile, "profile", "", "directory where the rebuild row saves the server's CPU profile (rebuild.cpu.pprof) and heap profile (rebuild.heap.pprof), taken through its --pprof-addr")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,storm,paced,submit (all: every row)")
+	flag.StringVar(&o.profile, "profile", "", "directory where the rebuild and offset-cold rows save the server's CPU and heap profiles of their requests (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), taken through its --pprof-addr")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,offset-cold,storm,paced,submit (all: every row)")
 	flag.Parse()
 	if o.seedResults != "api" && o.seedResults != "bulk" {
 		fmt.Fprintf(os.Stderr, "registry bench: -seed-results is %q; give api or bulk\n", o.seedResults)

@@ -12,23 +12,30 @@ import (
 	"github.com/medperf/medperf"
 )
 
-// rebuilds is how many first builds the rebuild row times.
+// rebuilds is how many first answers a cold row times.
 const rebuilds = 5
 
-// rebuildRow times the leaderboard's first build after a change, which no
-// cache answers: each time the benchmark's owner changes the benchmark's
-// user metadata (any change raises its leaderboard version, on every
-// replica), then one client asks for the leaderboard. The server's peak RSS
-// during these builds is the memory a build takes. With a profile
-// directory, the server's CPU profile of the builds and its heap profile
-// after them are saved there.
+// rebuildRow times the leaderboard's first build after a change.
 func rebuildRow(ctx context.Context, s *server, w *world, t *table, profile string) error {
-	url := fmt.Sprintf("%s/api/v1/benchmarks/%d/leaderboard", s.url, w.lb)
+	return coldRow(ctx, s, w, t, "rebuild", fmt.Sprintf("leaderboard's first build after a change, %d results (%d models × %d datasets)",
+		w.lbModelCount*w.lbDatasetCount, w.lbModelCount, w.lbDatasetCount), fmt.Sprintf("%s/api/v1/benchmarks/%d/leaderboard", s.url, w.lb), profile)
+}
+
+// coldRow times the first answer to url after a change, which no cache
+// answers: each time the benchmark's owner changes the benchmark's user
+// metadata (any change raises its leaderboard and results version, on every
+// replica), then one client asks. The server's peak RSS during these
+// requests is the memory they take. With a profile directory, the server's
+// CPU profile of the requests and its heap profile after them are saved
+// there.
+// The profiles are named after tag.
+func coldRow(ctx context.Context, s *server, w *world, t *table, tag, name, url, profile string) error {
 	if profile != "" {
-		done := saveProfile(ctx, s.pprof+"/debug/pprof/profile?seconds=30", filepath.Join(profile, "rebuild.cpu.pprof"))
+		base := filepath.Join(profile, tag)
+		done := saveProfile(ctx, s.pprof+"/debug/pprof/profile?seconds=30", base+".cpu.pprof")
 		defer func() {
 			<-done
-			<-saveProfile(ctx, s.pprof+"/debug/pprof/heap", filepath.Join(profile, "rebuild.heap.pprof"))
+			<-saveProfile(ctx, s.pprof+"/debug/pprof/heap", base+".heap.pprof")
 		}()
 		time.Sleep(100 * time.Millisecond) // the profile starts before the first build
 	}
@@ -55,8 +62,7 @@ func rebuildRow(ctx context.Context, s *server, w *world, t *table, profile stri
 	}
 	st.elapsed = time.Since(start)
 	close(stop)
-	t.add(row{name: fmt.Sprintf("leaderboard's first build after a change, %d results (%d models × %d datasets), 1 client, %d changes",
-		w.lbModelCount*w.lbDatasetCount, w.lbModelCount, w.lbDatasetCount, rebuilds), st: st, rss: <-peak, body: body, dup: -1,
+	t.add(row{name: fmt.Sprintf("%s, 1 client, %d changes", name, rebuilds), st: st, rss: <-peak, body: body, dup: -1,
 		note: "req/s includes the change before each build"})
 	return nil
 }
