@@ -15,43 +15,57 @@ import (
 // then decodes the general way; for the objects it reads, it gives what
 // numbers' general way gives.
 func flatNumbers(raw []byte) (map[string]float64, bool) {
+	out := map[string]float64{}
+	var keys [][]byte
+	if !flatNumbersInto(raw, out, &keys, nil) {
+		return nil, false
+	}
+	return out, true
+}
+
+// flatNumbersInto is flatNumbers into out (empty), with keys as scratch
+// space and intern, when not nil, making the keys' strings (so that a
+// build does not allocate the same few names a million times). On false
+// out holds part of the object.
+func flatNumbersInto(raw []byte, out map[string]float64, keys *[][]byte, intern func([]byte) string) bool {
 	p := flatParser{b: raw}
 	p.space()
 	if !p.eat('{') {
-		return nil, false
+		return false
 	}
-	out := map[string]float64{}
-	var keys [][]byte
+	*keys = (*keys)[:0]
 	p.space()
 	if p.eat('}') {
-		return out, p.end()
+		return p.end()
 	}
 	for {
 		key, ok := p.plainString()
-		if !ok || !utf8.Valid(key) || seen(keys, key) {
-			return nil, false
+		if !ok || !utf8.Valid(key) || seen(*keys, key) {
+			return false
 		}
-		if keys = append(keys, key); len(keys) > medperf.MaxResultMetrics {
-			return nil, false
+		if *keys = append(*keys, key); len(*keys) > medperf.MaxResultMetrics {
+			return false
 		}
 		p.space()
 		if !p.eat(':') {
-			return nil, false
+			return false
 		}
 		p.space()
 		v, isNumber, ok := p.value()
 		if !ok {
-			return nil, false
+			return false
 		}
-		if isNumber {
+		if isNumber && intern != nil {
+			out[intern(key)] = v
+		} else if isNumber {
 			out[string(key)] = v
 		}
 		p.space()
 		if p.eat('}') {
-			return out, p.end()
+			return p.end()
 		}
 		if !p.eat(',') {
-			return nil, false
+			return false
 		}
 		p.space()
 	}

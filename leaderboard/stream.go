@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/medperf/medperf"
@@ -51,22 +52,39 @@ type stream struct {
 	names map[string]bool
 	// column holds the latest result of each model on the dataset being
 	// read.
-	column     []columnEntry
-	columnID   int64
-	models     map[int64]bool
-	datasets   []int64
-	pairs      int
-	kept       []Result
-	keeping    bool
-	casesKey   string
-	rankBuffer []int
-	ranks      []float64
+	column   []columnEntry
+	columnID int64
+	models   map[int64]bool
+	datasets []int64
+	pairs    int
+	kept     []Result
+	keeping  bool
+	casesKey string
+	values   []rankedValue
+	ranks    []float64
+	// free are metrics maps of flushed columns to reuse (once no result is
+	// kept), keys the decoder's scratch space and interned the metric
+	// names read so far (at most maxInterned).
+	free     []map[string]float64
+	keys     [][]byte
+	interned map[string]string
 }
+
+// maxInterned bounds the metric names a build interns: a free-form
+// benchmark may hold any number of them.
+const maxInterned = 4096
 
 type columnEntry struct {
 	id, model int64
 	metrics   map[string]float64
+	cases     *int64
 	signed    bool
+}
+
+// rankedValue is the value of a column's entry i on one board.
+type rankedValue struct {
+	i int
+	v float64
 }
 
 // boardSums are one board's per-model sums.
@@ -97,7 +115,7 @@ func newStream(h medperf.LeaderboardHead, opts Options) (*stream, error) {
 		return nil, err
 	}
 	s := &stream{head: h, decl: decl, opts: opts, maxCells: cellBound(opts.MaxCells), boards: map[string]*boardSums{},
-		models: map[int64]bool{}, keeping: true, casesKey: decl.CasesKey()}
+		models: map[int64]bool{}, keeping: true, casesKey: decl.CasesKey(), interned: map[string]string{}}
 	if !decl.Declared() {
 		s.names = map[string]bool{}
 		return s, nil
@@ -122,7 +140,8 @@ func (s *stream) add(r medperf.BoardRow) {
 		s.flush()
 	}
 	s.columnID = r.Dataset
-	e := columnEntry{id: r.ID, model: r.Model, metrics: numbers(r.Metrics), signed: r.Signed}
+	e := columnEntry{id: r.ID, model: r.Model, metrics: s.decode(r.Metrics), signed: r.Signed}
+	e.cases = s.cases(e.metrics)
 	if n := len(s.column); n > 0 && s.column[n-1].model == r.Model {
 		if r.ID > s.column[n-1].id { // the latest result of a pair counts
 			s.column[n-1] = e
@@ -130,6 +149,31 @@ func (s *stream) add(r medperf.BoardRow) {
 		return
 	}
 	s.column = append(s.column, e)
+}
+
+// decode is numbers, into a reused map with interned names when it can.
+func (s *stream) decode(raw []byte) map[string]float64 {
+	var m map[string]float64
+	if n := len(s.free); n > 0 {
+		m, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		m = map[string]float64{}
+	}
+	if flatNumbersInto(raw, m, &s.keys, s.intern) {
+		return m
+	}
+	return decodeNumbers(raw)
+}
+
+func (s *stream) intern(b []byte) string {
+	if name, ok := s.interned[string(b)]; ok {
+		return name
+	}
+	name := string(b)
+	if len(s.interned) < maxInterned {
+		s.interned[name] = name
+	}
+	return name
 }
 
 // flush adds the column read to the sums and, while the matrix may fit,
@@ -158,6 +202,12 @@ func (s *stream) flush() {
 	}
 	for _, b := range s.boards {
 		s.sumColumn(b)
+	}
+	if !s.keeping {
+		for _, e := range s.column {
+			clear(e.metrics)
+			s.free = append(s.free, e.metrics)
+		}
 	}
 	s.column = s.column[:0]
 }
@@ -197,42 +247,47 @@ func (s *stream) track(metrics map[string]float64) {
 // them).
 func (s *stream) sumColumn(b *boardSums) {
 	dir := b.spec.Direction
-	ranked := s.rankBuffer[:0]
+	values := s.values[:0]
 	for i, e := range s.column {
-		v, ok := e.metrics[b.spec.Name]
-		if !ok || !finite(v) {
-			continue
+		if v, ok := e.metrics[b.spec.Name]; ok && finite(v) {
+			values = append(values, rankedValue{i, v})
 		}
-		ranked = append(ranked, i)
 	}
-	value := func(k int) float64 { return s.column[ranked[k]].metrics[b.spec.Name] }
 	ranks := s.ranks[:0]
-	for range s.column {
+	for range values {
 		ranks = append(ranks, 0)
 	}
 	if dir.Valid() {
-		sort.SliceStable(ranked, func(x, y int) bool { return dir.Better(value(x), value(y)) })
-		for start := 0; start < len(ranked); {
+		slices.SortStableFunc(values, func(x, y rankedValue) int {
+			switch {
+			case dir.Better(x.v, y.v):
+				return -1
+			case dir.Better(y.v, x.v):
+				return 1
+			}
+			return 0
+		})
+		for start := 0; start < len(values); {
 			end := start + 1
-			for end < len(ranked) && value(end) == value(start) {
+			for end < len(values) && values[end].v == values[start].v {
 				end++
 			}
 			for k := start; k < end; k++ {
-				ranks[ranked[k]] = float64(start+1+end) / 2
+				ranks[k] = float64(start+1+end) / 2
 			}
 			start = end
 		}
 	}
-	for _, i := range ranked {
-		e := s.column[i]
+	for k, rv := range values {
+		e := s.column[rv.i]
 		m := b.models[e.model]
 		if m == nil {
 			m = &sums{}
 			b.models[e.model] = m
 		}
-		m.add(e.metrics[b.spec.Name], s.cases(e.metrics), ranks[i], s.columnID, dir)
+		m.add(rv.v, e.cases, ranks[k], s.columnID, dir)
 	}
-	s.rankBuffer, s.ranks = ranked, ranks
+	s.values, s.ranks = values, ranks
 }
 
 // cases is a result's case count, as grid.cell reads it.

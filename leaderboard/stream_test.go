@@ -390,3 +390,18 @@ func TestConcurrentMissesBuildOnce(t *testing.T) {
 
 // fakeRegistry stands for the registry, which Leaderboard does not use.
 type fakeRegistry struct{ medperf.Service }
+
+// BenchmarkFromScan streams 100 models × 2,000 datasets (200,000 results,
+// past the cell bound) through a build, without a database: the builder's
+// own cost per result.
+//
+//	go test ./leaderboard -run '^$' -bench FromScan -benchmem
+func BenchmarkFromScan(b *testing.B) {
+	g := generated{models: 100, datasets: 2000}
+	for b.Loop() {
+		if _, err := FromScan(context.Background(), g, 1, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/200_000, "ns/result")
+}
