@@ -6,6 +6,15 @@
 #
 #   bash bench/registry.sh [sqlite|postgres [DSN]] [--small] [harness flags...]
 #
+# The million-result rows (docs/performance.md, "Session 3"):
+#
+#   bash bench/registry.sh sqlite -seed-results bulk -lb-models 100 -lb-datasets 10000 \
+#     -rows list,cursor,leaderboard,rebuild,offset,offset-cold
+#
+# -seed-results bulk loads the leaderboard's results with the registry's own
+# store code (sqldb.BulkLoadResults: multi-row INSERTs, no audit events or log
+# leaves) instead of the API, which takes over an hour for a million here.
+#
 # postgres uses DSN or MEDPERF_TEST_POSTGRES_DSN: a fresh database is created
 # there and dropped at the end. --small is the CI smoke test: it fails
 # (non-zero exit) on any error, duplicate or missing result.

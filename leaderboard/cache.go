@@ -86,3 +86,54 @@ func (c *cache) put(k cacheKey, lb *Leaderboard) {
 type CacheStats struct {
 	Hits, Misses int64
 }
+
+// peek is get without counting a hit or a miss: for a request that missed
+// and then waited for another's build of the same key.
+func (c *cache) peek(k cacheKey) (*Leaderboard, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[k]; !ok {
+		return nil, false
+	}
+	lb := *c.boards[k]
+	return &lb, true
+}
+
+// flights lets one request at a time build a given key: at a million
+// results a build reads every result once, and requests that miss
+// together would each read them (the harness's four clients did). The
+// others wait for their turn and then find the board in the cache.
+type flights struct {
+	mu   sync.Mutex
+	keys map[cacheKey]*flight
+}
+
+type flight struct {
+	mu      sync.Mutex
+	waiting int
+}
+
+// do runs fn for k once no other do of k runs.
+func (f *flights) do(k cacheKey, fn func() (*Leaderboard, error)) (*Leaderboard, error) {
+	f.mu.Lock()
+	if f.keys == nil {
+		f.keys = map[cacheKey]*flight{}
+	}
+	fl := f.keys[k]
+	if fl == nil {
+		fl = &flight{}
+		f.keys[k] = fl
+	}
+	fl.waiting++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		if fl.waiting--; fl.waiting == 0 {
+			delete(f.keys, k)
+		}
+		f.mu.Unlock()
+	}()
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	return fn()
+}

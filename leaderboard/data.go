@@ -14,6 +14,13 @@ import (
 // free-form result may hold anything); a benchmark whose declaration does
 // not parse is CodeInvalid.
 func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
+	return FromDataWith(d, Options{Metric: metric})
+}
+
+// FromDataWith is FromData with opts.Metric and opts.MaxCells (the data
+// gives the models and datasets: opts.Models and opts.Datasets are
+// ignored).
+func FromDataWith(d *medperf.LeaderboardData, o Options) (*Leaderboard, error) {
 	decl, err := medperf.ParseMetricSet(d.Benchmark.Metrics)
 	if err != nil {
 		return nil, err
@@ -23,7 +30,7 @@ func FromData(d *medperf.LeaderboardData, metric string) (*Leaderboard, error) {
 		results = append(results, Result{ID: r.ID, Benchmark: d.Benchmark.ID, Model: Entity(r.Model),
 			Dataset: Entity(r.Dataset), Metrics: numbers(r.Metrics), Signed: r.Signed})
 	}
-	opts := Options{Metric: metric, Models: entitiesOf(d.Models), Datasets: entitiesOf(d.Datasets)}
+	opts := Options{Metric: o.Metric, Models: entitiesOf(d.Models), Datasets: entitiesOf(d.Datasets), MaxCells: o.MaxCells}
 	lb, err := Build(d.Benchmark.ID, decl, results, opts)
 	if err != nil {
 		return nil, err
@@ -45,8 +52,17 @@ func ResultOf(r medperf.Result, model, dataset Entity) Result {
 // numbers (medperf.MetricNumber: a null is no value, never 0), decoding the
 // object once. Results stored before the caps keep at most
 // medperf.MaxResultMetrics of their keys (the first in sorted order), so
-// that no stored result makes a leaderboard unbounded.
+// that no stored result makes a leaderboard unbounded. Plain objects take
+// a fast path (flatNumbers).
 func numbers(raw json.RawMessage) map[string]float64 {
+	if out, ok := flatNumbers(raw); ok {
+		return out
+	}
+	return decodeNumbers(raw)
+}
+
+// decodeNumbers is numbers for any JSON text.
+func decodeNumbers(raw json.RawMessage) map[string]float64 {
 	var generic map[string]json.RawMessage
 	json.Unmarshal(raw, &generic)
 	out := make(map[string]float64, min(len(generic), medperf.MaxResultMetrics))

@@ -37,6 +37,9 @@ type Options struct {
 	// Metric, when set, keeps only this metric's board and sorts rows by it
 	// instead of the primary metric.
 	Metric string
+	// MaxCells, when positive and below MaxCells, lowers the number of
+	// cells past which the matrices are left out (MatrixOmitted).
+	MaxCells int
 }
 
 // Leaderboard is a benchmark's results across datasets.
@@ -158,7 +161,7 @@ func Build(benchmark int64, decl medperf.MetricSet, results []Result, opts Optio
 		lb.Boards = append(lb.Boards, g.board(s))
 	}
 	lb.sortRows(sortMetric(decl, opts))
-	lb.bound()
+	lb.bound(opts.MaxCells)
 	return lb, nil
 }
 

@@ -13,7 +13,12 @@ import (
 type Service struct {
 	data     Source
 	registry medperf.Service
-	cache    *cache
+	// scanner is data's LeaderboardScanner, when it has one: then
+	// leaderboards are built from streamed results (FromScan), in memory
+	// that does not grow with their number.
+	scanner medperf.LeaderboardScanner
+	cache   *cache
+	flights flights
 }
 
 // Source is where a Service reads leaderboards: the data, and the version
@@ -35,7 +40,9 @@ func NewService(data Source, registry medperf.Service) (*Service, error) {
 	if data == nil || registry == nil {
 		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and versions, and the registry service")
 	}
-	return &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}, nil
+	s := &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}
+	s.scanner, _ = data.(medperf.LeaderboardScanner)
+	return s, nil
 }
 
 // CacheStats returns the counts of leaderboards answered from the cache and
@@ -55,7 +62,8 @@ func (s *Service) CacheStats() CacheStats {
 // under the benchmark's version read before the data: a change committed
 // after that read raises the version, so the next request builds again, on
 // every replica, and no request is answered with data older than the
-// version it read.
+// version it read. Requests that miss the cache together wait for one build
+// of the key instead of each building it.
 func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
 	stamp, err := s.data.LeaderboardStamp(ctx, benchmarkID)
 	if err != nil {
@@ -68,17 +76,25 @@ func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric str
 	if lb, ok := s.cache.get(key); ok {
 		return lb, nil
 	}
-	lb, err := s.build(ctx, benchmarkID, metric)
-	if err != nil {
-		return nil, err
-	}
-	if lb.Scope == stamp.Scope { // the scope cannot change under a version, but a caller's role can
-		s.cache.put(key, lb)
-	}
-	return lb, nil
+	return s.flights.do(key, func() (*Leaderboard, error) {
+		if lb, ok := s.cache.peek(key); ok { // built while this request waited for its turn
+			return lb, nil
+		}
+		lb, err := s.build(ctx, benchmarkID, metric)
+		if err != nil {
+			return nil, err
+		}
+		if lb.Scope == stamp.Scope { // the scope cannot change under a version, but a caller's role can
+			s.cache.put(key, lb)
+		}
+		return lb, nil
+	})
 }
 
 func (s *Service) build(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
+	if s.scanner != nil {
+		return FromScan(ctx, s.scanner, benchmarkID, Options{Metric: metric})
+	}
 	data, err := s.data.LeaderboardData(ctx, benchmarkID)
 	if err != nil {
 		return nil, err

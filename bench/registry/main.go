@@ -1,6 +1,8 @@
 // Command registry is the load harness of the registry (issue 11): it
 // starts a `medperf server` on 127.0.0.1 with a fresh database, seeds it
-// through the API, measures each row of the scale table with keep-alive
+// through the API (with -seed-results bulk, all but the leaderboard
+// benchmark's results, which the registry's store code loads in bulk from
+// this process: see bulk.go), measures each row of the scale table with keep-alive
 // clients side by side with a ceiling (a bare net/http server in this
 // process serving the same bytes), and prints the table as markdown.
 //
@@ -29,6 +31,12 @@ type options struct {
 	sites      int
 	models     int
 	rows       string
+	// seedResults is how the leaderboard's results are seeded: "api"
+	// (the default) or "bulk" (bulk.go).
+	seedResults string
+	// profile is a directory for the server's CPU and heap profiles of the
+	// rebuild row ("": none).
+	profile string
 }
 
 func main() {
@@ -43,8 +51,14 @@ func main() {
 	flag.IntVar(&o.sites, "sites", 50, "sites (data owners, one dataset each) of the storm rows")
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
 	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
-	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,offset,storm,paced,submit (all: every row)")
+	flag.StringVar(&o.seedResults, "seed-results", "api", `how the leaderboard benchmark's results are seeded: "api" (submitted through the API like everything else) or "bulk" (loaded by the registry's store code in this process, in multi-row INSERTs, without audit events or log leaves: for the million-result rows; everything else still goes through the API)`)
+	flag.StringVar(&o.profile, "profile", "", "directory where the rebuild and offset-cold rows save the server's CPU and heap profiles of their requests (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), taken through its --pprof-addr")
+	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,offset-cold,storm,paced,submit (all: every row)")
 	flag.Parse()
+	if o.seedResults != "api" && o.seedResults != "bulk" {
+		fmt.Fprintf(os.Stderr, "registry bench: -seed-results is %q; give api or bulk\n", o.seedResults)
+		os.Exit(2)
+	}
 	if o.small {
 		o.duration, o.lbModels, o.lbDatasets, o.sites, o.models = time.Second, 3, 40, 5, 10
 	}
@@ -63,7 +77,7 @@ func main() {
 // run starts the server, seeds it, runs the rows and prints the table. It
 // reports false when a row saw errors or duplicates.
 func run(ctx context.Context, o options) (bool, error) {
-	srv, err := startServer(ctx, o.bin, o.db)
+	srv, err := startServer(ctx, o.bin, o.db, o.profile != "")
 	if err != nil {
 		return false, err
 	}

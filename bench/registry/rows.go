@@ -14,7 +14,7 @@ import (
 	"github.com/medperf/medperf"
 )
 
-var allRows = []string{"list", "cursor", "me", "leaderboard", "offset", "storm", "paced", "submit"}
+var allRows = []string{"list", "cursor", "me", "leaderboard", "rebuild", "offset", "offset-cold", "storm", "paced", "submit"}
 
 func rowsOf(s string) []string {
 	if s == "all" {
@@ -25,7 +25,9 @@ func rowsOf(s string) []string {
 
 func runRow(ctx context.Context, name string, s *server, w *world, o options, t *table) error {
 	api := s.url + "/api/v1"
-	lastPage := max(0, w.lbModelCount*w.lbDatasetCount-100)
+	// The deep page is at 90% of the results: offset 900,000 of the
+	// issue's million.
+	lastPage := w.lbModelCount * w.lbDatasetCount * 9 / 10
 	switch name {
 	case "list":
 		return readRow(ctx, s, t, "`GET /results?benchmark=B&limit=100` (owner; offset paging, with total)", o.clients, o.duration,
@@ -39,6 +41,8 @@ func runRow(ctx context.Context, name string, s *server, w *world, o options, t 
 		return readRow(ctx, s, t, fmt.Sprintf("leaderboard at %d results (%d models × %d datasets), 4 clients",
 			w.lbModelCount*w.lbDatasetCount, w.lbModelCount, w.lbDatasetCount), 4, o.duration,
 			get(fmt.Sprintf("%s/benchmarks/%d/leaderboard", api, w.lb), w.ownerToken))
+	case "rebuild":
+		return rebuildRow(ctx, s, w, t, o.profile)
 	case "offset":
 		if err := readRow(ctx, s, t, fmt.Sprintf("results page at offset %d", lastPage), o.clients, o.duration,
 			get(fmt.Sprintf("%s/results?benchmark=%d&limit=100&offset=%d", api, w.lb, lastPage), w.ownerToken)); err != nil {
@@ -51,6 +55,8 @@ func runRow(ctx context.Context, name string, s *server, w *world, o options, t 
 		}
 		return readRow(ctx, s, t, fmt.Sprintf("results page after offset %d by `cursor`", lastPage), o.clients, o.duration,
 			get(fmt.Sprintf("%s/results?benchmark=%d&limit=100&cursor=%s", api, w.lb, next), w.ownerToken))
+	case "offset-cold":
+		return offsetColdRow(ctx, s, w, t, api, lastPage, o.profile)
 	case "storm":
 		return writeRow(ctx, s, w, t, w.storm, "storm: %d sites × %d models, %d submissions at once", storm)
 	case "paced":
@@ -276,4 +282,21 @@ func countResults(ctx context.Context, w *world, api string, bench int64, want i
 		dup += n - 1
 	}
 	return dup, max(0, want-len(seen)), nil
+}
+
+// offsetColdRow times the deep page by offset and by cursor when no cache
+// answers (the first request after a change): what each costs the
+// database.
+func offsetColdRow(ctx context.Context, s *server, w *world, t *table, api string, off int, profile string) error {
+	if err := coldRow(ctx, s, w, t, "offset-cold", fmt.Sprintf("results page at offset %d, first after a change", off),
+		fmt.Sprintf("%s/results?benchmark=%d&limit=100&offset=%d", api, w.lb, off), profile); err != nil {
+		return err
+	}
+	next, err := cursorAt(ctx, w, api, max(0, off-100))
+	if err != nil || next == "" {
+		t.add(row{name: fmt.Sprintf("results page after offset %d by `cursor`, first after a change (server gives no `next`)", off), errors: 1, dup: -1})
+		return nil
+	}
+	return coldRow(ctx, s, w, t, "cursor-cold", fmt.Sprintf("results page after offset %d by `cursor`, first after a change", off),
+		fmt.Sprintf("%s/results?benchmark=%d&limit=100&cursor=%s", api, w.lb, next), profile)
 }

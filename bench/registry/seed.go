@@ -33,13 +33,14 @@ type world struct {
 
 // site is a data owner.
 type site struct {
+	id    int64
 	token string
 	c     *client.Client
 }
 
 // seedWorkers is the number of concurrent clients that seed (flag
-// -seed-workers). Seeding goes through the API only (no bulk path): what it
-// costs is itself a figure.
+// -seed-workers). Seeding goes through the API (what it costs is itself a
+// figure), but for the leaderboard's results with -seed-results bulk.
 var seedWorkers = 64
 
 func newHTTPClient(conns int) *http.Client {
@@ -65,18 +66,18 @@ func seed(ctx context.Context, s *server, o options) (*world, error) {
 	if w.admin, err = client.New(s.url, s.token, w.http); err != nil {
 		return nil, err
 	}
-	var bo, mo *client.Client
-	if bo, w.ownerToken, err = w.newUser(ctx, "benchmark-owner"); err != nil {
+	var owner, mo site
+	if owner, err = w.newUser(ctx, "benchmark-owner"); err != nil {
 		return nil, err
 	}
-	if mo, _, err = w.newUser(ctx, "model-owner"); err != nil {
+	if mo, err = w.newUser(ctx, "model-owner"); err != nil {
 		return nil, err
 	}
-	w.owner, w.modelOwner = bo, mo
+	w.owner, w.ownerToken, w.modelOwner = owner.c, owner.token, mo.c
 	w.sites = make([]site, o.sites)
 	if err := parallel(o.sites, func(i int) error {
-		c, tok, err := w.newUser(ctx, "site")
-		w.sites[i] = site{token: tok, c: c}
+		var err error
+		w.sites[i], err = w.newUser(ctx, "site")
 		return err
 	}); err != nil {
 		return nil, err
@@ -87,16 +88,16 @@ func seed(ctx context.Context, s *server, o options) (*world, error) {
 	if err := w.seedStormDatasets(ctx); err != nil {
 		return nil, err
 	}
-	return w, w.seedLeaderboard(ctx, o)
+	return w, w.seedLeaderboard(ctx, s, o)
 }
 
-func (w *world) newUser(ctx context.Context, name string) (*client.Client, string, error) {
+func (w *world) newUser(ctx context.Context, name string) (site, error) {
 	cu, err := w.admin.CreateUser(ctx, medperf.NewUser{Email: unique(name) + "@example.org", Name: name})
 	if err != nil {
-		return nil, "", fmt.Errorf("creating user %s: %w", name, err)
+		return site{}, fmt.Errorf("creating user %s: %w", name, err)
 	}
 	c, err := client.New(w.admin.URL(), cu.Token, w.http)
-	return c, cu.Token, err
+	return site{id: cu.ID, token: cu.Token, c: c}, err
 }
 
 func containerInput(name string, tasks ...string) medperf.ContainerInput {
@@ -226,8 +227,10 @@ func (w *world) seedStormDatasets(ctx context.Context) error {
 
 // seedLeaderboard fills the leaderboard benchmark: lbModels models and
 // lbDatasets datasets (spread over the sites), all associated, and one
-// finalized result per (model, dataset), submitted by 64 concurrent clients.
-func (w *world) seedLeaderboard(ctx context.Context, o options) error {
+// finalized result per (model, dataset), submitted by 64 concurrent clients
+// (-seed-results api) or loaded in bulk (-seed-results bulk, see
+// bulkResults).
+func (w *world) seedLeaderboard(ctx context.Context, s *server, o options) error {
 	prep, err := w.prep(ctx)
 	if err != nil {
 		return err
@@ -248,6 +251,9 @@ func (w *world) seedLeaderboard(ctx context.Context, o options) error {
 		return w.associate(ctx, s.c, w.lb, medperf.KindDataset, id)
 	}); err != nil {
 		return err
+	}
+	if o.seedResults == "bulk" {
+		return w.bulkResults(ctx, s, o, datasets)
 	}
 	return parallel(o.lbModels*o.lbDatasets, func(i int) error {
 		d := i / o.lbModels

@@ -25,14 +25,17 @@ type server struct {
 	url     string
 	token   string // the admin's
 	dialect string
+	db      string // the server's --db: a SQLite file or a postgres:// DSN
+	pprof   string // the server's profiler, http://127.0.0.1:port, when -profile is set
 	dir     string
 	dropDB  func()
 }
 
 // startServer starts bin on a free loopback port with a fresh database:
 // a SQLite file in a temporary directory, or a new database on the
-// PostgreSQL server of dsn.
-func startServer(ctx context.Context, bin, dsn string) (*server, error) {
+// PostgreSQL server of dsn; with profile, its profiler on another free
+// loopback port.
+func startServer(ctx context.Context, bin, dsn string, profile bool) (*server, error) {
 	dir, err := os.MkdirTemp("", "medperf-bench-")
 	if err != nil {
 		return nil, err
@@ -46,6 +49,7 @@ func startServer(ctx context.Context, bin, dsn string) (*server, error) {
 			return nil, err
 		}
 	}
+	s.db = db
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -54,7 +58,16 @@ func startServer(ctx context.Context, bin, dsn string) (*server, error) {
 	rand.Read(b)
 	s.token = "mpt_" + base64.RawURLEncoding.EncodeToString(b)
 	s.url = "http://127.0.0.1:" + strconv.Itoa(port)
-	s.cmd = exec.Command(bin, "server", "--addr", "127.0.0.1:"+strconv.Itoa(port), "--data-dir", dir, "--db", db)
+	args := []string{"server", "--addr", "127.0.0.1:" + strconv.Itoa(port), "--data-dir", dir, "--db", db}
+	if profile {
+		pp, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.pprof = "http://127.0.0.1:" + strconv.Itoa(pp)
+		args = append(args, "--pprof-addr", "127.0.0.1:"+strconv.Itoa(pp))
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = append(os.Environ(), "MEDPERF_ADMIN_TOKEN="+s.token)
 	log, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
