@@ -106,7 +106,11 @@ func (c *tokenCache) land(hash string, f *flight, tokenID int64, u *medperf.User
 		c.putLocked(hash, tokenID, *u, f.gen)
 	}
 	c.mu.Unlock()
-	f.user, f.err = u, err
+	if u != nil {
+		cp := *u // the leader's caller has u; waiters copy from their own
+		f.user = &cp
+	}
+	f.err = err
 	close(f.done)
 }
 

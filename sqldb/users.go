@@ -40,9 +40,15 @@ func (d *DB) Authenticate(ctx context.Context, secret string) (*medperf.User, er
 		}
 		return d.lookupToken(ctx, hash, refused, d.tokens.put)
 	}
-	var tokenID int64
-	u, err := d.lookupToken(ctx, hash, refused, func(_ string, id int64, _ medperf.User, _ uint64) { tokenID = id })
-	d.tokens.land(hash, f, tokenID, u, err)
+	// Landed even if the lookup panics, so that no waiter waits for ever
+	// (errLookupFailed sends them to the database themselves).
+	var (
+		tokenID int64
+		u       *medperf.User
+		err     = errLookupFailed
+	)
+	defer func() { d.tokens.land(hash, f, tokenID, u, err) }()
+	u, err = d.lookupToken(ctx, hash, refused, func(_ string, id int64, _ medperf.User, _ uint64) { tokenID = id })
 	return u, err
 }
 
