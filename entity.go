@@ -141,6 +141,15 @@ type List[T any] struct {
 	Limit  int    `json:"limit"`
 	Offset int    `json:"offset"`
 	Next   string `json:"next,omitempty"`
+	// Stamp, when not empty, is the store's name for exactly this page as
+	// every caller who receives the same Stamp sees it: the same Stamp
+	// always stands for the same Items, Total, Limit, Offset and Next, on
+	// every replica, and a change to the data makes the store name the page
+	// differently. A handler may keep the page (or its encoding) under it
+	// and serve it again to whoever the store gives the same Stamp. The
+	// store sets it only where that is safe; empty means "do not reuse".
+	// It is never sent over the wire.
+	Stamp string `json:"-"`
 }
 
 // validJSONObject checks that raw, when present, is a JSON object within

@@ -38,12 +38,17 @@ type Config struct {
 	// a new auth.NewLimiter for this handler. The server may share one with
 	// the dashboard's sign-in.
 	AuthLimiter *auth.Limiter
+	// PageCacheBytes bounds the memory of the encoded results pages the
+	// handler keeps (see listPage): 0 means DefaultPageCacheBytes, a
+	// negative value keeps none.
+	PageCacheBytes int64
 }
 
 // Handler serves the API. Create it with New.
 type Handler struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg   Config
+	mux   *http.ServeMux
+	pages *pageCache
 }
 
 // New returns the API handler for cfg, or a CodeInternal error naming the
@@ -64,7 +69,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.AuthLimiter == nil {
 		cfg.AuthLimiter = auth.NewLimiter()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: newPageCache(cfg.PageCacheBytes)}
 	for _, r := range h.routes() {
 		h.mux.Handle(r.method+" "+Prefix+r.path, h.wrap(r.fn))
 	}
@@ -142,6 +147,10 @@ func (h *Handler) wrap(fn endpoint) http.Handler {
 		}
 		if d, ok := v.(download); ok {
 			d.write(w, status)
+			return
+		}
+		if p, ok := v.(*encodedPage); ok {
+			p.write(w, r)
 			return
 		}
 		writeJSON(w, status, v)

@@ -80,7 +80,8 @@ func (h *Handler) listResults(r *http.Request) (int, any, error) {
 	if format == "csv" {
 		return h.resultsCSV(r, f)
 	}
-	return ok(h.cfg.Service.ListResults(r.Context(), f))
+	l, err := h.cfg.Service.ListResults(r.Context(), f)
+	return listPage(h, l, err)
 }
 
 func (h *Handler) benchmarkResults(r *http.Request) (int, any, error) {
@@ -100,7 +101,8 @@ func (h *Handler) benchmarkResults(r *http.Request) (int, any, error) {
 	if format == "csv" {
 		return h.resultsCSV(r, f)
 	}
-	return ok(h.cfg.Service.ListResults(r.Context(), f))
+	l, err := h.cfg.Service.ListResults(r.Context(), f)
+	return listPage(h, l, err)
 }
 
 func (h *Handler) submitResult(r *http.Request) (int, any, error) {

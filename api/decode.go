@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -93,13 +94,15 @@ func jsonKind(goKind string) string {
 // query reads the query parameters of a list: only the names in allowed
 // (and limit and offset) are accepted.
 type query struct {
-	r   *http.Request
-	err error
+	// values are the request's parameters, parsed once (each
+	// URL.Query call parses the whole query string again).
+	values url.Values
+	err    error
 }
 
 func newQuery(r *http.Request, allowed ...string) *query {
-	q := &query{r: r}
-	for name := range r.URL.Query() {
+	q := &query{values: r.URL.Query()}
+	for name := range q.values {
 		if !contains(pageParams, name) && !contains(allowed, name) {
 			q.err = medperf.FieldError(name, "is not a known query parameter (known: %s, %s)", strings.Join(pageParams, ", "), strings.Join(allowed, ", "))
 		}
@@ -118,7 +121,7 @@ func contains(list []string, s string) bool {
 
 // int64 returns a non-negative integer parameter, 0 when absent.
 func (q *query) int64(name string) int64 {
-	s := q.r.URL.Query().Get(name)
+	s := q.values.Get(name)
 	if s == "" || q.err != nil {
 		return 0
 	}
@@ -136,7 +139,7 @@ var pageParams = []string{"limit", "offset", "cursor", "total"}
 // page returns the window that limit, offset, cursor and total select.
 func (q *query) page() medperf.Page {
 	p := medperf.Page{Limit: int(q.int64("limit")), Offset: int(q.int64("offset")),
-		Cursor: q.r.URL.Query().Get("cursor"), Keyset: q.r.URL.Query().Has("cursor")}
+		Cursor: q.values.Get("cursor"), Keyset: q.values.Has("cursor")}
 	if t := q.boolean("total"); t != nil {
 		p.Total = *t
 	}
@@ -148,7 +151,7 @@ func (q *query) page() medperf.Page {
 
 // str returns a string parameter checked by valid (nil: any).
 func (q *query) str(name string, valid func(string) bool) string {
-	s := q.r.URL.Query().Get(name)
+	s := q.values.Get(name)
 	if s != "" && valid != nil && !valid(s) && q.err == nil {
 		q.err = medperf.FieldError(name, "has an unknown value %q", s)
 	}
@@ -157,7 +160,7 @@ func (q *query) str(name string, valid func(string) bool) string {
 
 // boolean returns an optional true/false parameter.
 func (q *query) boolean(name string) *bool {
-	s := q.r.URL.Query().Get(name)
+	s := q.values.Get(name)
 	if s == "" {
 		return nil
 	}

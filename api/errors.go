@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/wire"
@@ -45,11 +47,51 @@ func causeOf(err error) string {
 	return ""
 }
 
+// writeJSON sends v as JSON. It encodes v whole before it writes the
+// status, so the response has a Content-Length (no chunked encoding) and a
+// value that cannot be encoded is a clean 500, not a 200 cut short.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(encodeFailure)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.Encode(v)
+	w.Write(buf.Bytes())
+}
+
+// encodeFailure is the body of a response whose value could not be encoded.
+const encodeFailure = `{"error":{"code":"internal","message":"internal error: the response could not be encoded"}}` + "\n"
+
+// encodeJSON returns v as writeJSON sends it, in a new slice.
+func encodeJSON(v any) ([]byte, error) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		return nil, medperf.Errorf(medperf.CodeInternal, "cannot encode the response: %v", err)
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// buffers recycles the buffers responses are encoded in: a 30 KB results
+// page otherwise grows a new buffer from nothing on every request.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer put back in the pool, so that one
+// huge response does not stay in memory for good.
+const maxPooledBuffer = 1 << 20
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		buffers.Put(b)
+	}
 }

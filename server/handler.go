@@ -53,6 +53,7 @@ func (s *Server) handler() (http.Handler, error) {
 	})
 	s.metrics.watchStore(s.store.PoolStats)
 	s.metrics.watchLeaderboards(boards)
+	s.metrics.watchPages(apiHandler.PageCacheStats)
 	var admin func(*http.Request) bool
 	if s.cfg.MetricsAccess == config.MetricsAdmin {
 		admin = s.isAdmin

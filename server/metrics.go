@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/medperf/medperf/api"
 	"github.com/medperf/medperf/leaderboard"
 )
 
@@ -70,6 +71,19 @@ func (m *metrics) watchLeaderboards(boards *leaderboard.Service) {
 			Help: "Leaderboards answered from the cache."}, func() float64 { return float64(boards.CacheStats().Hits) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_leaderboard_cache_misses_total",
 			Help: "Leaderboards built because the cache had no current one."}, func() float64 { return float64(boards.CacheStats().Misses) }),
+	)
+}
+
+// watchPages exports the API's encoded results-page cache: hits, misses
+// and the bytes it holds (bounded by api.Config.PageCacheBytes).
+func (m *metrics) watchPages(stats func() api.PageCacheStats) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_results_page_cache_hits_total",
+			Help: "Results pages answered with bytes encoded earlier."}, func() float64 { return float64(stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_results_page_cache_misses_total",
+			Help: "Results pages that could be cached but had to be encoded."}, func() float64 { return float64(stats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "medperf_results_page_cache_bytes",
+			Help: "Bytes of encoded results pages held in memory."}, func() float64 { return float64(stats().Bytes) }),
 	)
 }
 

@@ -281,7 +281,10 @@ func (d *DB) GetResult(ctx context.Context, id int64) (*medperf.Result, error) {
 // result of the filtered benchmark (an admin or its owner) reads the
 // results table alone, and the page is cached under the benchmark's
 // version (see pageKey): a benchmark owner's dashboard or a site polling
-// its results costs one indexed read while nothing changes.
+// its results costs one indexed read while nothing changes. Such a page,
+// and only such a page, carries a Stamp (pageKey.stamp): every admin and
+// the owner get the same Stamp for the same page and version; any other
+// caller sees a subset that depends on who they are, and gets none.
 func (d *DB) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.List[medperf.Result], error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
@@ -294,6 +297,7 @@ func (d *DB) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.
 	}
 	if key != nil {
 		if l, ok := d.pages.get(*key); ok {
+			l.Stamp = key.stamp()
 			return l, nil
 		}
 	}
@@ -313,6 +317,7 @@ func (d *DB) ListResults(ctx context.Context, f medperf.ResultFilter) (*medperf.
 	})
 	if err == nil && key != nil {
 		d.pages.put(*key, l)
+		l.Stamp = key.stamp()
 	}
 	return l, err
 }
@@ -338,7 +343,10 @@ func (d *DB) resultListFrom(ctx context.Context, caller *medperf.User, f medperf
 	if !found || (!caller.IsAdmin && owner != caller.ID) {
 		return resultFrom, nil, nil
 	}
-	p := f.Page
+	p, err := f.Page.Normalize()
+	if err != nil {
+		return "", nil, err
+	}
 	return "results r", &pageKey{benchmark: f.BenchmarkID, version: version, model: f.ModelID, dataset: f.DatasetID,
 		owner: f.Owner, limit: p.Limit, offset: p.Offset, cursor: p.Cursor, keyset: p.Keyset, total: p.Total}, nil
 }

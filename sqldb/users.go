@@ -33,6 +33,29 @@ func (d *DB) Authenticate(ctx context.Context, secret string) (*medperf.User, er
 	if u, ok := d.tokens.get(hash); ok {
 		return u, nil
 	}
+	f, lead := d.tokens.join(hash)
+	if !lead {
+		if u, err := f.wait(ctx); err != errLookupFailed {
+			return u, err
+		}
+		return d.lookupToken(ctx, hash, refused, d.tokens.put)
+	}
+	// Landed even if the lookup panics, so that no waiter waits for ever
+	// (errLookupFailed sends them to the database themselves).
+	var (
+		tokenID int64
+		u       *medperf.User
+		err     = errLookupFailed
+	)
+	defer func() { d.tokens.land(hash, f, tokenID, u, err) }()
+	u, err = d.lookupToken(ctx, hash, refused, func(_ string, id int64, _ medperf.User, _ uint64) { tokenID = id })
+	return u, err
+}
+
+// lookupToken reads the account of a token hash from the database (refused
+// when no live token has it) and hands what it found to keep, with the
+// cache generation read before the query.
+func (d *DB) lookupToken(ctx context.Context, hash string, refused error, keep func(hash string, tokenID int64, u medperf.User, gen uint64)) (*medperf.User, error) {
 	gen := d.tokens.generation()
 	var stored string
 	row := d.read().row(ctx, `SELECT t.hash, t.id, u.id, u.email, u.name, u.is_admin, u.created_at
@@ -51,7 +74,7 @@ func (d *DB) Authenticate(ctx context.Context, secret string) (*medperf.User, er
 		return nil, refused
 	}
 	u.CreatedAt = parseTime(created)
-	d.tokens.put(hash, tokenID, u, gen)
+	keep(hash, tokenID, u, gen)
 	return &u, nil
 }
 
