@@ -38,7 +38,7 @@ func BenchmarkResultsPageHandler(b *testing.B) {
 		}
 	}
 	store := ts.Store()
-	boards, err := leaderboard.NewService(store.(medperf.LeaderboardService), store)
+	boards, err := leaderboard.NewService(store.(leaderboard.Source), store)
 	if err != nil {
 		b.Fatal(err)
 	}
