@@ -22,7 +22,7 @@ import (
 // after the check cannot swap the image.
 func (r *Runtime) resolveImage(ctx context.Context, spec *cube.Spec) (string, error) {
 	t := spec.Config.Type
-	if err := t.Runnable(); err != nil {
+	if err := spec.Runnable(); err != nil {
 		return "", err
 	}
 	switch {
