@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -52,7 +53,7 @@ func (r *Runtime) loadEncryptedArchive(ctx context.Context, spec *cube.Spec) (st
 	if id := r.loadedImage(ctx, dir, sum); id != "" {
 		return id, nil
 	}
-	id, err := r.decryptAndLoad(ctx, file, spec.DecryptionKey)
+	id, err := r.decryptAndLoad(ctx, file, spec.DecryptionKey, spec.ImageHash != "")
 	if err != nil {
 		return "", err
 	}
@@ -98,8 +99,9 @@ func rememberLoaded(dir, hash, id string) {
 // decryptAndLoad decrypts the verified encrypted archive file with key into
 // the engine's image load, learning the image id from manifest.json as the
 // tar passes by, and reads the archive to its end. On any failure the load
-// is aborted and an image it added is removed.
-func (r *Runtime) decryptAndLoad(ctx context.Context, file string, key cube.Secret) (string, error) {
+// is aborted and an image it added is removed. registered says the file's
+// sha256 is the registered one (see blameKey).
+func (r *Runtime) decryptAndLoad(ctx context.Context, file string, key cube.Secret, registered bool) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return "", medperf.Errorf(medperf.CodeNotFound, "cannot open the encrypted image archive: %v", err)
@@ -127,7 +129,11 @@ func (r *Runtime) decryptAndLoad(ctx context.Context, file string, key cube.Secr
 	}
 	cancel()
 	id, idErr := sniff.finish()
-	err = firstError(src.err, ctxError(ctx), loadErr, idErr)
+	streamErr := src.err
+	if registered {
+		streamErr = blameKey(streamErr)
+	}
+	err = firstError(streamErr, ctxError(ctx), loadErr, idErr)
 	if err == nil {
 		if _, ierr := r.client.ImageInspect(ctx, id); ierr != nil {
 			err = medperf.Errorf(medperf.CodeInvalid, "the decrypted image archive did not hold the image its manifest names")
@@ -161,6 +167,21 @@ func (r *Runtime) removeImage(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r.client.ImageRemove(ctx, id, image.RemoveOptions{Force: true, PruneChildren: true})
+}
+
+// blameKey turns an integrity failure of a registered archive into a
+// wrong key. gpg's archives carry no check of the passphrase itself: a
+// wrong one mostly fails at once, but now and then decrypts to garbage that
+// only the integrity check at the end catches. When the archive's sha256
+// is the registered one it is the file the owner registered, so the key is
+// what is wrong (or the owner registered a damaged archive).
+func blameKey(err error) error {
+	var e *medperf.Error
+	if !errors.As(err, &e) || e.Code != medperf.CodeInvalid || e.Field != "archive" {
+		return err
+	}
+	return &medperf.Error{Code: medperf.CodeInvalid, Field: "decryption_key", Err: err, Message: "does not decrypt this archive: " +
+		"the archive is the registered one (its sha256 matched), so the key is wrong for this model, or the owner registered a damaged archive"}
 }
 
 func ctxError(ctx context.Context) error {
