@@ -24,6 +24,10 @@ type Component struct {
 	ParametersFile  string
 	AdditionalFiles string
 	ImageHash       string
+	// DecryptionKey is the secret of an encrypted container (see
+	// Site.ModelKeys); nil for others, and for a local config, which
+	// uses Site.DecryptionKey.
+	DecryptionKey cube.Secret
 }
 
 // LocalComponent is a component from a container_config.yaml (or
@@ -60,7 +64,12 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err := checkRegisteredLocations(c, cfg); err != nil {
 		return nil, err
 	}
-	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
+	// The key is asked first: a site without access downloads nothing.
+	key, err := s.containerKey(ctx, c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash, DecryptionKey: key}
 	if len(c.Parameters) > 0 {
 		// Block YAML, keys in their registered order, as MedPerf writes it.
 		params, err := ParametersYAML(c.Parameters)
@@ -91,6 +100,10 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if !ok {
 		return medperf.Errorf(medperf.CodeInvalid, "container %s has no %s task", comp.Name, task)
 	}
+	secret, err := s.componentKey(comp)
+	if err != nil {
+		return err
+	}
 	m := map[string]string{}
 	for key, p := range mounts {
 		if v, output, ok := t.Volume(key); ok {
@@ -102,18 +115,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 			}
 		}
 	}
-	req := cube.Request{
-		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
-		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
-		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home},
-		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
-	}
-	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
-		req.AdditionalFiles = comp.AdditionalFiles
-	}
-	if s.Options.ShowTaskOutput && s.Out != nil {
-		req.Stdout = s.Out
-	}
+	req := s.request(comp, t, m, secret)
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
@@ -140,6 +142,24 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	}
 	s.progress("%s: %s done in %s", comp.Name, task, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// request is the cube.Request of task t of comp with mounts m, under the
+// Site's limits and timeouts.
+func (s *Site) request(comp *Component, t *cube.Task, m map[string]string, secret cube.Secret) cube.Request {
+	req := cube.Request{
+		Config: comp.Config, Task: t.Name, Mounts: m, ParametersFile: comp.ParametersFile,
+		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[t.Name], ImageHash: comp.ImageHash,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home}, DecryptionKey: secret,
+		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), t.Name, time.Now().UTC().Format("20060102T150405.000"))),
+	}
+	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
+		req.AdditionalFiles = comp.AdditionalFiles
+	}
+	if s.Options.ShowTaskOutput && s.Out != nil {
+		req.Stdout = s.Out
+	}
+	return req
 }
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }

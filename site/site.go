@@ -66,6 +66,14 @@ type Site struct {
 	Policy      *policy.Policy
 	Server      string
 	RuntimeName string
+	// DecryptionKey is the model owner's secret given with
+	// --decryption-key (the bytes of MedPerf's secret.bin): every encrypted
+	// container the site runs uses it, before ModelKeys is asked. It is
+	// kept in memory only and never logged.
+	DecryptionKey cube.Secret
+	// ModelKeys returns the model owner's secret for an encrypted container (the bytes of MedPerf's
+	// secret.bin), asked before anything of the container is downloaded; nil means no key source.
+	ModelKeys func(ctx context.Context, c medperf.Container) ([]byte, error)
 }
 
 // Options tune the container runs of a Site.
