@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/cube"
@@ -31,12 +28,6 @@ const DefaultMemoryDir = "/dev/shm"
 // clearPrefix starts the names of decrypted SIF files; the pid that follows
 // tells a sweep which ones belong to a process that is gone.
 const clearPrefix = "medperf-sif-"
-
-// tmpfsMagic and ramfsMagic are the statfs types of memory file systems.
-const (
-	tmpfsMagic = 0x01021994
-	ramfsMagic = 0x858458f6
-)
 
 // decryptToMemory decrypts the verified encrypted SIF file with key into
 // a new file under dir, which must be a memory file system, and returns its
@@ -77,20 +68,6 @@ func decryptToMemory(file string, key cube.Secret, dir string) (string, func(), 
 	return dst.Name(), remove, nil
 }
 
-// checkMemoryFS refuses a dir that is not a tmpfs or ramfs: the clear
-// image must never reach a disk.
-func checkMemoryFS(dir string) error {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		return medperf.Errorf(medperf.CodeUnavailable, "cannot use %s for the decrypted image: %v", dir, err)
-	}
-	if st.Type != tmpfsMagic && st.Type != ramfsMagic {
-		return &medperf.Error{Code: medperf.CodeUnavailable, Field: "runtime", Message: fmt.Sprintf(
-			"%s is not a memory file system (tmpfs): an encrypted SIF image is decrypted only into memory; mount a tmpfs there, or use --runtime docker", dir)}
-	}
-	return nil
-}
-
 // sweepClear removes decrypted images left in dir by processes that are
 // gone (killed before their cleanup ran).
 func sweepClear(dir string) {
@@ -108,7 +85,7 @@ func sweepClear(dir string) {
 		if err != nil || pid <= 0 {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if processGone(pid) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}

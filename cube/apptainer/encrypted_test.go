@@ -1,3 +1,5 @@
+//go:build linux
+
 package apptainer
 
 import (
@@ -105,7 +107,7 @@ func TestDecryptToMemory(t *testing.T) {
 	t.Run("a folder on disk is refused", func(t *testing.T) {
 		disk := t.TempDir()
 		var st unix.Statfs_t
-		if unix.Statfs(disk, &st) == nil && (st.Type == tmpfsMagic || st.Type == ramfsMagic) {
+		if unix.Statfs(disk, &st) == nil && (uint32(st.Type) == tmpfsMagic || uint32(st.Type) == ramfsMagic) {
 			t.Skip("the test's temporary folder is itself in memory")
 		}
 		_, _, err := decryptToMemory(enc, pass, disk)
