@@ -13,8 +13,9 @@ import (
 )
 
 // maxKeyFile bounds a --decryption-key file: MedPerf's secret.bin is 32
-// bytes, so anything this large is the wrong file.
-const maxKeyFile = 64 << 10
+// bytes, so anything larger than a secret can be wrapped for a grant is
+// the wrong file.
+const maxKeyFile = trust.MaxSecretSize
 
 const decryptionKeyUsage = "file holding the model owner's secret (MedPerf's secret.bin) for encrypted containers; without it a site uses its access grant"
 
