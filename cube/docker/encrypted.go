@@ -119,7 +119,7 @@ func (r *Runtime) decryptAndLoad(ctx context.Context, file string, key cube.Secr
 		_, err := r.client.ImageInspect(ctx, id)
 		existed = err == nil
 	})
-	body := io.TeeReader(newHoldBack(src, holdBackSize), sniff)
+	body := io.TeeReader(endOnError{newHoldBack(src, holdBackSize)}, sniff)
 	loadCtx, cancel := context.WithCancel(ctx)
 	loadErr := r.imageLoad(loadCtx, body)
 	if loadErr == nil && src.err == nil && !src.eof {
@@ -216,6 +216,21 @@ func (s *streamState) Read(p []byte) (int, error) {
 		s.eof = true
 	case err != nil && s.err == nil:
 		s.err = err
+	}
+	return n, err
+}
+
+// endOnError ends the upload cleanly, without the held-back tail, when the
+// clear stream fails (the failure is kept in streamState). An aborted
+// request would leave the engine working on what it already had after
+// medperf gave up; an upload that ends lets the engine answer first, so
+// that an image it loaded anyway is removed after it is there.
+type endOnError struct{ r io.Reader }
+
+func (e endOnError) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		return n, io.EOF
 	}
 	return n, err
 }

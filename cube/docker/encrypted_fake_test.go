@@ -58,16 +58,23 @@ func (e *eagerEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // load reads the upload up to the end of its tar, and no further, then
-// has the image.
+// has the image if the tar held a manifest.
 func (e *eagerEngine) load(w http.ResponseWriter, body io.Reader) {
 	tr := tar.NewReader(body)
+	manifest := false
 	for {
-		if _, err := tr.Next(); err == io.EOF {
+		hdr, err := tr.Next()
+		if err == io.EOF {
 			break
 		} else if err != nil {
 			http.Error(w, `{"message": "bad tar"}`, http.StatusInternalServerError)
 			return
 		}
+		manifest = manifest || hdr.Name == "manifest.json"
+	}
+	if !manifest {
+		http.Error(w, `{"message": "no manifest.json"}`, http.StatusInternalServerError)
+		return
 	}
 	e.mu.Lock()
 	e.completed++
