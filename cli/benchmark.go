@@ -236,6 +236,7 @@ func newBenchmarkRunCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&o.NoCache, "no-cache", false, "run again models whose results are kept locally")
 	c.Flags().BoolVar(&o.Rerun, "rerun-finalized", false, "run again models whose results were already submitted; the new results are submitted as new, non-final records")
 	sf := addSiteFlags(c, true)
+	addDecryptionKeyFlag(c, &sf.decryptionKey, decryptionKeyUsage)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if err := requireIDs(map[string]int64{"benchmark": *b, "dataset": *d}); err != nil {

@@ -42,6 +42,7 @@ type runTestFlags struct {
 	pids                                                        int64
 	network, unsandboxed                                        bool
 	allowPrivate                                                bool
+	decryptionKey                                               string
 }
 
 func newRunTestCmd(e *env) *cobra.Command {
@@ -77,6 +78,7 @@ func newRunTestCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.logFile, "log", "", "log file (default: CACHE/logs/TASK-TIME.log)")
 	fl.BoolVar(&f.allowPrivate, "allow-private-urls", false, "let downloads reach loopback, private and link-local addresses")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "where downloads and extracted files are kept (default: the user cache directory + /medperf)")
+	addDecryptionKeyFlag(c, &f.decryptionKey, "file holding the model owner's secret (MedPerf's secret.bin) that decrypts an encrypted container's image")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, stop := interruptible(c)
 		defer stop()
@@ -98,6 +100,9 @@ func runTest(ctx context.Context, e *env, f *runTestFlags) error {
 	}
 	req, err := f.request(cfg)
 	if err != nil {
+		return err
+	}
+	if req.DecryptionKey, err = runTestKey(cfg, f.decryptionKey, e.stderr); err != nil {
 		return err
 	}
 	req.Stdout = e.stdout
@@ -126,6 +131,19 @@ func runTest(ctx context.Context, e *env, f *runTestFlags) error {
 		fmt.Fprintf(e.stderr, "task %s: %s after %s; log: %s\n", f.task, outcome(err), time.Since(start).Round(time.Millisecond), spec.LogFile)
 	}
 	return err
+}
+
+// runTestKey reads --decryption-key, refused for a container that is not
+// encrypted (a mistaken flag should not pass silently).
+func runTestKey(cfg *cube.Config, file string, warn io.Writer) (cube.Secret, error) {
+	key, err := readDecryptionKey(file, warn)
+	if err != nil || key == nil {
+		return nil, err
+	}
+	if !cfg.Type.Encrypted() {
+		return nil, medperf.FieldError("--decryption-key", "container type %s is not encrypted: the key is for %s and %s", cfg.Type, cube.EncryptedDockerArchive, cube.EncryptedSingularityFile)
+	}
+	return key, nil
 }
 
 func outcome(err error) string {

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/medperf/medperf"
 	mpclient "github.com/medperf/medperf/client"
+	"github.com/medperf/medperf/config"
 	"github.com/medperf/medperf/cube/docker"
 	"github.com/medperf/medperf/site"
 )
@@ -16,6 +19,7 @@ import (
 type containerSubmitFlags struct {
 	name, config, params, additional, additionalHash, imageHash string
 	development                                                 bool
+	decryptionKey                                               string
 }
 
 func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
@@ -40,6 +44,7 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 	fl.StringVar(&f.additionalHash, "additional-hash", "", "sha256 the additional files tarball must have")
 	fl.StringVar(&f.imageHash, "image-hash", "", "image identity it must have (image id, digest or file sha256)")
 	fl.BoolVar(&f.development, "development", false, "register in DEVELOPMENT instead of OPERATION")
+	addDecryptionKeyFlag(c, &f.decryptionKey, "for an encrypted image: the secret file it was encrypted with (secret.bin); checked to decrypt the image, never sent, and a copy kept in MEDPERF_HOME/keys/containers for the access grants")
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		ctx, stop := interruptible(c)
@@ -49,9 +54,17 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 			return err
 		}
 		s.ImageID = imageID
-		ct, err := s.SubmitContainer(ctx, site.ContainerSubmission{Name: f.name, ConfigFile: f.config, ParametersFile: f.params,
-			AdditionalFilesURL: f.additional, AdditionalFilesHash: f.additionalHash, ImageHash: f.imageHash, Model: model, Development: f.development})
+		key, err := readDecryptionKey(f.decryptionKey, e.stderr)
 		if err != nil {
+			return err
+		}
+		ct, err := s.SubmitContainer(ctx, site.ContainerSubmission{Name: f.name, ConfigFile: f.config, ParametersFile: f.params,
+			AdditionalFilesURL: f.additional, AdditionalFilesHash: f.additionalHash, ImageHash: f.imageHash, Model: model, Development: f.development,
+			DecryptionKey: key})
+		if err != nil {
+			return err
+		}
+		if err := keepContainerKey(e, ct.ID, key); err != nil {
 			return err
 		}
 		cl, err := e.registry()
@@ -142,4 +155,23 @@ func ownerFilter(ctx context.Context, cl *mpclient.Client, mine bool) (int64, er
 		return 0, err
 	}
 	return me.ID, nil
+}
+
+// keepContainerKey stores the owner's copy of a registered container's key
+// (site.ContainerKeyPath under MEDPERF_HOME), where the grant commands
+// find it; nil key keeps nothing.
+func keepContainerKey(e *env, id int64, key []byte) error {
+	if key == nil {
+		return nil
+	}
+	home, err := config.Home(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := site.StoreContainerKey(home, id, key); err != nil {
+		return &medperf.Error{Code: medperf.ErrorCode(err), Err: err, Message: fmt.Sprintf(
+			"container %d is registered, but its decryption key could not be kept: %s; keep your key file safe: the access grants need it", id, medperf.ErrorMessage(err))}
+	}
+	fmt.Fprintf(e.stderr, "kept a copy of the decryption key at %s (mode 0600) for the access grants\n", site.ContainerKeyPath(home, id))
+	return nil
 }

@@ -21,6 +21,7 @@ func newModelAssociateCmd(e *env) *cobra.Command {
 	b := idFlag(c, "benchmark", "b", "benchmark id (required)")
 	noCache := c.Flags().Bool("no-cache", false, "prepare the demo data again instead of reusing an earlier preparation")
 	sf := addSiteFlags(c, true)
+	addDecryptionKeyFlag(c, &sf.decryptionKey, decryptionKeyUsage)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if err := requireIDs(map[string]int64{"model": *m, "benchmark": *b}); err != nil {

@@ -263,12 +263,12 @@ func TestSiteModelKeys(t *testing.T) {
 	if err := trust.SaveIdentity(keyFile, id, "test"); err != nil {
 		t.Fatal(err)
 	}
-	keys := siteModelKeys(ts.Client(t, w.DataOwner.Token), w.Benchmark.ID)
-	if _, err := keys(ctx, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
+	keys := siteModelKeys(ts.Client(t, w.DataOwner.Token))
+	if _, err := keys(ctx, w.Benchmark.ID, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
 		t.Fatalf("without a grant: %v", err)
 	}
 	w.MustGrant(t, id)
-	secret, err := keys(ctx, *w.Model)
+	secret, err := keys(ctx, w.Benchmark.ID, *w.Model)
 	if err != nil || !bytes.Equal(secret, medperftest.ModelSecret) {
 		t.Fatalf("with a grant: %q, %v", secret, err)
 	}
@@ -279,12 +279,12 @@ func TestSiteModelKeys(t *testing.T) {
 		if err := trust.SaveIdentity(keyFile, other, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := keys(ctx, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
+		if _, err := keys(ctx, w.Benchmark.ID, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
 			t.Fatalf("%v", err)
 		}
 		os.Remove(keyFile)
 		os.Remove(keyFile + ".pub")
-		if _, err := keys(ctx, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
+		if _, err := keys(ctx, w.Benchmark.ID, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
 			t.Fatalf("no key at all: %v", err)
 		}
 		if err := trust.SaveIdentity(keyFile, id, "test"); err != nil {
@@ -292,18 +292,21 @@ func TestSiteModelKeys(t *testing.T) {
 		}
 	})
 	t.Run("another user, or another benchmark", func(t *testing.T) {
-		if _, err := siteModelKeys(ts.Client(t, w.Stranger.Token), w.Benchmark.ID)(ctx, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
+		if _, err := siteModelKeys(ts.Client(t, w.Stranger.Token))(ctx, w.Benchmark.ID, *w.Model); medperf.ErrorCode(err) != medperf.CodeForbidden {
 			t.Fatalf("stranger: %v", err)
 		}
-		if _, err := siteModelKeys(ts.Client(t, w.DataOwner.Token), 999999)(ctx, *w.Model); medperf.ErrorCode(err) != medperf.CodeNotFound {
+		if _, err := siteModelKeys(ts.Client(t, w.DataOwner.Token))(ctx, 999999, *w.Model); medperf.ErrorCode(err) != medperf.CodeNotFound {
 			t.Fatalf("no such benchmark: %v", err)
+		}
+		if _, err := siteModelKeys(ts.Client(t, w.DataOwner.Token))(ctx, 0, *w.Model); medperf.ErrorCode(err) != medperf.CodeInvalid {
+			t.Fatalf("outside a benchmark: %v", err)
 		}
 	})
 	t.Run("the owner's stored copy", func(t *testing.T) {
 		path, _ := storedSecretPath(w.Model.ID)
 		os.MkdirAll(filepath.Dir(path), 0o700)
 		os.WriteFile(path, []byte("owner's own"), 0o600)
-		secret, err := siteModelKeys(ts.Client(t, w.Stranger.Token), w.Benchmark.ID)(ctx, *w.Model)
+		secret, err := siteModelKeys(ts.Client(t, w.Stranger.Token))(ctx, w.Benchmark.ID, *w.Model)
 		if err != nil || string(secret) != "owner's own" {
 			t.Fatalf("%q, %v", secret, err)
 		}

@@ -9,8 +9,8 @@ import (
 	"github.com/medperf/medperf/trust"
 )
 
-// siteModelKeys returns the ModelKeys hook of site.Site for a run in
-// benchmark benchmarkID: given a private model, it returns the model's
+// siteModelKeys returns the ModelKeys hook of site.Site: given a private
+// model and the benchmark it runs in, it returns the model's
 // secret. The owner's stored copy ($MEDPERF_HOME/keys/containers/<id>.key,
 // written by `container submit --decryption-key`) is used when present, so
 // that owners run their own models without a grant; otherwise this user's
@@ -23,12 +23,15 @@ import (
 // run medperf model grant-access"), when the grant lapsed, when the site
 // has no identity key, or when the grant was wrapped for other keys than
 // the site's; the client's codes (CodeUnauthorized, CodeUnavailable...)
-// otherwise. The benchmark is closed over because ModelKeys receives only
-// the container.
-func siteModelKeys(cl *client.Client, benchmarkID int64) func(ctx context.Context, c medperf.Container) ([]byte, error) {
-	return func(ctx context.Context, c medperf.Container) ([]byte, error) {
+// otherwise. Outside a benchmark (benchmarkID 0) there is no grant to read:
+// CodeInvalid on decryption_key, saying to pass --decryption-key.
+func siteModelKeys(cl *client.Client) func(ctx context.Context, benchmarkID int64, c medperf.Container) ([]byte, error) {
+	return func(ctx context.Context, benchmarkID int64, c medperf.Container) ([]byte, error) {
 		if secret, ok, err := storedModelSecret(c.ID); ok || err != nil {
 			return secret, err
+		}
+		if benchmarkID == 0 {
+			return nil, medperf.FieldError("decryption_key", "model %d is private and access grants are per benchmark: run it in a benchmark (-b), or pass --decryption-key FILE", c.ID)
 		}
 		ident, path, err := loadSiteKey()
 		if medperf.ErrorCode(err) == medperf.CodeNotFound {

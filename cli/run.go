@@ -23,6 +23,7 @@ func newRunCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&o.NoCache, "no-cache", false, "run the model again even if its result is kept locally")
 	c.Flags().BoolVar(&o.Rerun, "new-result", false, "run again even if a result was already submitted, and submit it as a new, non-final record")
 	sf := addSiteFlags(c, true)
+	addDecryptionKeyFlag(c, &sf.decryptionKey, decryptionKeyUsage)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if err := requireIDs(map[string]int64{"benchmark": k.BenchmarkID, "dataset": k.DatasetID, "model": k.ModelID}); err != nil {
@@ -78,6 +79,7 @@ func newTestCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&spec.DemoURL, "demo-url", "", "run on this demo tarball (URL or path) instead of the benchmark's")
 	c.Flags().StringVar(&spec.DemoHash, "demo-hash", "", "sha256 the demo tarball must have")
 	sf := addSiteFlags(c, true)
+	addDecryptionKeyFlag(c, &sf.decryptionKey, decryptionKeyUsage)
 	out := outputFlag(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if (spec.DataPath == "") != (spec.LabelsPath == "") {

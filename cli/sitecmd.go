@@ -38,6 +38,9 @@ type siteFlags struct {
 	policy   string // --policy FILE (see cli/policy.go)
 	// allowPrivate lets downloads reach non-public addresses.
 	allowPrivate bool
+	// decryptionKey is --decryption-key FILE, on the commands that run
+	// models (see addDecryptionKeyFlag).
+	decryptionKey string
 }
 
 // addSiteFlags adds -y, and with runs the runtime and limit flags.
@@ -79,7 +82,7 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 	}
 	saved := savedProfile(home, p.Server)
 	s := &site.Site{Home: firstNonEmpty(saved.Storage, site.StorageDir(home, p.Server)), Registry: cl, Warn: e.stderr,
-		Version: buildVersion().Version, Server: p.Server}
+		Version: buildVersion().Version, Server: p.Server, ModelKeys: siteModelKeys(cl)}
 	if s.Signer, err = siteSigner(); err != nil {
 		return nil, err
 	}
@@ -90,6 +93,9 @@ func (e *env) openSite(ctx context.Context, f *siteFlags, format string) (*sessi
 		s.Out = e.stderr
 	}
 	s.Confirm = e.confirmer(f.yes)
+	if s.DecryptionKey, err = readDecryptionKey(f.decryptionKey, e.stderr); err != nil {
+		return nil, err
+	}
 	sess := &session{Site: s, profile: saved, close: func() {}}
 	// Commands that only download (model submit hashes its additional
 	// files) follow the private-URL setting too.

@@ -1,6 +1,10 @@
 package cube
 
-import "github.com/medperf/medperf"
+import (
+	"fmt"
+
+	"github.com/medperf/medperf"
+)
 
 // ContainerType says how a container's image is distributed.
 type ContainerType string
@@ -24,13 +28,15 @@ func (t ContainerType) Encrypted() bool {
 	return t == EncryptedDockerArchive || t == EncryptedSingularityFile
 }
 
-// Runnable returns nil when this version can run images of type t, or
-// CodeInvalid saying why not. Every runtime asks it before anything else, so
-// that what can run is decided here once: encrypted types need a decryption
-// key, which this version cannot use yet.
-func (t ContainerType) Runnable() error {
-	if t.Encrypted() {
-		return medperf.Errorf(medperf.CodeInvalid, "container type %s needs a decryption key, which this version cannot use yet", t)
+// Runnable returns nil when this version can run images of type t given
+// key (the model owner's secret, nil for none), or CodeInvalid with Field
+// "decryption_key" saying what to do. Every runtime asks it (through
+// Spec.Runnable) before anything else, so that what can run is decided here
+// once: an encrypted type runs only with a key.
+func (t ContainerType) Runnable(key Secret) error {
+	if t.Encrypted() && len(key) == 0 {
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: "decryption_key", Message: fmt.Sprintf(
+			"container type %s needs a decryption key: ask the model owner for access (medperf model check-access) or pass --decryption-key FILE", t)}
 	}
 	return nil
 }

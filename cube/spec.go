@@ -108,6 +108,10 @@ type Request struct {
 	// folder for its /tmp (the site's MEDPERF_HOME/tmp); "" is a folder
 	// under the system's temporary directory.
 	ScratchRoot string
+	// DecryptionKey is the model owner's secret for an encrypted container
+	// type (the bytes of MedPerf's secret.bin or of a --decryption-key
+	// file, before trust.GPGPassphrase); nil for none.
+	DecryptionKey Secret
 }
 
 // Spec is one task run, checked and resolved: all a Runtime needs.
@@ -135,7 +139,14 @@ type Spec struct {
 	// Notes are what the user should be told before the task starts (a
 	// container's GPU request this machine cannot honour).
 	Notes []string
+	// DecryptionKey: see Request.DecryptionKey. Only the runtime that
+	// decrypts the image reads it; it is never logged or written.
+	DecryptionKey Secret
 }
+
+// Runnable returns nil when the runtimes can run the spec's container type
+// with the key it carries; see ContainerType.Runnable.
+func (s *Spec) Runnable() error { return s.Config.Type.Runnable(s.DecryptionKey) }
 
 // NewSpec checks r against its config and returns the run's Spec. Errors are
 // CodeInvalid and name the flag or mount key at fault (an unknown task, a
@@ -157,7 +168,7 @@ func NewSpec(r Request) (*Spec, error) {
 		Entrypoint: slices.Clone(t.Entrypoint), Command: slices.Clone(t.Command),
 		Limits: r.Limits, Timeout: r.Timeout, Network: r.Network,
 		UID: os.Getuid(), GID: os.Getgid(), Stdout: r.Stdout, LogFile: r.LogFile,
-		ScratchRoot: r.ScratchRoot, Managed: r.Managed,
+		ScratchRoot: r.ScratchRoot, Managed: r.Managed, DecryptionKey: r.DecryptionKey,
 	}
 	s.Image = r.image()
 	if err := s.resolveEnv(r.Env); err != nil {

@@ -83,7 +83,7 @@ func (s *Site) AssociateModel(ctx context.Context, modelID, benchmarkID int64) (
 	if b.ApprovalStatus != medperf.StatusApproved {
 		return nil, notApproved(b)
 	}
-	model, err := s.Container(ctx, modelID)
+	model, err := s.ContainerIn(ctx, b.ID, modelID)
 	if err != nil {
 		return nil, err
 	}

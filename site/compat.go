@@ -104,7 +104,7 @@ func (s *Site) testComponents(ctx context.Context, spec *TestSpec) error {
 		id  int64
 	}{{&spec.Preparator, b.DataPreparationContainer}, {&spec.Model, b.ReferenceModelContainer}, {&spec.Evaluator, b.DataEvaluatorContainer}} {
 		if *c.dst == nil {
-			if *c.dst, err = s.Container(ctx, c.id); err != nil {
+			if *c.dst, err = s.ContainerIn(ctx, b.ID, c.id); err != nil {
 				return err
 			}
 		}

@@ -28,6 +28,10 @@ type Component struct {
 	// about a registered component (set by Container when the site has a
 	// policy); a local component is never signed.
 	signature policy.Container
+	// DecryptionKey is the secret of an encrypted container (see
+	// Site.ModelKeys); nil for others, and for a local config, which
+	// uses Site.DecryptionKey.
+	DecryptionKey cube.Secret
 }
 
 // LocalComponent is a component from a container_config.yaml (or
@@ -44,7 +48,15 @@ func LocalComponent(config, parameters, additional string) (*Component, error) {
 // Container returns the registered container id as a runnable Component:
 // its config and parameters are written under the container cache, its
 // additional files are downloaded, verified and extracted (cached by hash).
+// It is ContainerIn outside any benchmark: an encrypted container then runs
+// only with --decryption-key or the owner's stored key.
 func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
+	return s.ContainerIn(ctx, 0, id)
+}
+
+// ContainerIn is Container for a run in benchmark benchmarkID, whose access
+// grant gives an encrypted container's key (Site.ModelKeys).
+func (s *Site) ContainerIn(ctx context.Context, benchmarkID, id int64) (*Component, error) {
 	c, err := s.Registry.GetContainer(ctx, id)
 	if err != nil {
 		return nil, err
@@ -67,7 +79,13 @@ func (s *Site) Container(ctx context.Context, id int64) (*Component, error) {
 	if err := s.checkURLPolicy(ctx, cfg.Image, c.AdditionalFilesURL); err != nil {
 		return nil, err
 	}
-	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash}
+	// The key is asked before anything is downloaded: a site without
+	// access fetches nothing.
+	key, err := s.containerKey(ctx, benchmarkID, c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	comp := &Component{ID: id, Name: c.Name, Config: cfg, ImageHash: c.ImageHash, DecryptionKey: key}
 	if err := s.signatureFacts(ctx, c, &comp.signature); err != nil {
 		return nil, err
 	}
@@ -101,6 +119,10 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 	if !ok {
 		return medperf.Errorf(medperf.CodeInvalid, "container %s has no %s task", comp.Name, task)
 	}
+	secret, err := s.componentKey(comp)
+	if err != nil {
+		return err
+	}
 	m := map[string]string{}
 	for key, p := range mounts {
 		if v, output, ok := t.Volume(key); ok {
@@ -112,18 +134,7 @@ func (s *Site) run(ctx context.Context, comp *Component, task string, mounts map
 			}
 		}
 	}
-	req := cube.Request{
-		Config: comp.Config, Task: task, Mounts: m, ParametersFile: comp.ParametersFile,
-		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[task], ImageHash: comp.ImageHash,
-		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home},
-		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), task, time.Now().UTC().Format("20060102T150405.000"))),
-	}
-	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
-		req.AdditionalFiles = comp.AdditionalFiles
-	}
-	if s.Options.ShowTaskOutput && s.Out != nil {
-		req.Stdout = s.Out
-	}
+	req := s.request(comp, t, m, secret)
 	spec, err := cube.NewSpec(req)
 	if err != nil {
 		return err
@@ -162,6 +173,24 @@ func (s *Site) checkTaskPolicy(ctx context.Context, comp *Component, task string
 		return err
 	}
 	return s.checkURLPolicy(ctx, comp.Config.Image)
+}
+
+// request is the cube.Request of task t of comp with mounts m, under the
+// Site's limits and timeouts.
+func (s *Site) request(comp *Component, t *cube.Task, m map[string]string, secret cube.Secret) cube.Request {
+	req := cube.Request{
+		Config: comp.Config, Task: t.Name, Mounts: m, ParametersFile: comp.ParametersFile,
+		Limits: s.Options.Limits, Timeout: s.Options.Timeouts[t.Name], ImageHash: comp.ImageHash,
+		ScratchRoot: s.path("tmp"), RunAsUID: s.Options.RunAsUID, Managed: []string{s.Home}, DecryptionKey: secret,
+		LogFile: s.path(logsDir, fmt.Sprintf("%s-%s-%s.log", safeName(comp.Name), t.Name, time.Now().UTC().Format("20060102T150405.000"))),
+	}
+	if _, _, ok := t.Volume("additional_files"); ok && comp.AdditionalFiles != "" {
+		req.AdditionalFiles = comp.AdditionalFiles
+	}
+	if s.Options.ShowTaskOutput && s.Out != nil {
+		req.Stdout = s.Out
+	}
+	return req
 }
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }

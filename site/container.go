@@ -28,6 +28,10 @@ type ContainerSubmission struct {
 	Model bool
 	// Development registers it in DEVELOPMENT instead of OPERATION.
 	Development bool
+	// DecryptionKey, for an encrypted container type, is the owner's
+	// secret: it must decrypt the image (a local file, or the URL's file,
+	// downloaded) or nothing is registered. It is not sent.
+	DecryptionKey cube.Secret
 }
 
 // SubmitContainer computes the container's hashes on this machine, checks
@@ -72,22 +76,36 @@ func (s *Site) containerInput(ctx context.Context, in ContainerSubmission) (*med
 	if ci.ImageHash, err = s.imageHash(ctx, cfg, in.ImageHash); err != nil {
 		return nil, err
 	}
+	if len(in.DecryptionKey) > 0 {
+		if err := s.checkKeyDecrypts(ctx, cfg, imageSource(cfg), ci.ImageHash, in.DecryptionKey); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.hashAdditionalFiles(ctx, in, ci); err != nil {
+		return nil, err
+	}
+	return ci, nil
+}
+
+// hashAdditionalFiles downloads the submission's additional files, if
+// any, and sets their URL and hash in ci.
+func (s *Site) hashAdditionalFiles(ctx context.Context, in ContainerSubmission, ci *medperf.ContainerInput) error {
 	if in.AdditionalFilesURL == "" {
 		if in.AdditionalFilesHash != "" {
-			return nil, medperf.FieldError("--additional-hash", "needs -a (the tarball's URL)")
+			return medperf.FieldError("--additional-hash", "needs -a (the tarball's URL)")
 		}
-		return ci, nil
+		return nil
 	}
 	if !cube.IsURL(in.AdditionalFilesURL) {
-		return nil, medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
+		return medperf.FieldError("-a", "the additional files must be hosted at an http(s) URL that data owners can download")
 	}
 	s.progress("downloading the additional files to hash them ...")
 	_, sum, err := cube.FetchFile(s.fetchContext(ctx, true), s.HTTP, in.AdditionalFilesURL, in.AdditionalFilesHash, s.path(filesDir, "downloads"), "additional files tarball")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ci.AdditionalFilesURL, ci.AdditionalFilesHash = in.AdditionalFilesURL, sum
-	return ci, nil
+	return nil
 }
 
 // YAMLFileJSON reads a YAML mapping file and returns it as a JSON object;
@@ -166,10 +184,7 @@ func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (st
 		}
 		got = id
 	} else {
-		src := cfg.Image
-		if !filepath.IsAbs(src) && !cube.IsURL(src) {
-			src = filepath.Join(filepath.Dir(cfg.Path), src)
-		}
+		src := imageSource(cfg)
 		if cube.IsURL(src) {
 			if want == "" {
 				return "", medperf.FieldError("--image-hash", "give the hash of the image file at %s with --image-hash", src)
@@ -186,4 +201,14 @@ func (s *Site) imageHash(ctx context.Context, cfg *cube.Config, want string) (st
 		return "", medperf.Errorf(medperf.CodeInvalid, "hash mismatch: the image has hash %s, not the given %s", got, want)
 	}
 	return "sha256:" + got, nil
+}
+
+// imageSource returns where the image file of an archive or SIF config
+// is: its URL, or its path (relative paths sit beside the config).
+func imageSource(cfg *cube.Config) string {
+	src := cfg.Image
+	if !filepath.IsAbs(src) && !cube.IsURL(src) {
+		src = filepath.Join(filepath.Dir(cfg.Path), src)
+	}
+	return src
 }

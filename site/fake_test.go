@@ -17,6 +17,8 @@ type fakeRuntime struct {
 	mu    sync.Mutex
 	calls map[string]int
 	fail  func(task string, n int) error
+	// keys holds the decryption key of each task's last run.
+	keys map[string]cube.Secret
 }
 
 func (f *fakeRuntime) count(task string) int {
@@ -32,6 +34,10 @@ func (f *fakeRuntime) Run(ctx context.Context, spec *cube.Spec) error {
 	}
 	task := spec.Task.Name
 	f.calls[task]++
+	if f.keys == nil {
+		f.keys = map[string]cube.Secret{}
+	}
+	f.keys[task] = spec.DecryptionKey
 	n := f.calls[task]
 	f.mu.Unlock()
 	if f.fail != nil {

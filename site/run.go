@@ -151,7 +151,7 @@ func (s *Site) Run(ctx context.Context, benchmarkID, datasetID int64, o RunOptio
 	if err != nil {
 		return nil, err
 	}
-	evaluator, err := s.Container(ctx, b.DataEvaluatorContainer)
+	evaluator, err := s.ContainerIn(ctx, b.ID, b.DataEvaluatorContainer)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func (s *Site) runModel(ctx context.Context, b *medperf.Benchmark, d *medperf.Da
 	if err := ctxErr(ctx); err != nil {
 		return oc, err
 	}
-	model, err := s.Container(ctx, modelID)
+	model, err := s.ContainerIn(ctx, b.ID, modelID)
 	if err != nil {
 		return oc, err
 	}

@@ -66,6 +66,16 @@ type Site struct {
 	Policy      *policy.Policy
 	Server      string
 	RuntimeName string
+	// DecryptionKey is the model owner's secret given with
+	// --decryption-key (the bytes of MedPerf's secret.bin): every encrypted
+	// container the site runs uses it, before ModelKeys is asked. It is
+	// kept in memory only and never logged.
+	DecryptionKey cube.Secret
+	// ModelKeys returns the model owner's secret for an encrypted container (the bytes of MedPerf's
+	// secret.bin), asked before anything of the container is downloaded; nil means no key source.
+	// benchmarkID is the benchmark the container runs in (access grants are per benchmark), 0 when
+	// the container is fetched outside a benchmark (Container rather than ContainerIn).
+	ModelKeys func(ctx context.Context, benchmarkID int64, c medperf.Container) ([]byte, error)
 }
 
 // Options tune the container runs of a Site.

@@ -91,6 +91,14 @@ func decryptError(src *sourceReader, err error) error {
 	if errors.Is(err, errWrongPassphrase) || errors.Is(err, pgperrors.ErrKeyIncorrect) {
 		return &medperf.Error{Code: medperf.CodeInvalid, Field: "decryption_key", Message: "does not decrypt this archive: it is the wrong key for this model", Err: err}
 	}
+	// gpg's own archives (a key derived from the passphrase, no quick
+	// check honoured) turn a wrong passphrase into garbage whose first
+	// packet fails to parse: openpgp reports that, generically, as a
+	// session-key decryption failure before any clear byte is read.
+	var sessionErr pgperrors.DecryptWithSessionKeyError
+	if errors.As(err, &sessionErr) {
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: "decryption_key", Message: "does not decrypt this archive: it is the wrong key for this model (or the archive's first bytes are damaged)", Err: err}
+	}
 	return &medperf.Error{Code: medperf.CodeInvalid, Field: "archive", Message: "is not a gpg-symmetric encrypted archive with integrity protection", Err: err}
 }
 

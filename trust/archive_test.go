@@ -231,4 +231,13 @@ func TestDecryptArchiveMadeByGPG(t *testing.T) {
 	}
 	_, err = DecryptArchive(bytes.NewReader(enc), secret) // the whole file is not the passphrase
 	wantCode(t, err, medperf.CodeInvalid)
+	// gpg's archives have no session key of their own: a wrong passphrase
+	// is still told apart from a damaged archive, by its field.
+	for _, wrong := range [][]byte{secret, []byte("s3cr"), []byte("another secret")} {
+		_, err = DecryptArchive(bytes.NewReader(enc), wrong)
+		var e *medperf.Error
+		if !errors.As(err, &e) || e.Code != medperf.CodeInvalid || e.Field != "decryption_key" {
+			t.Errorf("passphrase %q: got %v, want invalid decryption_key", wrong, err)
+		}
+	}
 }

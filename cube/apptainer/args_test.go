@@ -3,6 +3,7 @@ package apptainer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,6 +109,37 @@ func TestSIFWithWrongHashIsRefusedBeforeRunning(t *testing.T) {
 	var mismatch *cube.HashMismatchError
 	if err := rt.Run(context.Background(), spec); !errors.As(err, &mismatch) {
 		t.Fatalf("got %v, want a hash mismatch", err)
+	}
+}
+
+// TestEncryptedTypesAreRefusedWithTheirReason: without a key nothing is
+// fetched; an EncryptedDockerArchive is refused even with one (Apptainer
+// would write the clear image into its cache).
+func TestEncryptedTypesAreRefusedWithTheirReason(t *testing.T) {
+	tests := []struct {
+		typ   cube.ContainerType
+		key   cube.Secret
+		field string
+	}{
+		{cube.EncryptedSingularityFile, nil, "decryption_key"},
+		{cube.EncryptedDockerArchive, nil, "decryption_key"},
+		{cube.EncryptedDockerArchive, cube.Secret("k"), "runtime"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s with key %v", tt.typ, tt.key != nil), func(t *testing.T) {
+			spec := testSpec()
+			spec.Config = &cube.Config{Type: tt.typ}
+			spec.Image, spec.DecryptionKey = "https://example.invalid/model.gpg", tt.key
+			cache := t.TempDir()
+			err := (&Runtime{Binary: "/bin/false", CacheDir: cache}).Run(context.Background(), spec)
+			var e *medperf.Error
+			if !errors.As(err, &e) || e.Code != medperf.CodeInvalid || e.Field != tt.field {
+				t.Fatalf("got %#v, want invalid %s", err, tt.field)
+			}
+			if entries, _ := os.ReadDir(cache); len(entries) != 0 {
+				t.Errorf("something was fetched: %v", entries)
+			}
+		})
 	}
 }
 

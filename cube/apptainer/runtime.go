@@ -2,6 +2,7 @@ package apptainer
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +22,9 @@ type Runtime struct {
 	CacheDir string
 	// HTTPClient downloads images; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// MemoryDir is the memory file system (tmpfs) an EncryptedSingularityFile
+	// is decrypted into for the task's time; "" is DefaultMemoryDir.
+	MemoryDir string
 	Options
 }
 
@@ -46,10 +50,11 @@ func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
 			return err
 		}
 	}
-	image, err := r.image(ctx, spec)
+	image, release, err := r.image(ctx, spec)
 	if err != nil {
 		return err
 	}
+	defer release()
 	if _, err := Args(spec, image, r.Options); err != nil {
 		return err
 	}
@@ -93,13 +98,27 @@ func minimalEnv() []string {
 	return env
 }
 
-// image returns the verified image source to run.
-func (r *Runtime) image(ctx context.Context, spec *cube.Spec) (string, error) {
+// image returns the verified image source to run, and the func that
+// releases it when the task has ended (it removes a decrypted image).
+func (r *Runtime) image(ctx context.Context, spec *cube.Spec) (string, func(), error) {
 	cfg := spec.Config
-	if err := cfg.Type.Runnable(); err != nil {
-		return "", err
+	if err := spec.Runnable(); err != nil {
+		return "", nil, err
 	}
+	if cfg.Type == cube.EncryptedSingularityFile {
+		return r.decryptedImage(ctx, spec)
+	}
+	img, err := r.clearImage(ctx, spec)
+	return img, func() {}, err
+}
+
+// clearImage returns the verified source of an image that is not
+// encrypted.
+func (r *Runtime) clearImage(ctx context.Context, spec *cube.Spec) (string, error) {
+	cfg := spec.Config
 	switch {
+	case cfg.Type == cube.EncryptedDockerArchive:
+		return "", encryptedRefusal(cfg.Type)
 	case cfg.Type == cube.SingularityFile:
 		return r.fetch(ctx, spec, spec.Image, "SIF image")
 	case cfg.Type == cube.DockerArchive:
@@ -113,6 +132,20 @@ func (r *Runtime) image(ctx context.Context, spec *cube.Spec) (string, error) {
 		return r.fetch(ctx, spec, p, "SIF image")
 	}
 	return DockerSource(spec.Image, spec.ImageHash)
+}
+
+// decryptedImage fetches the encrypted SIF (its sha256 checked against the
+// registered hash before decryption) and decrypts it into memory.
+func (r *Runtime) decryptedImage(ctx context.Context, spec *cube.Spec) (string, func(), error) {
+	file, err := r.fetch(ctx, spec, spec.Image, "encrypted SIF image")
+	if err != nil {
+		return "", nil, err
+	}
+	dir := r.MemoryDir
+	if dir == "" {
+		dir = DefaultMemoryDir
+	}
+	return decryptToMemory(file, spec.DecryptionKey, dir)
 }
 
 func (r *Runtime) fetch(ctx context.Context, spec *cube.Spec, src, what string) (string, error) {
@@ -139,4 +172,12 @@ func DockerSource(ref, hash string) (string, error) {
 		name = name[:colon]
 	}
 	return "docker://" + name + "@sha256:" + h, nil
+}
+
+// encryptedRefusal says why an EncryptedDockerArchive does not run on
+// Apptainer: Apptainer converts a Docker archive into a SIF in its own
+// cache, on disk, so the clear model would be written there.
+func encryptedRefusal(t cube.ContainerType) error {
+	return &medperf.Error{Code: medperf.CodeInvalid, Field: "runtime", Message: fmt.Sprintf(
+		"container type %s cannot run on Apptainer: Apptainer would convert the decrypted archive into an image in its cache, on disk, in clear; use --runtime docker or --runtime podman", t)}
 }

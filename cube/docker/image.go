@@ -22,7 +22,7 @@ import (
 // after the check cannot swap the image.
 func (r *Runtime) resolveImage(ctx context.Context, spec *cube.Spec) (string, error) {
 	t := spec.Config.Type
-	if err := t.Runnable(); err != nil {
+	if err := spec.Runnable(); err != nil {
 		return "", err
 	}
 	switch {
@@ -30,6 +30,8 @@ func (r *Runtime) resolveImage(ctx context.Context, spec *cube.Spec) (string, er
 		return r.loadArchive(ctx, spec)
 	case t == cube.DockerImage:
 		return r.registryImage(ctx, spec)
+	case t == cube.EncryptedDockerArchive:
+		return r.loadEncryptedArchive(ctx, spec)
 	default:
 		return "", medperf.Errorf(medperf.CodeInvalid, "container type %s cannot run on Docker or Podman; use --runtime apptainer", t)
 	}
@@ -126,7 +128,13 @@ func archiveImageID(file string) (string, error) {
 		return "", medperf.Errorf(medperf.CodeNotFound, "cannot open the image archive: %v", err)
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
+	return manifestImageID(f)
+}
+
+// manifestImageID reads the tar stream r up to its manifest.json and
+// returns the id of the one image it names.
+func manifestImageID(r io.Reader) (string, error) {
+	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
 		if err != nil {

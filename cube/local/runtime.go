@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -30,8 +31,14 @@ type Runtime struct {
 // Run runs spec as the cube.Runtime contract says, with the limitation of
 // the Runtime doc. Missing bwrap is CodeUnavailable unless AllowUnsandboxed.
 func (r *Runtime) Run(ctx context.Context, spec *cube.Spec) error {
-	if err := spec.Config.Type.Runnable(); err != nil {
+	if err := spec.Runnable(); err != nil {
 		return err
+	}
+	if spec.Config.Type.Encrypted() {
+		// A local run starts a host program: an encrypted image archive
+		// has nothing such a run could use.
+		return &medperf.Error{Code: medperf.CodeInvalid, Field: "runtime", Message: fmt.Sprintf(
+			"container type %s cannot run with --runtime local, which runs host programs, not images; use --runtime docker or --runtime podman", spec.Config.Type)}
 	}
 	argv, err := Program(spec)
 	if err != nil {

@@ -291,17 +291,19 @@ func TestLocalWithoutBwrap(t *testing.T) {
 func TestLocalRefusesEncryptedTypes(t *testing.T) {
 	probe := MustBuildProbe(t)
 	for _, ct := range []cube.ContainerType{cube.EncryptedDockerArchive, cube.EncryptedSingularityFile} {
-		t.Run(string(ct)+" is refused before anything runs", func(t *testing.T) {
-			r := MustProbeSpec(t, probe, nil, "id")
-			r.spec.Config.Type = ct
-			err := (&Runtime{AllowUnsandboxed: true}).Run(context.Background(), r.spec)
-			if medperf.ErrorCode(err) != medperf.CodeInvalid {
-				t.Fatalf("got %v, want invalid", err)
-			}
-			if r.out.Len() != 0 {
-				t.Error("the task ran")
-			}
-		})
+		for name, key := range map[string]cube.Secret{"without a key": nil, "with a key": cube.Secret("k")} {
+			t.Run(string(ct)+" "+name+" is refused before anything runs", func(t *testing.T) {
+				r := MustProbeSpec(t, probe, nil, "id")
+				r.spec.Config.Type, r.spec.DecryptionKey = ct, key
+				err := (&Runtime{AllowUnsandboxed: true}).Run(context.Background(), r.spec)
+				if medperf.ErrorCode(err) != medperf.CodeInvalid {
+					t.Fatalf("got %v, want invalid", err)
+				}
+				if r.out.Len() != 0 {
+					t.Error("the task ran")
+				}
+			})
+		}
 	}
 }
 
