@@ -39,10 +39,13 @@ type world struct {
 	ts     *medperftest.TestServer
 	url    string // the proxy's URL, which every user logs in to
 	files  string // the URL of the hosted files (demo data, weights)
-	cubes  string // folder of the cubes' container configs
-	bodies *recorder
-	logs   *lockedBuffer
-	admin  *user
+	hosted string // the folder of the hosted files
+	// fetched records the path of every request to the hosted files.
+	fetched *lockedBuffer
+	cubes   string // folder of the cubes' container configs
+	bodies  *recorder
+	logs    *lockedBuffer
+	admin   *user
 }
 
 // user is one person with their own MEDPERF_HOME.
@@ -85,7 +88,7 @@ func (r *recorder) all() string {
 func MustWorld(t *testing.T) *world {
 	t.Helper()
 	medperftest.Require(t, medperftest.Docker)
-	w := &world{t: t, bodies: &recorder{}, logs: &lockedBuffer{}}
+	w := &world{t: t, bodies: &recorder{}, logs: &lockedBuffer{}, fetched: &lockedBuffer{}}
 	dir := t.TempDir()
 	w.bin = filepath.Join(dir, "medperf")
 	build := exec.Command("go", "build", "-o", w.bin, "./cmd/medperf")
@@ -153,7 +156,12 @@ func (w *world) buildCubes(dir string) {
 		t.Fatal(err)
 	}
 	mustWrite(t, filepath.Join(host, "weights.tar.gz"), tarGz(t, cubes.WeightsFile, weights))
-	fs := httptest.NewServer(http.FileServer(http.Dir(host)))
+	w.hosted = host
+	files := http.FileServer(http.Dir(host))
+	fs := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w.fetched, r.URL.Path)
+		files.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(fs.Close)
 	w.files = fs.URL
 }
