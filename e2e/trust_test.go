@@ -105,5 +105,57 @@ func TestTrust(t *testing.T) {
 		if !strings.Contains(errs, "REWRITTEN") {
 			t.Fatalf("%s", errs)
 		}
+		if _, err := db.Exec(`UPDATE results SET metrics = ? WHERE id = ?`, string(r.Metrics), r.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.run(do, "audit", "verify") // the row is as it was: history agrees again
+		var event int64
+		if err := db.QueryRow(`SELECT ref_id FROM log_leaves WHERE kind = 'audit' ORDER BY idx LIMIT 1 OFFSET 2`).Scan(&event); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DELETE FROM audit_viewers WHERE event_id = ?`, event); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DELETE FROM audit WHERE id = ?`, event); err != nil {
+			t.Fatal(err)
+		}
+		if errs := w.fail(do, exitOf(medperf.CodeConflict), "audit", "verify"); !strings.Contains(errs, "deleted") {
+			t.Fatalf("a deleted audit row: %s", errs)
+		}
 	})
+}
+
+// TestPrivacyFloor checks issue 14 point 5 end to end: a benchmark whose
+// metrics declare min_cases above what a site's data holds gets no result
+// from that site (the site refuses before sending) and the registry
+// refuses one sent anyway.
+func TestPrivacyFloor(t *testing.T) {
+	w := MustWorld(t)
+	bo, do := w.newUser("benchowner"), w.newUser("dataowner")
+	w.run(do, "keys", "create")
+	prep := w.submitCube(bo, "container", cubes.Preparator)
+	ref := w.submitCube(bo, "container", cubes.ReferenceModel)
+	eval := w.submitCube(bo, "container", cubes.Evaluator)
+	metrics := filepath.Join(t.TempDir(), "metrics.yaml")
+	mustWrite(t, metrics, []byte("min_cases: 5\nmetrics:\n  - {name: dice_mean, direction: higher, min: 0, max: 1, primary: true}\n"))
+	var b entity
+	w.json(bo, &b, "benchmark", "submit", "-n", "floor", "-d", "a privacy floor", "--demo-url", w.files+"/demo.tar.gz",
+		"-p", fmt.Sprint(prep), "-m", fmt.Sprint(ref), "-e", fmt.Sprint(eval), "--metrics", metrics, "-y")
+	w.run(w.admin, "benchmark", "approve", "-b", fmt.Sprint(b.ID))
+	d := w.dataset(do, b.ID, "site-a") // 3 cases
+	bid, did := fmt.Sprint(b.ID), fmt.Sprint(d)
+	w.run(bo, "association", "approve", "-b", bid, "-d", did)
+	w.run(do, "benchmark", "run", "-b", bid, "-d", did, "-m", fmt.Sprint(ref))
+	sent := len(w.bodies.all())
+	errs := w.fail(do, exitOf(medperf.CodeForbidden), "result", "submit", "-b", bid, "-d", did, "-y")
+	if !strings.Contains(errs, "n_cases") {
+		t.Fatalf("the site's refusal does not name the case count: %s", errs)
+	}
+	if strings.Contains(w.bodies.all()[sent:], "POST ") {
+		t.Fatalf("the site sent a result under the floor: %s", w.bodies.all()[sent:])
+	}
+	in := medperf.ResultInput{BenchmarkID: b.ID, ModelID: ref, DatasetID: d, Metrics: []byte(`{"dice_mean": 0.5, "n_cases": 3}`)}
+	if _, _, err := w.ts.Client(t, do.token).SubmitResult(w.ctx(), in); medperf.ErrorCode(err) != medperf.CodeForbidden {
+		t.Fatalf("the registry accepted a result under the floor: %v", err)
+	}
 }
