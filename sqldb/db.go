@@ -54,6 +54,7 @@ type DB struct {
 	// (SetContainerCheck).
 	containerCheck func(medperf.ContainerInput) error
 	pages          resultPages
+	seq            *sequencer
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -113,6 +114,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		d.closeAll()
 		return nil, err
 	}
+	d.startSequencer()
 	return d, nil
 }
 
@@ -161,6 +163,7 @@ func unavailable(err error) error {
 // cache's second.
 func (d *DB) Close() error {
 	d.tokens.forgetAll()
+	d.stopSequencer()
 	return d.closeAll()
 }
 

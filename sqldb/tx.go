@@ -124,11 +124,6 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		return err
 	}
 	defer wc.Close()
-	unlock, err := d.lockLog(ctx, wc)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	tx, err := wc.BeginTx(ctx, opts)
 	if err != nil {
 		return err
@@ -137,7 +132,12 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// The write may have left log leaves pending (appendLeaf).
+	d.kickSequencer()
+	return nil
 }
 
 // retryable reports whether err is a lost race: a serialization failure or
