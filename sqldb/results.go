@@ -85,13 +85,21 @@ func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.R
 	return f, nil
 }
 
-// SubmitResult implements medperf.ResultService. Races are decided by the
-// unique constraints, not by retries: the insert does nothing when a
-// concurrent submission took the same idempotency key or finalized the same
-// (benchmark, model, dataset) first, and the loser then answers with that
-// submission's result (same key, same content) or CodeConflict. On
-// PostgreSQL this runs at READ COMMITTED, where the loser's insert waits for
-// the winner to commit and then sees it.
+// SubmitResult implements medperf.ResultService. Everything a submission
+// only reads (a retry's earlier answer, the caller's rights, the
+// benchmark's declared metrics, the signature) is read first on a reader
+// connection, so that the write transaction holds the writer (on SQLite,
+// the one writer connection) only for the inserts. Those reads are not in
+// the write transaction: a right withdrawn while the submission is on its
+// way may still let it in, as with any request read just before a change
+// (PostgreSQL's READ COMMITTED, which submissions use, gives the same).
+//
+// Races are decided by the unique constraints, not by retries: the insert
+// does nothing when a concurrent submission took the same idempotency key
+// or finalized the same (benchmark, model, dataset) first, and the loser
+// then answers with that submission's result (same key, same content) or
+// CodeConflict. On PostgreSQL the loser's insert waits for the winner to
+// commit and then sees it.
 func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
@@ -101,36 +109,34 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		return nil, false, err
 	}
 	digest := submissionDigest(in)
+	prev, sig, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
+	if err != nil && !refused(err) || prev != nil {
+		return prev, false, internal(err)
+	}
+	// A refusal is decided again in the write transaction, on the latest
+	// committed state: a submission is never refused for a right granted
+	// just before it reached the writer.
+	recheck := err != nil
 	var out *medperf.Result
 	created := false
 	err = d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
 		created = false // a retried transaction starts afresh
-		if in.IdempotencyKey != "" {
-			prev, err := byIdempotencyKey(ctx, c, caller, in, digest)
+		if recheck {
+			prev, s, err := d.checkResultInput(ctx, c, caller, in, digest)
 			if err != nil || prev != nil {
 				out = prev
 				return err
 			}
-		}
-		taken, err := checkSubmission(ctx, c, caller, in)
-		if err != nil {
-			return err
+			sig = s
 		}
 		if !in.IsFinal() {
 			if err := checkDraftCap(ctx, c, caller.ID); err != nil {
 				return err
 			}
 		}
-		sig, err := verifySubmission(ctx, d, c, caller, in)
+		id, inserted, err := d.insertResult(ctx, c, caller, in, digest, sig)
 		if err != nil {
 			return err
-		}
-		var id int64
-		inserted := false
-		if !taken {
-			if id, inserted, err = d.insertResult(ctx, c, caller, in, digest, sig); err != nil {
-				return err
-			}
 		}
 		if !inserted {
 			out, err = lostSubmission(ctx, c, caller, in, digest)
@@ -146,6 +152,38 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
 	})
 	return out, created, err
+}
+
+// refused reports whether err is a submission's refusal for a state that
+// a concurrent change can lift (an association not yet approved, a right
+// not yet granted, a finalized result's key), as opposed to bad input or
+// a failure to decide.
+func refused(err error) bool {
+	c := medperf.ErrorCode(err)
+	return c == medperf.CodeConflict || c == medperf.CodeForbidden
+}
+
+// checkResultInput does a submission's reads on r (first a reader
+// connection). It returns the answer when there is one already (the
+// earlier result of a retry, which needs no writer), or the checked
+// signature to store.
+func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, *signature, error) {
+	if in.IdempotencyKey != "" {
+		prev, err := byIdempotencyKey(ctx, r, caller, in, digest)
+		if err != nil || prev != nil {
+			return prev, nil, err
+		}
+	}
+	taken, err := checkSubmission(ctx, r, caller, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if taken {
+		prev, err := lostSubmission(ctx, r, caller, in, digest)
+		return prev, nil, err
+	}
+	sig, err := verifySubmission(ctx, d, r, caller, in)
+	return nil, sig, err
 }
 
 // checkSubmission checks that caller may submit in (the rules of
@@ -232,13 +270,16 @@ func checkDeclared(ctx context.Context, c conn, benchmarkID int64, metrics json.
 }
 
 // byIdempotencyKey returns the caller's earlier result with the same key, or
-// nil. The same key with other content (or, for results stored before
+// nil. (The query repeats the partial index's condition, key <> ”, so
+// that SQLite uses the index: without it, every submission scanned the
+// caller's results, 41% of a SQLite storm's CPU.) The same key with other content (or, for results stored before
 // contents were recorded, another benchmark, model or dataset) is
 // CodeConflict: a key names one submission.
 func byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, error) {
 	var id int64
 	var stored string
-	err := c.row(ctx, `SELECT id, request_hash FROM results WHERE owner = ? AND idempotency_key = ?`, caller.ID, in.IdempotencyKey).Scan(&id, &stored)
+	err := c.row(ctx, `SELECT id, request_hash FROM results
+		WHERE owner = ? AND idempotency_key = ? AND idempotency_key <> ''`, caller.ID, in.IdempotencyKey).Scan(&id, &stored)
 	if noRows(err) {
 		return nil, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"syscall"
 	"time"
 
@@ -222,17 +223,21 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	if err := c.logAudit(ctx, id); err != nil {
 		return err
 	}
+	// One statement for all the viewers.
 	seen := map[int64]bool{}
+	var args []any
 	for _, v := range append(viewers, actor) {
 		if v == 0 || seen[v] {
 			continue
 		}
 		seen[v] = true
-		if err := c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES (?, ?)`, id, v); err != nil {
-			return err
-		}
+		args = append(args, id, v)
 	}
-	return nil
+	if len(args) == 0 {
+		return nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")
+	return c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES `+marks, args...)
 }
 
 // jsonText returns raw as a nullable text value.
