@@ -93,6 +93,42 @@ func (d *DB) write(ctx context.Context, fn func(c conn) error) error {
 	return d.writeAt(ctx, sql.LevelSerializable, fn)
 }
 
+// register runs a registration (a new container, dataset, key or user, an
+// association request or decision) in a write transaction at READ
+// COMMITTED on PostgreSQL. What could make two of them contradict each
+// other is decided by the unique constraints (a lost race is a unique
+// violation, retried: the retry reads the winner and answers a clear
+// CodeConflict) or by a row lock on the one entity they change
+// (lockComponent), not by SERIALIZABLE, whose predicate locks made
+// unrelated concurrent registrations fail each other (64 seeding clients
+// got 409s).
+func (d *DB) register(ctx context.Context, fn func(c conn) error) error {
+	return d.writeAt(ctx, sql.LevelReadCommitted, fn)
+}
+
+// lockComponent locks the row of the dataset or model of an association
+// until the transaction ends, on PostgreSQL, so that the requests and
+// decisions of one pair run one after the other and each reads the
+// latest row the previous one wrote. (FOR NO KEY UPDATE: result inserts,
+// which only take a key-share lock on the row for their foreign key, do
+// not wait for it.) SQLite's one writer already runs them in turn; a
+// missing row is left for the caller to report.
+func lockComponent(ctx context.Context, c conn, kind medperf.ComponentKind, id int64) error {
+	if c.d.dialect != dialectPostgres {
+		return nil
+	}
+	table := "containers"
+	if kind == medperf.KindDataset {
+		table = "datasets"
+	}
+	var got int64
+	err := c.row(ctx, `SELECT id FROM `+table+` WHERE id = ? FOR NO KEY UPDATE`, id).Scan(&got)
+	if noRows(err) {
+		return nil
+	}
+	return err
+}
+
 // writeAt is write at the given isolation level (PostgreSQL only). Writes
 // whose races are decided by unique constraints (result submissions: INSERT
 // ... ON CONFLICT) use READ COMMITTED, where a concurrent insert of the same
