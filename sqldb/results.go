@@ -53,21 +53,39 @@ func getResult(ctx context.Context, c conn, id int64, caller *medperf.User) (*me
 	return r, err
 }
 
+// submissionFacts is what a submission is checked against, read once:
+// the facts of CheckResultAllowed, the benchmark (its declared metrics, its
+// signature rule) and the owners who may see the result (its audit
+// event's viewers).
+type submissionFacts struct {
+	medperf.ResultFacts
+	benchmark  *medperf.Benchmark
+	modelOwner int64
+}
+
+// viewers returns the owners who may see the result: the benchmark's, the
+// model's and the dataset's.
+func (f submissionFacts) viewers() []int64 {
+	return []int64{f.benchmark.Owner, f.modelOwner, f.DatasetOwner}
+}
+
 // resultFacts gathers what CheckResultAllowed decides on; CodeNotFound for
 // a benchmark, model or dataset that does not exist.
-func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (medperf.ResultFacts, error) {
-	f := medperf.ResultFacts{Caller: caller}
+func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, error) {
+	f := submissionFacts{ResultFacts: medperf.ResultFacts{Caller: caller}}
 	b, err := getBenchmark(ctx, c, in.BenchmarkID)
 	if err != nil {
 		return f, err
 	}
-	if _, err := getComponent(ctx, c, medperf.KindModel, in.ModelID); err != nil {
+	m, err := getComponent(ctx, c, medperf.KindModel, in.ModelID)
+	if err != nil {
 		return f, err
 	}
 	ds, err := getComponent(ctx, c, medperf.KindDataset, in.DatasetID)
 	if err != nil {
 		return f, err
 	}
+	f.benchmark, f.modelOwner = b, m.owner
 	f.DatasetOwner, f.IsReference = ds.owner, b.ReferenceModelContainer == in.ModelID
 	for _, x := range []struct {
 		kind medperf.ComponentKind
@@ -109,7 +127,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 		return nil, false, err
 	}
 	digest := submissionDigest(in)
-	prev, sig, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
+	prev, ok, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
 	if err != nil && !refused(err) || prev != nil {
 		return prev, false, internal(err)
 	}
@@ -122,19 +140,19 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	err = d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
 		created = false // a retried transaction starts afresh
 		if recheck {
-			prev, s, err := d.checkResultInput(ctx, c, caller, in, digest)
+			prev, checked, err := d.checkResultInput(ctx, c, caller, in, digest)
 			if err != nil || prev != nil {
 				out = prev
 				return err
 			}
-			sig = s
+			ok = checked
 		}
 		if !in.IsFinal() {
 			if err := checkDraftCap(ctx, c, caller.ID); err != nil {
 				return err
 			}
 		}
-		id, inserted, err := d.insertResult(ctx, c, caller, in, digest, sig)
+		id, inserted, err := d.insertResult(ctx, c, caller, in, digest, ok.sig)
 		if err != nil {
 			return err
 		}
@@ -146,12 +164,20 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 			return err
 		}
 		created = true
-		if err := c.logResult(ctx, id, sig); err != nil {
+		if err := c.logResult(ctx, id, ok.sig); err != nil {
 			return err
 		}
-		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
+		return c.audit(ctx, caller.ID, medperf.ActionCreate, "result", id, in, ok.viewers...)
 	})
 	return out, created, err
+}
+
+// checkedSubmission is what checkResultInput found of a submission it
+// lets in: its checked signature (nil for an unsigned result) and the
+// viewers of its audit event.
+type checkedSubmission struct {
+	sig     *signature
+	viewers []int64
 }
 
 // refused reports whether err is a submission's refusal for a state that
@@ -167,23 +193,29 @@ func refused(err error) bool {
 // connection). It returns the answer when there is one already (the
 // earlier result of a retry, which needs no writer), or the checked
 // signature to store.
-func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, *signature, error) {
+func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, checkedSubmission, error) {
+	var ok checkedSubmission
 	if in.IdempotencyKey != "" {
 		prev, err := byIdempotencyKey(ctx, r, caller, in, digest)
 		if err != nil || prev != nil {
-			return prev, nil, err
+			return prev, ok, err
 		}
 	}
-	taken, err := checkSubmission(ctx, r, caller, in)
+	f, taken, err := checkSubmission(ctx, r, caller, in)
 	if err != nil {
-		return nil, nil, err
+		return nil, ok, err
+	}
+	// Evidence is checked before a taken triple is answered: a tampered
+	// envelope is invalid whatever else is registered.
+	if ok.sig, err = verifySubmission(ctx, d, r, caller, in, f.benchmark.RequireSignedResults); err != nil {
+		return nil, ok, err
 	}
 	if taken {
 		prev, err := lostSubmission(ctx, r, caller, in, digest)
-		return prev, nil, err
+		return prev, ok, err
 	}
-	sig, err := verifySubmission(ctx, d, r, caller, in)
-	return nil, sig, err
+	ok.viewers = f.viewers()
+	return nil, ok, nil
 }
 
 // checkSubmission checks that caller may submit in (the rules of
@@ -192,23 +224,23 @@ func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User,
 // already. That may be a concurrent retry of this very submission, which
 // committed after the caller looked its key up, so the caller asks
 // lostSubmission; when two arrive together, the unique index decides.
-func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (bool, error) {
-	facts, err := resultFacts(ctx, c, caller, in)
+func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
+	f, err := resultFacts(ctx, c, caller, in)
 	if err != nil {
-		return false, err
+		return f, false, err
 	}
-	if err := medperf.CheckResultAllowed(facts); err != nil {
-		return false, err
+	if err := medperf.CheckResultAllowed(f.ResultFacts); err != nil {
+		return f, false, err
 	}
-	if err := checkDeclared(ctx, c, in.BenchmarkID, in.Metrics); err != nil {
-		return false, err
+	if err := medperf.CheckResultMetrics(f.benchmark.Metrics, in.Metrics); err != nil {
+		return f, false, err
 	}
 	if !in.IsFinal() {
-		return false, nil
+		return f, false, nil
 	}
 	n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
 		in.BenchmarkID, in.ModelID, in.DatasetID)
-	return n > 0, err
+	return f, n > 0, err
 }
 
 func errAlreadyFinal() error {
