@@ -55,6 +55,9 @@ type DB struct {
 	containerCheck func(medperf.ContainerInput) error
 	pages          resultPages
 	seq            *sequencer
+	// rstmts and wstmts cache the prepared statements of db and wdb on
+	// SQLite; nil on PostgreSQL.
+	rstmts, wstmts *stmtCache
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -114,6 +117,9 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		d.closeAll()
 		return nil, err
 	}
+	if d.dialect == dialectSQLite {
+		d.rstmts, d.wstmts = newStmtCache(d.db), newStmtCache(d.wdb)
+	}
 	d.startSequencer()
 	return d, nil
 }
@@ -164,6 +170,8 @@ func unavailable(err error) error {
 func (d *DB) Close() error {
 	d.tokens.forgetAll()
 	d.stopSequencer()
+	d.rstmts.close()
+	d.wstmts.close()
 	return d.closeAll()
 }
 

@@ -24,23 +24,40 @@ type querier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-// conn runs queries written with ? placeholders on a database or transaction.
+// conn runs queries written with ? placeholders on a database or
+// transaction, as prepared statements on SQLite (stmtCache).
 type conn struct {
 	q querier
 	d *DB
+	// tx is q when q is a write transaction.
+	tx *sql.Tx
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) error {
-	_, err := c.q.ExecContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	var err error
+	if st := c.stmt(ctx, q); st != nil {
+		_, err = st.ExecContext(ctx, args...)
+	} else {
+		_, err = c.q.ExecContext(ctx, q, args...)
+	}
 	return err
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, q, args...)
 }
 
 func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, q, args...)
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.
@@ -165,7 +182,7 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 	if err != nil {
 		return err
 	}
-	if err := fn(conn{q: tx, d: d}); err != nil {
+	if err := fn(conn{q: tx, d: d, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
