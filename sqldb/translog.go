@@ -341,15 +341,6 @@ func fillLeaf(ctx context.Context, c conn, caller *medperf.User, e *trust.LeafEn
 	return nil
 }
 
-// logAudit appends the leaf of audit event id to the log.
-func (c conn) logAudit(ctx context.Context, id int64) error {
-	leaf, err := auditLeaf(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	return c.appendLeaf(ctx, trust.LeafKindAudit, id, leaf)
-}
-
 // logResult appends the leaf of signed result id to the log; unsigned
 // results have no envelope to log (their audit event is logged).
 func (c conn) logResult(ctx context.Context, id int64, sig *signature) error {

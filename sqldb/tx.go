@@ -15,6 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/trust"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -268,12 +269,21 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	if err := bumpBoards(ctx, c, entityType, entityID); err != nil {
 		return err
 	}
+	now := c.d.now()
 	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), c.d.now())
+		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), now)
 	if err != nil {
 		return err
 	}
-	if err := c.logAudit(ctx, id); err != nil {
+	// The leaf is built from the values just written, as auditLeaf
+	// rebuilds it from the row (text columns, stored as given), without
+	// reading the row back.
+	leaf, err := trust.AuditLeaf(medperf.AuditEvent{ID: id, Actor: actor, Action: action, EntityType: entityType,
+		EntityID: entityID, Changes: b, Time: parseTime(now)})
+	if err != nil {
+		return err
+	}
+	if err := c.appendLeaf(ctx, trust.LeafKindAudit, id, leaf); err != nil {
 		return err
 	}
 	// One statement for all the viewers.
