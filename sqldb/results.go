@@ -152,7 +152,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 				return err
 			}
 		}
-		id, inserted, err := d.insertResult(ctx, c, caller, in, digest, ok.sig)
+		r, inserted, err := d.insertResult(ctx, c, caller, in, digest, ok.sig)
 		if err != nil {
 			return err
 		}
@@ -160,14 +160,11 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 			out, err = lostSubmission(ctx, c, caller, in, digest)
 			return err
 		}
-		if out, err = getResult(ctx, c, id, caller); err != nil {
+		out, created = r, true
+		if err := c.logResult(ctx, r.ID, ok.sig); err != nil {
 			return err
 		}
-		created = true
-		if err := c.logResult(ctx, id, ok.sig); err != nil {
-			return err
-		}
-		return c.audit(ctx, caller.ID, medperf.ActionCreate, "result", id, in, ok.viewers...)
+		return c.audit(ctx, caller.ID, medperf.ActionCreate, "result", r.ID, in, ok.viewers...)
 	})
 	return out, created, err
 }
@@ -249,23 +246,39 @@ func errAlreadyFinal() error {
 
 // insertResult inserts a submission unless a unique constraint (the
 // idempotency key, one finalized result per triple) holds a row already; it
-// returns the new id and true, or 0 and false.
-func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (int64, bool, error) {
+// returns the new result, as a read of its row would give it (so the write
+// transaction need not read it back), and true, or nil and false.
+func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (*medperf.Result, bool, error) {
 	now := d.now()
 	envelope, keyID := sig.columns()
 	var finalizedAt any
 	if in.IsFinal() {
 		finalizedAt = now
 	}
+	metrics, meta, umeta := string(compact(in.Metrics)), jsonText(in.Metadata), jsonText(in.UserMetadata)
 	id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
 		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash, envelope, key_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
-		finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now, digest, envelope, keyID)
+		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, metrics, in.IsFinal(),
+		finalizedAt, in.IdempotencyKey, true, meta, umeta, now, now, digest, envelope, keyID)
 	if noRows(err) {
-		return 0, false, nil
+		return nil, false, nil
 	}
-	return id, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	text := func(v any) sql.NullString {
+		s, ok := v.(string)
+		return sql.NullString{String: s, Valid: ok}
+	}
+	r := &medperf.Result{Name: in.Name, BenchmarkID: in.BenchmarkID, ModelID: in.ModelID, DatasetID: in.DatasetID,
+		Metrics: json.RawMessage(metrics), Finalized: in.IsFinal(), FinalizedAt: parseTimePtr(text(finalizedAt)),
+		IdempotencyKey: in.IdempotencyKey, Envelope: rawJSON(text(envelope))}
+	r.ID, r.Owner, r.IsValid = id, caller.ID, true
+	r.Metadata, r.UserMetadata = rawJSON(text(meta)), rawJSON(text(umeta))
+	r.CreatedAt, r.ModifiedAt = parseTime(now), parseTime(now)
+	r.Signed = r.Envelope != nil
+	return r, true, nil
 }
 
 // lostSubmission answers a submission that a finalized result or a

@@ -347,7 +347,12 @@ func (c conn) logResult(ctx context.Context, id int64, sig *signature) error {
 	if sig == nil {
 		return nil
 	}
-	leaf, err := resultLeaf(ctx, c, id)
+	// Built from the envelope just stored, as resultLeaf rebuilds it.
+	env, err := trust.ParseEnvelope(sig.envelope)
+	if err != nil {
+		return err
+	}
+	leaf, err := trust.ResultLeaf(env)
 	if err != nil {
 		return err
 	}
