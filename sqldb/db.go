@@ -58,6 +58,8 @@ type DB struct {
 	// rstmts and wstmts cache the prepared statements of db and wdb on
 	// SQLite; nil on PostgreSQL.
 	rstmts, wstmts *stmtCache
+	// slots admits submissions (admitSubmission).
+	slots chan struct{}
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -103,6 +105,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		return nil, unavailable(err)
 	}
 	d.pool.apply(d.db)
+	d.slots = make(chan struct{}, submissionSlots*d.pool.MaxOpen)
 	if d.wdb != d.db {
 		d.wdb.SetMaxOpenConns(1)
 		d.wdb.SetMaxIdleConns(1)

@@ -126,6 +126,11 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	if err := in.Validate(); err != nil {
 		return nil, false, err
 	}
+	release, err := d.admitSubmission(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	digest := submissionDigest(in)
 	prev, ok, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
 	if err != nil && !refused(err) || prev != nil {
