@@ -69,38 +69,55 @@ func (f submissionFacts) viewers() []int64 {
 	return []int64{f.benchmark.Owner, f.modelOwner, f.DatasetOwner}
 }
 
-// resultFacts gathers what CheckResultAllowed decides on; CodeNotFound for
-// a benchmark, model or dataset that does not exist.
-func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, error) {
+// withExtra is a row scanner that scans the columns after a known list
+// into extra: a benchmark's columns, then a submission's facts.
+type withExtra struct {
+	s     interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.s.Scan(append(dest, w.extra...)...) }
+
+// submissionFactsQuery reads, in one statement (one round trip), the
+// benchmark and what a submission is checked against: the model's and the
+// dataset's owners (NULL when missing), the latest association statuses of
+// the dataset and the model, and whether the triple has a finalized
+// result.
+const submissionFactsQuery = `SELECT ` + benchmarkCols + `,
+	(SELECT m.owner FROM containers m WHERE m.id = ?),
+	(SELECT ds.owner FROM datasets ds WHERE ds.id = ?),
+	(SELECT a.approval_status FROM associations a WHERE a.benchmark_id = benchmarks.id AND a.kind = ? AND a.component_id = ?
+		ORDER BY a.id DESC LIMIT 1),
+	(SELECT a.approval_status FROM associations a WHERE a.benchmark_id = benchmarks.id AND a.kind = ? AND a.component_id = ?
+		ORDER BY a.id DESC LIMIT 1),
+	EXISTS (SELECT 1 FROM results r WHERE r.benchmark_id = benchmarks.id AND r.model_id = ? AND r.dataset_id = ? AND r.finalized)
+	FROM benchmarks WHERE id = ?`
+
+// resultFacts gathers what CheckResultAllowed decides on and whether the
+// triple has a finalized result; CodeNotFound for a benchmark, model or
+// dataset that does not exist.
+func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
 	f := submissionFacts{ResultFacts: medperf.ResultFacts{Caller: caller}}
-	b, err := getBenchmark(ctx, c, in.BenchmarkID)
-	if err != nil {
-		return f, err
+	var modelOwner, datasetOwner sql.NullInt64
+	var dsStatus, mStatus sql.NullString
+	var final bool
+	row := c.row(ctx, submissionFactsQuery, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
+		medperf.KindModel, in.ModelID, in.ModelID, in.DatasetID, in.BenchmarkID)
+	b, err := scanBenchmark(withExtra{row, []any{&modelOwner, &datasetOwner, &dsStatus, &mStatus, &final}})
+	switch {
+	case noRows(err):
+		return f, false, notFound("benchmark", in.BenchmarkID)
+	case err != nil:
+		return f, false, err
+	case !modelOwner.Valid:
+		return f, false, notFound(string(medperf.KindModel), in.ModelID)
+	case !datasetOwner.Valid:
+		return f, false, notFound(string(medperf.KindDataset), in.DatasetID)
 	}
-	m, err := getComponent(ctx, c, medperf.KindModel, in.ModelID)
-	if err != nil {
-		return f, err
-	}
-	ds, err := getComponent(ctx, c, medperf.KindDataset, in.DatasetID)
-	if err != nil {
-		return f, err
-	}
-	f.benchmark, f.modelOwner = b, m.owner
-	f.DatasetOwner, f.IsReference = ds.owner, b.ReferenceModelContainer == in.ModelID
-	for _, x := range []struct {
-		kind medperf.ComponentKind
-		id   int64
-		dst  *medperf.ApprovalStatus
-	}{{medperf.KindDataset, in.DatasetID, &f.DatasetStatus}, {medperf.KindModel, in.ModelID, &f.ModelStatus}} {
-		a, err := latestAssociation(ctx, c, in.BenchmarkID, x.kind, x.id)
-		if err != nil {
-			return f, err
-		}
-		if a != nil {
-			*x.dst = a.ApprovalStatus
-		}
-	}
-	return f, nil
+	f.benchmark, f.modelOwner = b, modelOwner.Int64
+	f.DatasetOwner, f.IsReference = datasetOwner.Int64, b.ReferenceModelContainer == in.ModelID
+	f.DatasetStatus, f.ModelStatus = medperf.ApprovalStatus(dsStatus.String), medperf.ApprovalStatus(mStatus.String)
+	return f, final, nil
 }
 
 // SubmitResult implements medperf.ResultService. Everything a submission
@@ -227,7 +244,7 @@ func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User,
 // committed after the caller looked its key up, so the caller asks
 // lostSubmission; when two arrive together, the unique index decides.
 func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
-	f, err := resultFacts(ctx, c, caller, in)
+	f, final, err := resultFacts(ctx, c, caller, in)
 	if err != nil {
 		return f, false, err
 	}
@@ -237,12 +254,7 @@ func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medpe
 	if err := medperf.CheckResultMetrics(f.benchmark.Metrics, in.Metrics); err != nil {
 		return f, false, err
 	}
-	if !in.IsFinal() {
-		return f, false, nil
-	}
-	n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
-		in.BenchmarkID, in.ModelID, in.DatasetID)
-	return f, n > 0, err
+	return f, final && in.IsFinal(), nil
 }
 
 func errAlreadyFinal() error {
