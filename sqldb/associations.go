@@ -112,7 +112,10 @@ func (d *DB) RequestAssociation(ctx context.Context, benchmarkID int64, kind med
 		return nil, err
 	}
 	var out *medperf.Association
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
+		if err := lockComponent(ctx, c, kind, r.ComponentID); err != nil {
+			return err
+		}
 		b, err := getBenchmark(ctx, c, benchmarkID)
 		if err != nil {
 			return err
@@ -174,7 +177,10 @@ func (d *DB) DecideAssociation(ctx context.Context, benchmarkID int64, kind medp
 		return nil, err
 	}
 	var out *medperf.Association
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
+		if err := lockComponent(ctx, c, kind, componentID); err != nil {
+			return err
+		}
 		b, err := getBenchmark(ctx, c, benchmarkID)
 		if err != nil {
 			return err

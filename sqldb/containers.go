@@ -100,7 +100,7 @@ func (d *DB) CreateContainer(ctx context.Context, in medperf.ContainerInput) (*m
 		in.State = medperf.StateDevelopment
 	}
 	var out *medperf.Container
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
 		if err := checkContainerUnique(ctx, c, in, 0); err != nil {
 			return err
 		}

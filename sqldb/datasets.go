@@ -85,7 +85,7 @@ func (d *DB) CreateDataset(ctx context.Context, in medperf.DatasetInput) (*medpe
 		return nil, err
 	}
 	var out *medperf.Dataset
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
 		if err := checkDataset(ctx, c, &in, 0); err != nil {
 			return err
 		}

@@ -54,6 +54,12 @@ type DB struct {
 	// (SetContainerCheck).
 	containerCheck func(medperf.ContainerInput) error
 	pages          resultPages
+	seq            *sequencer
+	// rstmts and wstmts cache the prepared statements of db and wdb on
+	// SQLite; nil on PostgreSQL.
+	rstmts, wstmts *stmtCache
+	// slots admits submissions (admitSubmission).
+	slots chan struct{}
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -99,6 +105,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		return nil, unavailable(err)
 	}
 	d.pool.apply(d.db)
+	d.slots = make(chan struct{}, submissionSlots*d.pool.MaxOpen)
 	if d.wdb != d.db {
 		d.wdb.SetMaxOpenConns(1)
 		d.wdb.SetMaxIdleConns(1)
@@ -113,6 +120,10 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		d.closeAll()
 		return nil, err
 	}
+	if d.dialect == dialectSQLite {
+		d.rstmts, d.wstmts = newStmtCache(d.db), newStmtCache(d.wdb)
+	}
+	d.startSequencer()
 	return d, nil
 }
 
@@ -161,6 +172,9 @@ func unavailable(err error) error {
 // cache's second.
 func (d *DB) Close() error {
 	d.tokens.forgetAll()
+	d.stopSequencer()
+	d.rstmts.close()
+	d.wstmts.close()
 	return d.closeAll()
 }
 

@@ -39,7 +39,7 @@ func (d *DB) RegisterKey(ctx context.Context, in medperf.KeyInput) (*medperf.Key
 		return nil, err
 	}
 	var out *medperf.Key
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
 		n, err := c.count(ctx, `SELECT COUNT(*) FROM keys WHERE fingerprint = ?`, pub.Fingerprint())
 		if err != nil {
 			return err

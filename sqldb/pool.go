@@ -86,3 +86,29 @@ func (d *DB) writer(ctx context.Context) (*sql.Conn, error) {
 	}
 	return nil, err
 }
+
+// submissionSlots is how many submissions run their checks and their write
+// at once, per MaxOpen connection. The others wait for a slot before
+// touching the database: waiting there, their goroutines are shallow,
+// where waiting for the writer after the checks they held the deep stacks
+// that SQLite's statements grew (the storm's 5,000 waiting requests were
+// most of the server's memory). Two per connection keeps every
+// connection busy.
+const submissionSlots = 2
+
+// admitSubmission waits for a submission slot, at most Pool.Wait
+// (CodeUnavailable past it, as for a connection), and returns the
+// function that frees it.
+func (d *DB) admitSubmission(ctx context.Context) (func(), error) {
+	t := time.NewTimer(d.pool.Wait)
+	defer t.Stop()
+	select {
+	case d.slots <- struct{}{}:
+		return func() { <-d.slots }, nil
+	case <-ctx.Done():
+		return nil, internal(ctx.Err())
+	case <-t.C:
+		return nil, &medperf.Error{Code: medperf.CodeUnavailable,
+			Message: "the registry is busy: too many submissions are waiting; retry in a few seconds"}
+	}
+}

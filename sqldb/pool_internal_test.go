@@ -178,3 +178,36 @@ func TestTokenCacheExpiresAndForgets(t *testing.T) {
 		t.Errorf("cache holds %d entries, bound is %d", len(c.m), maxCachedTokens)
 	}
 }
+
+func TestSubmissionsPastTheirSlotsWaitThenGetUnavailable(t *testing.T) {
+	d := openSQLite(t, Pool{MaxOpen: 1, Wait: 50 * time.Millisecond})
+	ctx := context.Background()
+	if cap(d.slots) != submissionSlots {
+		t.Fatalf("%d slots for one connection, want %d", cap(d.slots), submissionSlots)
+	}
+	var held []func()
+	for range cap(d.slots) {
+		release, err := d.admitSubmission(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
+	}
+	u := &medperf.User{ID: 1}
+	_, _, err := d.SubmitResult(medperf.WithCaller(ctx, u), medperf.ResultInput{BenchmarkID: 1, ModelID: 1, DatasetID: 1,
+		Metrics: []byte(`{"dice":1}`)})
+	if medperf.ErrorCode(err) != medperf.CodeUnavailable {
+		t.Fatalf("a submission past its slots: %v, want unavailable", err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := d.admitSubmission(canceled); medperf.ErrorCode(err) != medperf.CodeCanceled {
+		t.Fatalf("a canceled wait: %v, want canceled", err)
+	}
+	held[0]()
+	release, err := d.admitSubmission(ctx)
+	if err != nil {
+		t.Fatalf("a freed slot was not given again: %v", err)
+	}
+	release()
+}

@@ -53,45 +53,88 @@ func getResult(ctx context.Context, c conn, id int64, caller *medperf.User) (*me
 	return r, err
 }
 
-// resultFacts gathers what CheckResultAllowed decides on; CodeNotFound for
-// a benchmark, model or dataset that does not exist.
-func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (medperf.ResultFacts, error) {
-	f := medperf.ResultFacts{Caller: caller}
-	b, err := getBenchmark(ctx, c, in.BenchmarkID)
-	if err != nil {
-		return f, err
-	}
-	if _, err := getComponent(ctx, c, medperf.KindModel, in.ModelID); err != nil {
-		return f, err
-	}
-	ds, err := getComponent(ctx, c, medperf.KindDataset, in.DatasetID)
-	if err != nil {
-		return f, err
-	}
-	f.DatasetOwner, f.IsReference = ds.owner, b.ReferenceModelContainer == in.ModelID
-	for _, x := range []struct {
-		kind medperf.ComponentKind
-		id   int64
-		dst  *medperf.ApprovalStatus
-	}{{medperf.KindDataset, in.DatasetID, &f.DatasetStatus}, {medperf.KindModel, in.ModelID, &f.ModelStatus}} {
-		a, err := latestAssociation(ctx, c, in.BenchmarkID, x.kind, x.id)
-		if err != nil {
-			return f, err
-		}
-		if a != nil {
-			*x.dst = a.ApprovalStatus
-		}
-	}
-	return f, nil
+// submissionFacts is what a submission is checked against, read once:
+// the facts of CheckResultAllowed, the benchmark (its declared metrics, its
+// signature rule) and the owners who may see the result (its audit
+// event's viewers).
+type submissionFacts struct {
+	medperf.ResultFacts
+	benchmark  *medperf.Benchmark
+	modelOwner int64
 }
 
-// SubmitResult implements medperf.ResultService. Races are decided by the
-// unique constraints, not by retries: the insert does nothing when a
-// concurrent submission took the same idempotency key or finalized the same
-// (benchmark, model, dataset) first, and the loser then answers with that
-// submission's result (same key, same content) or CodeConflict. On
-// PostgreSQL this runs at READ COMMITTED, where the loser's insert waits for
-// the winner to commit and then sees it.
+// viewers returns the owners who may see the result: the benchmark's, the
+// model's and the dataset's.
+func (f submissionFacts) viewers() []int64 {
+	return []int64{f.benchmark.Owner, f.modelOwner, f.DatasetOwner}
+}
+
+// withExtra is a row scanner that scans the columns after a known list
+// into extra: a benchmark's columns, then a submission's facts.
+type withExtra struct {
+	s     interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.s.Scan(append(dest, w.extra...)...) }
+
+// submissionFactsQuery reads, in one statement (one round trip), the
+// benchmark and what a submission is checked against: the model's and the
+// dataset's owners (NULL when missing), the latest association statuses of
+// the dataset and the model, and whether the triple has a finalized
+// result.
+const submissionFactsQuery = `SELECT ` + benchmarkCols + `,
+	(SELECT m.owner FROM containers m WHERE m.id = ?),
+	(SELECT ds.owner FROM datasets ds WHERE ds.id = ?),
+	(SELECT a.approval_status FROM associations a WHERE a.benchmark_id = benchmarks.id AND a.kind = ? AND a.component_id = ?
+		ORDER BY a.id DESC LIMIT 1),
+	(SELECT a.approval_status FROM associations a WHERE a.benchmark_id = benchmarks.id AND a.kind = ? AND a.component_id = ?
+		ORDER BY a.id DESC LIMIT 1),
+	EXISTS (SELECT 1 FROM results r WHERE r.benchmark_id = benchmarks.id AND r.model_id = ? AND r.dataset_id = ? AND r.finalized)
+	FROM benchmarks WHERE id = ?`
+
+// resultFacts gathers what CheckResultAllowed decides on and whether the
+// triple has a finalized result; CodeNotFound for a benchmark, model or
+// dataset that does not exist.
+func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
+	f := submissionFacts{ResultFacts: medperf.ResultFacts{Caller: caller}}
+	var modelOwner, datasetOwner sql.NullInt64
+	var dsStatus, mStatus sql.NullString
+	var final bool
+	row := c.row(ctx, submissionFactsQuery, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
+		medperf.KindModel, in.ModelID, in.ModelID, in.DatasetID, in.BenchmarkID)
+	b, err := scanBenchmark(withExtra{row, []any{&modelOwner, &datasetOwner, &dsStatus, &mStatus, &final}})
+	switch {
+	case noRows(err):
+		return f, false, notFound("benchmark", in.BenchmarkID)
+	case err != nil:
+		return f, false, err
+	case !modelOwner.Valid:
+		return f, false, notFound(string(medperf.KindModel), in.ModelID)
+	case !datasetOwner.Valid:
+		return f, false, notFound(string(medperf.KindDataset), in.DatasetID)
+	}
+	f.benchmark, f.modelOwner = b, modelOwner.Int64
+	f.DatasetOwner, f.IsReference = datasetOwner.Int64, b.ReferenceModelContainer == in.ModelID
+	f.DatasetStatus, f.ModelStatus = medperf.ApprovalStatus(dsStatus.String), medperf.ApprovalStatus(mStatus.String)
+	return f, final, nil
+}
+
+// SubmitResult implements medperf.ResultService. Everything a submission
+// only reads (a retry's earlier answer, the caller's rights, the
+// benchmark's declared metrics, the signature) is read first on a reader
+// connection, so that the write transaction holds the writer (on SQLite,
+// the one writer connection) only for the inserts. Those reads are not in
+// the write transaction: a right withdrawn while the submission is on its
+// way may still let it in, as with any request read just before a change
+// (PostgreSQL's READ COMMITTED, which submissions use, gives the same).
+//
+// Races are decided by the unique constraints, not by retries: the insert
+// does nothing when a concurrent submission took the same idempotency key
+// or finalized the same (benchmark, model, dataset) first, and the loser
+// then answers with that submission's result (same key, same content) or
+// CodeConflict. On PostgreSQL the loser's insert waits for the winner to
+// commit and then sees it.
 func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
@@ -100,52 +143,98 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	if err := in.Validate(); err != nil {
 		return nil, false, err
 	}
+	release, err := d.admitSubmission(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	digest := submissionDigest(in)
+	prev, ok, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
+	if err != nil && !refused(err) || prev != nil {
+		return prev, false, internal(err)
+	}
+	// A refusal is decided again in the write transaction, on the latest
+	// committed state: a submission is never refused for a right granted
+	// just before it reached the writer.
+	recheck := err != nil
 	var out *medperf.Result
 	created := false
 	err = d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
 		created = false // a retried transaction starts afresh
-		if in.IdempotencyKey != "" {
-			prev, err := byIdempotencyKey(ctx, c, caller, in, digest)
+		if recheck {
+			prev, checked, err := d.checkResultInput(ctx, c, caller, in, digest)
 			if err != nil || prev != nil {
 				out = prev
 				return err
 			}
-		}
-		taken, err := checkSubmission(ctx, c, caller, in)
-		if err != nil {
-			return err
+			ok = checked
 		}
 		if !in.IsFinal() {
 			if err := checkDraftCap(ctx, c, caller.ID); err != nil {
 				return err
 			}
 		}
-		sig, err := verifySubmission(ctx, d, c, caller, in)
+		r, inserted, err := d.insertResult(ctx, c, caller, in, digest, ok.sig)
 		if err != nil {
 			return err
-		}
-		var id int64
-		inserted := false
-		if !taken {
-			if id, inserted, err = d.insertResult(ctx, c, caller, in, digest, sig); err != nil {
-				return err
-			}
 		}
 		if !inserted {
 			out, err = lostSubmission(ctx, c, caller, in, digest)
 			return err
 		}
-		if out, err = getResult(ctx, c, id, caller); err != nil {
+		out, created = r, true
+		if err := c.logResult(ctx, r.ID, ok.sig); err != nil {
 			return err
 		}
-		created = true
-		if err := c.logResult(ctx, id, sig); err != nil {
-			return err
-		}
-		return auditResult(ctx, c, caller.ID, medperf.ActionCreate, out, in)
+		return c.audit(ctx, caller.ID, medperf.ActionCreate, "result", r.ID, in, ok.viewers...)
 	})
 	return out, created, err
+}
+
+// checkedSubmission is what checkResultInput found of a submission it
+// lets in: its checked signature (nil for an unsigned result) and the
+// viewers of its audit event.
+type checkedSubmission struct {
+	sig     *signature
+	viewers []int64
+}
+
+// refused reports whether err is a submission's refusal for a state that
+// a concurrent change can lift (an association not yet approved, a right
+// not yet granted, a finalized result's key), as opposed to bad input or
+// a failure to decide.
+func refused(err error) bool {
+	c := medperf.ErrorCode(err)
+	return c == medperf.CodeConflict || c == medperf.CodeForbidden
+}
+
+// checkResultInput does a submission's reads on r (first a reader
+// connection). It returns the answer when there is one already (the
+// earlier result of a retry, which needs no writer), or the checked
+// signature to store.
+func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, checkedSubmission, error) {
+	var ok checkedSubmission
+	if in.IdempotencyKey != "" {
+		prev, err := byIdempotencyKey(ctx, r, caller, in, digest)
+		if err != nil || prev != nil {
+			return prev, ok, err
+		}
+	}
+	f, taken, err := checkSubmission(ctx, r, caller, in)
+	if err != nil {
+		return nil, ok, err
+	}
+	// Evidence is checked before a taken triple is answered: a tampered
+	// envelope is invalid whatever else is registered.
+	if ok.sig, err = verifySubmission(ctx, d, r, caller, in, f.benchmark.RequireSignedResults); err != nil {
+		return nil, ok, err
+	}
+	if taken {
+		prev, err := lostSubmission(ctx, r, caller, in, digest)
+		return prev, ok, err
+	}
+	ok.viewers = f.viewers()
+	return nil, ok, nil
 }
 
 // checkSubmission checks that caller may submit in (the rules of
@@ -154,23 +243,18 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 // already. That may be a concurrent retry of this very submission, which
 // committed after the caller looked its key up, so the caller asks
 // lostSubmission; when two arrive together, the unique index decides.
-func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (bool, error) {
-	facts, err := resultFacts(ctx, c, caller, in)
+func checkSubmission(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
+	f, final, err := resultFacts(ctx, c, caller, in)
 	if err != nil {
-		return false, err
+		return f, false, err
 	}
-	if err := medperf.CheckResultAllowed(facts); err != nil {
-		return false, err
+	if err := medperf.CheckResultAllowed(f.ResultFacts); err != nil {
+		return f, false, err
 	}
-	if err := checkDeclared(ctx, c, in.BenchmarkID, in.Metrics); err != nil {
-		return false, err
+	if err := medperf.CheckResultMetrics(f.benchmark.Metrics, in.Metrics); err != nil {
+		return f, false, err
 	}
-	if !in.IsFinal() {
-		return false, nil
-	}
-	n, err := c.count(ctx, `SELECT COUNT(*) FROM results WHERE benchmark_id = ? AND model_id = ? AND dataset_id = ? AND finalized`,
-		in.BenchmarkID, in.ModelID, in.DatasetID)
-	return n > 0, err
+	return f, final && in.IsFinal(), nil
 }
 
 func errAlreadyFinal() error {
@@ -179,23 +263,39 @@ func errAlreadyFinal() error {
 
 // insertResult inserts a submission unless a unique constraint (the
 // idempotency key, one finalized result per triple) holds a row already; it
-// returns the new id and true, or 0 and false.
-func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (int64, bool, error) {
+// returns the new result, as a read of its row would give it (so the write
+// transaction need not read it back), and true, or nil and false.
+func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (*medperf.Result, bool, error) {
 	now := d.now()
 	envelope, keyID := sig.columns()
 	var finalizedAt any
 	if in.IsFinal() {
 		finalizedAt = now
 	}
+	metrics, meta, umeta := string(compact(in.Metrics)), jsonText(in.Metadata), jsonText(in.UserMetadata)
 	id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
 		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash, envelope, key_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, string(compact(in.Metrics)), in.IsFinal(),
-		finalizedAt, in.IdempotencyKey, true, jsonText(in.Metadata), jsonText(in.UserMetadata), now, now, digest, envelope, keyID)
+		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, metrics, in.IsFinal(),
+		finalizedAt, in.IdempotencyKey, true, meta, umeta, now, now, digest, envelope, keyID)
 	if noRows(err) {
-		return 0, false, nil
+		return nil, false, nil
 	}
-	return id, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	text := func(v any) sql.NullString {
+		s, ok := v.(string)
+		return sql.NullString{String: s, Valid: ok}
+	}
+	r := &medperf.Result{Name: in.Name, BenchmarkID: in.BenchmarkID, ModelID: in.ModelID, DatasetID: in.DatasetID,
+		Metrics: json.RawMessage(metrics), Finalized: in.IsFinal(), FinalizedAt: parseTimePtr(text(finalizedAt)),
+		IdempotencyKey: in.IdempotencyKey, Envelope: rawJSON(text(envelope))}
+	r.ID, r.Owner, r.IsValid = id, caller.ID, true
+	r.Metadata, r.UserMetadata = rawJSON(text(meta)), rawJSON(text(umeta))
+	r.CreatedAt, r.ModifiedAt = parseTime(now), parseTime(now)
+	r.Signed = r.Envelope != nil
+	return r, true, nil
 }
 
 // lostSubmission answers a submission that a finalized result or a
@@ -232,13 +332,16 @@ func checkDeclared(ctx context.Context, c conn, benchmarkID int64, metrics json.
 }
 
 // byIdempotencyKey returns the caller's earlier result with the same key, or
-// nil. The same key with other content (or, for results stored before
+// nil. (The query repeats the partial index's condition, key <> ”, so
+// that SQLite uses the index: without it, every submission scanned the
+// caller's results, 41% of a SQLite storm's CPU.) The same key with other content (or, for results stored before
 // contents were recorded, another benchmark, model or dataset) is
 // CodeConflict: a key names one submission.
 func byIdempotencyKey(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, error) {
 	var id int64
 	var stored string
-	err := c.row(ctx, `SELECT id, request_hash FROM results WHERE owner = ? AND idempotency_key = ?`, caller.ID, in.IdempotencyKey).Scan(&id, &stored)
+	err := c.row(ctx, `SELECT id, request_hash FROM results
+		WHERE owner = ? AND idempotency_key = ? AND idempotency_key <> ''`, caller.ID, in.IdempotencyKey).Scan(&id, &stored)
 	if noRows(err) {
 		return nil, nil
 	}

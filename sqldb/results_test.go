@@ -76,6 +76,17 @@ func TestResults(t *testing.T) {
 			_, _, err = w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: 99999, ModelID: other.ID, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(1)})
 			wantCode(t, err, medperf.CodeNotFound)
 		})
+		t.Run("a missing model or dataset is not found", func(t *testing.T) {
+			for name, in := range map[string]medperf.ResultInput{
+				"model":   {BenchmarkID: w.Benchmark.ID, ModelID: 99999, DatasetID: w.Dataset.ID, Metrics: medperftest.Metrics(1)},
+				"dataset": {BenchmarkID: w.Benchmark.ID, ModelID: w.ReferenceModel.ID, DatasetID: 99999, Metrics: medperftest.Metrics(1)},
+			} {
+				t.Run(name, func(t *testing.T) {
+					_, _, err := w.DataOwner.SubmitResult(ctx, in)
+					wantCode(t, err, medperf.CodeNotFound)
+				})
+			}
+		})
 		t.Run("results are visible to admin and the three owners only", func(t *testing.T) {
 			for _, u := range []medperftest.User{w.Admin, w.BenchmarkOwner, w.ModelOwner, w.DataOwner} {
 				if _, err := u.GetResult(ctx, draft.ID); err != nil {

@@ -26,14 +26,10 @@ func (s *signature) columns() (any, any) {
 // medperf result signed by one of the caller's registered, unrevoked keys,
 // about this benchmark, model and dataset, with exactly the submitted
 // metrics (trust.SameMetrics). A submission without an envelope is
-// CodeForbidden when the benchmark requires signed results, and nil
+// CodeForbidden when the benchmark requires signed results (required), and nil
 // otherwise. Evidence that does not verify is CodeInvalid on "envelope".
-func verifySubmission(ctx context.Context, d *DB, c conn, caller *medperf.User, in medperf.ResultInput) (*signature, error) {
+func verifySubmission(ctx context.Context, d *DB, c conn, caller *medperf.User, in medperf.ResultInput, required bool) (*signature, error) {
 	if len(in.Envelope) == 0 || string(in.Envelope) == "null" {
-		var required bool
-		if err := c.row(ctx, `SELECT require_signed_results FROM benchmarks WHERE id = ?`, in.BenchmarkID).Scan(&required); err != nil {
-			return nil, err
-		}
 		if required {
 			return nil, &medperf.Error{Code: medperf.CodeForbidden, Field: "envelope",
 				Message: "benchmark requires signed results: sign with a registered key ('medperf keys create', then submit again)"}

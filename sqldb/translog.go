@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"sync"
@@ -64,9 +63,10 @@ func (d *DB) LogKey(context.Context) (*trust.LogKeyInfo, error) {
 	return &info, nil
 }
 
-// logLockKey is the PostgreSQL advisory lock that serialises appends to
-// the log, so that concurrent writers cannot fork the tree ("medperf" in
-// ASCII). On SQLite every write goes through the one writer connection.
+// logLockKey is the PostgreSQL advisory lock that the log's sequencer holds
+// while it gives pending leaves their indexes ("medperf" in ASCII), so
+// that sequencers of several replicas cannot fork the tree. Writers never
+// take it. On SQLite the sequencer runs on the one writer connection.
 const logLockKey = 0x6d6564706572
 
 // hashStore is trust.HashStore over the log_hashes table, in a transaction.
@@ -116,22 +116,41 @@ func storeError(err error) error {
 	return internal(err)
 }
 
-// appendLeaf appends leaf to the log in c's transaction, recording the row
-// it was built from (kind, refID), so that the leaf can be rebuilt later.
+// appendLeaf adds leaf to the log in c's transaction as a pending leaf:
+// its row (kind, refID: the row it was built from, so that it can be
+// rebuilt later) and its hash are stored under a negative index
+// (pendingIndex), and the sequencer (sequencer.go) gives it its place in
+// the tree after the transaction commits. The leaf's hash is fixed here, in
+// the transaction that writes the row; no lock is taken, so concurrent
+// writers do not wait for each other's appends.
 func (c conn) appendLeaf(ctx context.Context, kind string, refID int64, leaf []byte) error {
-	if c.d.dialect == dialectPostgres {
-		if err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(logLockKey)); err != nil {
-			return err
-		}
-	}
-	var size int64
-	if err := c.row(ctx, `SELECT COUNT(*) FROM log_leaves`).Scan(&size); err != nil {
+	p, err := pendingIndex(kind, refID)
+	if err != nil {
 		return err
 	}
-	if err := trust.AppendLeaf(hashStore{ctx, c}, size, leaf); err != nil {
+	h := trust.LeafHash(leaf)
+	if err := c.exec(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`, p, h[:]); err != nil {
 		return err
 	}
-	return c.exec(ctx, `INSERT INTO log_leaves (idx, kind, ref_id, created_at) VALUES (?, ?, ?, ?)`, size, kind, refID, c.d.now())
+	return c.exec(ctx, `INSERT INTO log_leaves (idx, kind, ref_id, created_at) VALUES (?, ?, ?, ?)`, p, kind, refID, c.d.now())
+}
+
+// pendingIndex is the negative index under which a leaf waits for the
+// sequencer in log_leaves and log_hashes (whose stored hashes all have
+// indexes >= 0): -2·id for an audit event, -2·id-1 for a result, so that no
+// two leaves share one. The schema has no column for the state (migrations
+// are fixed); a negative index is that state.
+func pendingIndex(kind string, refID int64) (int64, error) {
+	if refID <= 0 {
+		return 0, medperf.Errorf(medperf.CodeInternal, "a log leaf refers to row %d", refID)
+	}
+	switch kind {
+	case trust.LeafKindAudit:
+		return -2 * refID, nil
+	case trust.LeafKindResult:
+		return -2*refID - 1, nil
+	}
+	return 0, medperf.Errorf(medperf.CodeInternal, "no log leaf kind %q", kind)
 }
 
 // auditLeaf returns the leaf of the audit event of row id, rebuilt from
@@ -171,18 +190,28 @@ func resultLeaf(ctx context.Context, c conn, id int64) ([]byte, error) {
 	return trust.ResultLeaf(parsed)
 }
 
-// logSize returns the number of leaves.
+// logSize returns the number of sequenced leaves: one more than the
+// highest index, since the sequencer gives indexes without gaps (an index
+// lookup, where counting the rows grew with the log).
 func logSize(ctx context.Context, c conn) (int64, error) {
-	var n int64
-	err := c.row(ctx, `SELECT COUNT(*) FROM log_leaves`).Scan(&n)
-	return n, err
+	var last int64
+	err := c.row(ctx, `SELECT idx FROM log_leaves WHERE idx >= 0 ORDER BY idx DESC LIMIT 1`).Scan(&last)
+	if noRows(err) {
+		return 0, nil
+	}
+	return last + 1, err
 }
 
 // LogCheckpoint returns the log's latest checkpoint, signed with the log
-// key: a C2SP signed note. Anyone may ask.
+// key: a C2SP signed note. Anyone may ask. The leaves of every write
+// committed before the call are sequenced first, so the checkpoint covers
+// them (an acknowledged result is in the next checkpoint).
 func (d *DB) LogCheckpoint(ctx context.Context) (*trust.SignedCheckpoint, error) {
 	signer, info, err := d.currentSigner()
 	if err != nil {
+		return nil, err
+	}
+	if err := d.flushLog(ctx); err != nil {
 		return nil, err
 	}
 	c := d.read()
@@ -312,47 +341,20 @@ func fillLeaf(ctx context.Context, c conn, caller *medperf.User, e *trust.LeafEn
 	return nil
 }
 
-// logAudit appends the leaf of audit event id to the log.
-func (c conn) logAudit(ctx context.Context, id int64) error {
-	leaf, err := auditLeaf(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	return c.appendLeaf(ctx, trust.LeafKindAudit, id, leaf)
-}
-
 // logResult appends the leaf of signed result id to the log; unsigned
 // results have no envelope to log (their audit event is logged).
 func (c conn) logResult(ctx context.Context, id int64, sig *signature) error {
 	if sig == nil {
 		return nil
 	}
-	leaf, err := resultLeaf(ctx, c, id)
+	// Built from the envelope just stored, as resultLeaf rebuilds it.
+	env, err := trust.ParseEnvelope(sig.envelope)
+	if err != nil {
+		return err
+	}
+	leaf, err := trust.ResultLeaf(env)
 	if err != nil {
 		return err
 	}
 	return c.appendLeaf(ctx, trust.LeafKindResult, id, leaf)
-}
-
-// lockLog serialises PostgreSQL write transactions on the transparency log
-// (every audited write appends a leaf) with a session advisory lock taken
-// BEFORE the transaction begins: taken inside, a SERIALIZABLE transaction's
-// snapshot would predate the lock, so every waiter would read a stale log
-// size and lose its append on retry after retry. The lock spans replicas
-// (it lives in the database). SQLite needs none: its one writer connection
-// already serialises writes. The returned function releases the lock.
-func (d *DB) lockLog(ctx context.Context, wc *sql.Conn) (func(), error) {
-	if d.dialect != dialectPostgres {
-		return func() {}, nil
-	}
-	if _, err := wc.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(logLockKey)); err != nil {
-		return nil, err
-	}
-	return func() {
-		// Released even when ctx is canceled: the connection goes back to
-		// the pool and must not keep the lock.
-		if _, err := wc.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(logLockKey)); err != nil {
-			wc.Raw(func(any) error { return driver.ErrBadConn }) // drop the connection, and its lock with it
-		}
-	}, nil
 }

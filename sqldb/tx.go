@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/trust"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -23,23 +25,40 @@ type querier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-// conn runs queries written with ? placeholders on a database or transaction.
+// conn runs queries written with ? placeholders on a database or
+// transaction, as prepared statements on SQLite (stmtCache).
 type conn struct {
 	q querier
 	d *DB
+	// tx is q when q is a write transaction.
+	tx *sql.Tx
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) error {
-	_, err := c.q.ExecContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	var err error
+	if st := c.stmt(ctx, q); st != nil {
+		_, err = st.ExecContext(ctx, args...)
+	} else {
+		_, err = c.q.ExecContext(ctx, q, args...)
+	}
 	return err
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, q, args...)
 }
 
 func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, q, args...)
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.
@@ -92,6 +111,42 @@ func (d *DB) write(ctx context.Context, fn func(c conn) error) error {
 	return d.writeAt(ctx, sql.LevelSerializable, fn)
 }
 
+// register runs a registration (a new container, dataset, key or user, an
+// association request or decision) in a write transaction at READ
+// COMMITTED on PostgreSQL. What could make two of them contradict each
+// other is decided by the unique constraints (a lost race is a unique
+// violation, retried: the retry reads the winner and answers a clear
+// CodeConflict) or by a row lock on the one entity they change
+// (lockComponent), not by SERIALIZABLE, whose predicate locks made
+// unrelated concurrent registrations fail each other (64 seeding clients
+// got 409s).
+func (d *DB) register(ctx context.Context, fn func(c conn) error) error {
+	return d.writeAt(ctx, sql.LevelReadCommitted, fn)
+}
+
+// lockComponent locks the row of the dataset or model of an association
+// until the transaction ends, on PostgreSQL, so that the requests and
+// decisions of one pair run one after the other and each reads the
+// latest row the previous one wrote. (FOR NO KEY UPDATE: result inserts,
+// which only take a key-share lock on the row for their foreign key, do
+// not wait for it.) SQLite's one writer already runs them in turn; a
+// missing row is left for the caller to report.
+func lockComponent(ctx context.Context, c conn, kind medperf.ComponentKind, id int64) error {
+	if c.d.dialect != dialectPostgres {
+		return nil
+	}
+	table := "containers"
+	if kind == medperf.KindDataset {
+		table = "datasets"
+	}
+	var got int64
+	err := c.row(ctx, `SELECT id FROM `+table+` WHERE id = ? FOR NO KEY UPDATE`, id).Scan(&got)
+	if noRows(err) {
+		return nil
+	}
+	return err
+}
+
 // writeAt is write at the given isolation level (PostgreSQL only). Writes
 // whose races are decided by unique constraints (result submissions: INSERT
 // ... ON CONFLICT) use READ COMMITTED, where a concurrent insert of the same
@@ -124,20 +179,20 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		return err
 	}
 	defer wc.Close()
-	unlock, err := d.lockLog(ctx, wc)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	tx, err := wc.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
-	if err := fn(conn{q: tx, d: d}); err != nil {
+	if err := fn(conn{q: tx, d: d, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// The write may have left log leaves pending (appendLeaf).
+	d.kickSequencer()
+	return nil
 }
 
 // retryable reports whether err is a lost race: a serialization failure or
@@ -214,25 +269,38 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	if err := bumpBoards(ctx, c, entityType, entityID); err != nil {
 		return err
 	}
+	now := c.d.now()
 	id, err := c.insert(ctx, `INSERT INTO audit (actor, action, entity_type, entity_id, changes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), c.d.now())
+		VALUES (?, ?, ?, ?, ?, ?)`, actor, action, entityType, entityID, string(b), now)
 	if err != nil {
 		return err
 	}
-	if err := c.logAudit(ctx, id); err != nil {
+	// The leaf is built from the values just written, as auditLeaf
+	// rebuilds it from the row (text columns, stored as given), without
+	// reading the row back.
+	leaf, err := trust.AuditLeaf(medperf.AuditEvent{ID: id, Actor: actor, Action: action, EntityType: entityType,
+		EntityID: entityID, Changes: b, Time: parseTime(now)})
+	if err != nil {
 		return err
 	}
+	if err := c.appendLeaf(ctx, trust.LeafKindAudit, id, leaf); err != nil {
+		return err
+	}
+	// One statement for all the viewers.
 	seen := map[int64]bool{}
+	var args []any
 	for _, v := range append(viewers, actor) {
 		if v == 0 || seen[v] {
 			continue
 		}
 		seen[v] = true
-		if err := c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES (?, ?)`, id, v); err != nil {
-			return err
-		}
+		args = append(args, id, v)
 	}
-	return nil
+	if len(args) == 0 {
+		return nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")
+	return c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES `+marks, args...)
 }
 
 // jsonText returns raw as a nullable text value.

@@ -91,7 +91,7 @@ func (d *DB) CreateUser(ctx context.Context, nu medperf.NewUser) (*medperf.Creat
 		return nil, err
 	}
 	var out *medperf.CreatedUser
-	err = d.write(ctx, func(c conn) error {
+	err = d.register(ctx, func(c conn) error {
 		var err error
 		out, err = d.createUser(ctx, c, caller.ID, nu, auth.NewToken())
 		return err

@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -133,5 +134,42 @@ func TestIdempotencyKeyReusedWithOtherContentIsAConflict(t *testing.T) {
 				t.Fatalf("%+v, created %v, %v; want result %d again", r, created, err, first.ID)
 			}
 		})
+	})
+}
+
+// TestASubmissionAnswersWhatAReadReturns checks that the result a
+// submission answers with (built from what it wrote, not read back) is the
+// one a later read returns, field for field, signed or not, with metadata
+// or without.
+func TestASubmissionAnswersWhatAReadReturns(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		models := racingModels(t, w, 2)
+		plain := submission(w, models[0], "plain")
+		plain.Name = "with metadata"
+		plain.Metadata = json.RawMessage(`{ "site" : "a",  "n": [1, 2] }`)
+		plain.UserMetadata = json.RawMessage(`{"note": "x"}`)
+		draft := submission(w, models[1], "draft")
+		draft.Finalized = medperftest.Ptr(false)
+		b := w.MustSignedBenchmark(t)
+		medperftest.MustApprove(t, w.BenchmarkOwner, w.DataOwner, b.ID, medperf.KindDataset, w.Dataset.ID)
+		signed := medperftest.Sign(t, medperftest.MustIdentity(t, w.DataOwner), medperf.ResultInput{BenchmarkID: b.ID,
+			ModelID: w.ReferenceModel.ID, DatasetID: w.Dataset.ID, Metrics: json.RawMessage(`{ "dice": 0.8 }`)})
+		for name, in := range map[string]medperf.ResultInput{"unsigned": plain, "draft": draft, "signed": signed} {
+			t.Run(name, func(t *testing.T) {
+				got, created, err := w.DataOwner.SubmitResult(ctx, in)
+				if err != nil || !created {
+					t.Fatalf("created %v, %v", created, err)
+				}
+				read, err := w.DataOwner.GetResult(ctx, got.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, _ := json.Marshal(got)
+				r, _ := json.Marshal(read)
+				if string(a) != string(r) {
+					t.Fatalf("the submission answered\n%s\na read returns\n%s", a, r)
+				}
+			})
+		}
 	})
 }

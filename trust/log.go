@@ -109,10 +109,17 @@ func LeafHash(leaf []byte) Hash { return tlog.RecordHash(leaf) }
 // size) and writes the new stored hashes to s. The caller keeps the leaf
 // bytes and the new size, in the same transaction.
 func AppendLeaf(s HashStore, size int64, leaf []byte) error {
+	return AppendLeafHash(s, size, LeafHash(leaf))
+}
+
+// AppendLeafHash is AppendLeaf for a leaf known by its hash (LeafHash), for
+// a store that fixed the hash when the leaf was written and gives it its
+// index later.
+func AppendLeafHash(s HashStore, size int64, leafHash Hash) error {
 	if size < 0 {
 		return medperf.Errorf(medperf.CodeInvalid, "log size %d is negative", size)
 	}
-	hashes, err := tlog.StoredHashes(size, leaf, s)
+	hashes, err := tlog.StoredHashesForRecordHash(size, leafHash, s)
 	if err != nil {
 		return storeError(err)
 	}

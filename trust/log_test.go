@@ -207,6 +207,24 @@ func TestMemoryHashStoreIsAppendOnly(t *testing.T) {
 	wantCode(t, AppendLeaf(s, -1, nil), medperf.CodeInvalid)
 }
 
+func TestAppendLeafHashBuildsTheSameTree(t *testing.T) {
+	leaves := vectorLeaves(t)
+	byBytes := MustLog(t, leaves)
+	byHash := &MemoryHashStore{}
+	for i, l := range leaves {
+		if err := AppendLeafHash(byHash, int64(i), LeafHash(l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for size := int64(1); size <= int64(len(leaves)); size++ {
+		if mustRoot(t, byHash, size) != mustRoot(t, byBytes, size) {
+			t.Fatalf("size %d: roots differ", size)
+		}
+	}
+	wantCode(t, AppendLeafHash(byHash, -1, Hash{}), medperf.CodeInvalid)
+	wantCode(t, AppendLeafHash(byHash, 2, Hash{}), medperf.CodeConflict)
+}
+
 func TestAuditLeafIsCanonical(t *testing.T) {
 	e := medperf.AuditEvent{
 		ID: 7, Actor: 2, Action: medperf.ActionApprove, EntityType: "dataset", EntityID: 9,

@@ -1,0 +1,235 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/trust"
+)
+
+// The transparency log's sequencer. A write transaction stores its leaves
+// as pending (appendLeaf: a negative index, the leaf's hash fixed) and
+// takes no lock; the sequencer then gives the committed pending leaves the
+// next indexes, in the order they were written, and extends the tree, many
+// leaves per transaction. Writers therefore never wait for each other on
+// the log (a global lock per write transaction was what bounded
+// PostgreSQL's submission storms), while the tree has exactly one writer:
+// on PostgreSQL the sequencer holds an advisory lock for its transaction
+// (logLockKey), so sequencers of several replicas take turns; on SQLite it
+// runs on the one writer connection.
+//
+// Each store runs one sequencer goroutine, woken after every committed
+// write; LogCheckpoint sequences what is pending before it signs, so a
+// checkpoint covers every write committed before it was asked for. A crash
+// between a write's commit and its sequencing leaves the leaf pending: the
+// next wake or checkpoint (of any replica) sequences it.
+
+// sequenceBatch bounds the leaves one sequencer transaction takes.
+const sequenceBatch = 500
+
+// sequencer is the store's background sequencer goroutine.
+type sequencer struct {
+	wake chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
+	// mu makes the flushes of one process take turns: a second flush
+	// would only wait for the advisory lock or the writer.
+	mu sync.Mutex
+}
+
+// startSequencer starts d's sequencer goroutine; Close stops it.
+func (d *DB) startSequencer() {
+	ctx, stop := context.WithCancel(context.Background())
+	d.seq = &sequencer{wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	go d.runSequencer(ctx)
+}
+
+// kickSequencer wakes the sequencer after a commit, without waiting: wakes
+// that arrive while it works coalesce into one more round.
+func (d *DB) kickSequencer() {
+	if d.seq == nil {
+		return
+	}
+	select {
+	case d.seq.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stopSequencer stops the goroutine and waits for it.
+func (d *DB) stopSequencer() {
+	if d.seq == nil {
+		return
+	}
+	d.seq.stop()
+	<-d.seq.done
+}
+
+// sequencerRetry is the wait before the sequencer tries again after a
+// failure (the database unreachable, say); the leaves stay pending.
+const sequencerRetry = time.Second
+
+func (d *DB) runSequencer(ctx context.Context) {
+	defer close(d.seq.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.seq.wake:
+		}
+		if err := d.flushLog(ctx); err != nil && ctx.Err() == nil {
+			t := time.NewTimer(sequencerRetry)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+				d.kickSequencer()
+			}
+		}
+	}
+}
+
+// flushLog sequences every leaf pending now. It first looks on a reader
+// connection, so that with nothing pending it costs one index lookup and
+// never waits for the writer.
+func (d *DB) flushLog(ctx context.Context) error {
+	var one int
+	err := d.read().row(ctx, `SELECT 1 FROM log_leaves WHERE idx < 0 LIMIT 1`).Scan(&one)
+	if noRows(err) {
+		return nil
+	}
+	if err != nil {
+		return internal(err)
+	}
+	d.seq.mu.Lock()
+	defer d.seq.mu.Unlock()
+	for {
+		n, err := d.sequenceOnce(ctx)
+		if err != nil || n < sequenceBatch {
+			return err
+		}
+	}
+}
+
+// pendingLeaf is a leaf waiting for its index.
+type pendingLeaf struct {
+	at   int64
+	hash trust.Hash
+}
+
+// sequenceOnce gives up to sequenceBatch pending leaves their indexes in
+// one transaction and returns how many it took.
+func (d *DB) sequenceOnce(ctx context.Context) (int, error) {
+	n := 0
+	err := d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
+		n = 0
+		if d.dialect == dialectPostgres {
+			// At READ COMMITTED every later statement sees what the
+			// previous holder committed.
+			if err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(logLockKey)); err != nil {
+				return err
+			}
+		}
+		pending, err := pendingLeaves(ctx, c)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		size, err := logSize(ctx, c)
+		if err != nil {
+			return err
+		}
+		s := &batchStore{hashStore: hashStore{ctx, c}, known: map[int64]trust.Hash{}}
+		for _, p := range pending {
+			if err := trust.AppendLeafHash(s, size, p.hash); err != nil {
+				return err
+			}
+			if err := c.exec(ctx, `UPDATE log_leaves SET idx = ? WHERE idx = ?`, size, p.at); err != nil {
+				return err
+			}
+			size++
+		}
+		n = len(pending)
+		return dropPendingHashes(ctx, c, pending)
+	})
+	return n, err
+}
+
+// pendingLeaves returns the oldest pending leaves, in the order they were
+// written (ties, written in the same instant, by index).
+func pendingLeaves(ctx context.Context, c conn) ([]pendingLeaf, error) {
+	rows, err := c.query(ctx, `SELECT l.idx, h.hash FROM log_leaves l JOIN log_hashes h ON h.idx = l.idx
+		WHERE l.idx < 0 ORDER BY l.created_at, l.idx DESC LIMIT ?`, sequenceBatch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pendingLeaf
+	for rows.Next() {
+		var p pendingLeaf
+		var b []byte
+		if err := rows.Scan(&p.at, &b); err != nil {
+			return nil, err
+		}
+		if len(b) != len(p.hash) {
+			return nil, medperf.Errorf(medperf.CodeInternal, "pending leaf %d has a hash of %d bytes", p.at, len(b))
+		}
+		copy(p.hash[:], b)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// dropPendingHashes deletes the pending hashes of leaves now sequenced.
+func dropPendingHashes(ctx context.Context, c conn, pending []pendingLeaf) error {
+	args := make([]any, len(pending))
+	for i, p := range pending {
+		args[i] = p.at
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+	return c.exec(ctx, `DELETE FROM log_hashes WHERE idx IN (`+marks+`)`, args...)
+}
+
+// batchStore is the hash store of one sequencer transaction: it keeps the
+// hashes it wrote or read, which are most of what the next appends read (the right
+// edge of the tree), and writes each append's hashes in one statement.
+type batchStore struct {
+	hashStore
+	known map[int64]trust.Hash
+}
+
+// ReadHashes implements tlog.HashReader.
+func (s *batchStore) ReadHashes(indexes []int64) ([]trust.Hash, error) {
+	out := make([]trust.Hash, len(indexes))
+	for i, idx := range indexes {
+		if h, ok := s.known[idx]; ok {
+			out[i] = h
+			continue
+		}
+		hs, err := s.hashStore.ReadHashes([]int64{idx})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = hs[0]
+		s.known[idx] = hs[0]
+	}
+	return out, nil
+}
+
+// WriteHashes implements trust.HashStore.
+func (s *batchStore) WriteHashes(start int64, hashes []trust.Hash) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2*len(hashes))
+	for i := range hashes {
+		args = append(args, start+int64(i), hashes[i][:])
+		s.known[start+int64(i)] = hashes[i]
+	}
+	marks := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(hashes)), ", ")
+	return storeError(s.c.exec(s.ctx, `INSERT INTO log_hashes (idx, hash) VALUES `+marks, args...))
+}
