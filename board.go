@@ -66,8 +66,10 @@ func LeaderboardScopeFor(caller *User, b Benchmark) LeaderboardScope {
 	return ScopeVisible
 }
 
-// LeaderboardService reads what leaderboards are built from. It is the
-// whole, deliberately narrow interface between the store and package
+// LeaderboardService reads what leaderboards are built from, whole. With
+// LeaderboardScanner (the same data streamed, which is what the server's
+// leaderboards are built from) and LeaderboardVersions it is the
+// deliberately narrow interface between the store and package
 // leaderboard, which builds, publishes and exports leaderboards from it:
 // the store answers "which results, models and datasets of this benchmark
 // may the caller see", and nothing about ranking or display. A store may

@@ -20,7 +20,7 @@ import (
 // method is unused by the test (calling one panics).
 type wrappingService struct {
 	medperf.Service
-	medperf.LeaderboardService
+	medperf.LeaderboardScanner
 }
 
 // LeaderboardStamp answers like a store without the benchmark (the test's

@@ -4,8 +4,8 @@
 // rank across datasets and the number of sites, with rows sorted by the
 // primary metric. It also writes results and leaderboards as CSV.
 //
-// It owns the whole leaderboard job: Service fetches a caller's data from
-// the store (medperf.LeaderboardService, the narrow interface the store
+// It owns the whole leaderboard job: Service streams a caller's data from
+// the store (medperf.LeaderboardScanner, the narrow interface the store
 // implements, already filtered by what the caller may see) and builds the
 // leaderboard, its published form and its exports; the API and the
 // dashboard both call it and never each other. Build, Published, ByMetric

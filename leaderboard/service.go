@@ -13,36 +13,34 @@ import (
 type Service struct {
 	data     Source
 	registry medperf.Service
-	// scanner is data's LeaderboardScanner, when it has one: then
-	// leaderboards are built from streamed results (FromScan), in memory
-	// that does not grow with their number.
-	scanner medperf.LeaderboardScanner
-	cache   *cache
-	flights flights
+	cache    *cache
+	flights  flights
 }
 
-// Source is where a Service reads leaderboards: the data, and the version
-// that says whether a leaderboard built earlier is still current. The
-// store is both; requiring the versions (rather than using them when a
-// store happens to have them) means no wiring can silently lose the cache.
+// Source is where a Service reads leaderboards: the results, streamed
+// (medperf.LeaderboardScanner), so that a leaderboard is built in memory
+// that does not grow with their number (FromScan), and the version that
+// says whether a leaderboard built earlier is still current. The store is
+// both. Both are required, rather than used when a store happens to have
+// them, so that no wiring can silently lose the bounded memory or the
+// cache (issue 10). A source that only loads the data whole, such as a
+// test fake, streams it through DataScanner.
 type Source interface {
-	medperf.LeaderboardService
+	medperf.LeaderboardScanner
 	medperf.LeaderboardVersions
 }
 
-// NewService returns the Service over data, which gives a leaderboard's
-// results already filtered by what the caller may see and the benchmark's
-// leaderboard version (the store), and
+// NewService returns the Service over data, which streams a leaderboard's
+// results already filtered by what the caller may see and gives the
+// benchmark's leaderboard version (the store), and
 // registry, which lists results and names their models and datasets for
 // exports. Both are required: a nil one is a CodeInternal error (a wiring
 // mistake).
 func NewService(data Source, registry medperf.Service) (*Service, error) {
 	if data == nil || registry == nil {
-		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard data and versions, and the registry service")
+		return nil, medperf.Errorf(medperf.CodeInternal, "leaderboard.NewService needs the store's leaderboard scan and versions, and the registry service")
 	}
-	s := &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}
-	s.scanner, _ = data.(medperf.LeaderboardScanner)
-	return s, nil
+	return &Service{data: data, registry: registry, cache: newCache(DefaultCacheEntries)}, nil
 }
 
 // CacheStats returns the counts of leaderboards answered from the cache and
@@ -92,14 +90,7 @@ func (s *Service) Leaderboard(ctx context.Context, benchmarkID int64, metric str
 }
 
 func (s *Service) build(ctx context.Context, benchmarkID int64, metric string) (*Leaderboard, error) {
-	if s.scanner != nil {
-		return FromScan(ctx, s.scanner, benchmarkID, Options{Metric: metric})
-	}
-	data, err := s.data.LeaderboardData(ctx, benchmarkID)
-	if err != nil {
-		return nil, err
-	}
-	return FromData(data, metric)
+	return FromScan(ctx, s.data, benchmarkID, Options{Metric: metric})
 }
 
 // Results returns every result matching f that the caller may see (f.Page

@@ -24,6 +24,11 @@ func (f fakeStore) LeaderboardData(_ context.Context, id int64) (*medperf.Leader
 	}, nil
 }
 
+// ScanLeaderboard streams LeaderboardData, so each build counts one read.
+func (f fakeStore) ScanLeaderboard(ctx context.Context, id int64, head func(medperf.LeaderboardHead) error, row func(medperf.BoardRow) error) (medperf.LeaderboardNames, error) {
+	return leaderboard.DataScanner{LeaderboardService: f}.ScanLeaderboard(ctx, id, head, row)
+}
+
 func (fakeStore) LeaderboardStamp(context.Context, int64) (medperf.LeaderboardStamp, error) {
 	return medperf.LeaderboardStamp{Scope: medperf.ScopeAll, Version: 7}, nil
 }

@@ -14,57 +14,20 @@ import (
 	"github.com/medperf/medperf"
 )
 
-// dataScanner streams a LeaderboardData as a store's ScanLeaderboard
-// would: rows by dataset, model and ID, the metrics in one buffer that is
-// overwritten after each row (so a builder that kept the bytes would see
-// them change), and the names of the scope.
-type dataScanner struct {
+// fixedData is a store whose leaderboard data is d, or which fails with
+// err; DataScanner streams it.
+type fixedData struct {
 	d   *medperf.LeaderboardData
 	err error
 }
 
-func (s dataScanner) ScanLeaderboard(_ context.Context, _ int64, head func(medperf.LeaderboardHead) error, row func(medperf.BoardRow) error) (medperf.LeaderboardNames, error) {
-	if s.err != nil {
-		return medperf.LeaderboardNames{}, s.err
-	}
-	if err := head(medperf.LeaderboardHead{Benchmark: s.d.Benchmark, Scope: s.d.Scope}); err != nil {
-		return medperf.LeaderboardNames{}, err
-	}
-	rows := slices.Clone(s.d.Results)
-	slices.SortFunc(rows, func(a, b medperf.BoardResult) int {
-		if a.Dataset.ID != b.Dataset.ID {
-			return int(a.Dataset.ID - b.Dataset.ID)
-		}
-		if a.Model.ID != b.Model.ID {
-			return int(a.Model.ID - b.Model.ID)
-		}
-		return int(a.ID - b.ID)
-	})
-	var buf []byte
-	models, datasets := map[int64]medperf.Named{}, map[int64]medperf.Named{}
-	for _, r := range rows {
-		buf = append(buf[:0], r.Metrics...)
-		if err := row(medperf.BoardRow{ID: r.ID, Model: r.Model.ID, Dataset: r.Dataset.ID, Metrics: buf, Signed: r.Signed}); err != nil {
-			return medperf.LeaderboardNames{}, err
-		}
-		for i := range buf {
-			buf[i] = 'x'
-		}
-		models[r.Model.ID], datasets[r.Dataset.ID] = r.Model, r.Dataset
-	}
-	if s.d.Scope == medperf.ScopeAll {
-		return medperf.LeaderboardNames{Models: s.d.Models, Datasets: s.d.Datasets}, nil
-	}
-	return medperf.LeaderboardNames{Models: sortedNamed(models), Datasets: sortedNamed(datasets)}, nil
+func (f fixedData) LeaderboardData(context.Context, int64) (*medperf.LeaderboardData, error) {
+	return f.d, f.err
 }
 
-func sortedNamed(m map[int64]medperf.Named) []medperf.Named {
-	out := make([]medperf.Named, 0, len(m))
-	for _, n := range m {
-		out = append(out, n)
-	}
-	slices.SortFunc(out, func(a, b medperf.Named) int { return int(a.ID - b.ID) })
-	return out
+// dataScanner streams d as a store's ScanLeaderboard would.
+func dataScanner(d *medperf.LeaderboardData) DataScanner {
+	return DataScanner{fixedData{d: d}}
 }
 
 const (
@@ -156,7 +119,8 @@ func randomData(rng *rand.Rand, scope medperf.LeaderboardScope, decl string, wid
 }
 
 // TestFromScanEqualsFromData builds random leaderboards both ways, the
-// streamed build against the build from every result, in every scope,
+// streamed build (over DataScanner, which the test fakes of a Source use)
+// against the build from every result, in every scope,
 // declared and free-form, with and without a metric, and with cell bounds
 // that keep the matrix or leave it out; the JSON must be the same, and so
 // must the errors' codes and fields.
@@ -170,7 +134,7 @@ func TestFromScanEqualsFromData(t *testing.T) {
 		d := randomData(rng, scopes[rng.IntN(3)], decl, i%4 == 1)
 		opts := Options{Metric: metrics[rng.IntN(len(metrics))], MaxCells: []int{0, 1, 6, 30, 200}[rng.IntN(5)]}
 		want, wantErr := FromDataWith(d, opts)
-		got, gotErr := FromScan(context.Background(), dataScanner{d: d}, d.Benchmark.ID, opts)
+		got, gotErr := FromScan(context.Background(), dataScanner(d), d.Benchmark.ID, opts)
 		if wantErr != nil || gotErr != nil {
 			if medperf.ErrorCode(gotErr) != medperf.ErrorCode(wantErr) || fieldOf(gotErr) != fieldOf(wantErr) {
 				t.Fatalf("case %d (%+v): error %v, want %v", i, opts, gotErr, wantErr)
@@ -201,13 +165,13 @@ func fieldOf(err error) string {
 func TestFromScanErrors(t *testing.T) {
 	d := randomData(rand.New(rand.NewPCG(1, 2)), medperf.ScopeAll, declaredMetrics, false)
 	t.Run("the store's error passes through", func(t *testing.T) {
-		_, err := FromScan(context.Background(), dataScanner{err: medperf.Errorf(medperf.CodeNotFound, "no benchmark 7")}, 7, Options{})
+		_, err := FromScan(context.Background(), DataScanner{fixedData{err: medperf.Errorf(medperf.CodeNotFound, "no benchmark 7")}}, 7, Options{})
 		if medperf.ErrorCode(err) != medperf.CodeNotFound {
 			t.Fatalf("error %v, want not_found", err)
 		}
 	})
 	t.Run("an unknown metric is invalid on metric, before any row is read", func(t *testing.T) {
-		_, err := FromScan(context.Background(), dataScanner{d: d}, 7, Options{Metric: "nope"})
+		_, err := FromScan(context.Background(), dataScanner(d), 7, Options{Metric: "nope"})
 		if medperf.ErrorCode(err) != medperf.CodeInvalid || fieldOf(err) != "metric" {
 			t.Fatalf("error %v, want invalid on metric", err)
 		}
@@ -215,7 +179,7 @@ func TestFromScanErrors(t *testing.T) {
 	t.Run("a declaration that does not parse is invalid", func(t *testing.T) {
 		bad := *d
 		bad.Benchmark.Metrics = json.RawMessage(`{"metrics": 1}`)
-		_, err := FromScan(context.Background(), dataScanner{d: &bad}, 7, Options{})
+		_, err := FromScan(context.Background(), dataScanner(&bad), 7, Options{})
 		if medperf.ErrorCode(err) != medperf.CodeInvalid {
 			t.Fatalf("error %v, want invalid", err)
 		}
@@ -226,7 +190,7 @@ func TestFromScanErrors(t *testing.T) {
 // says why the matrix is missing and still gives every model's summary.
 func TestFromScanBoundsTheMatrix(t *testing.T) {
 	d := randomData(rand.New(rand.NewPCG(3, 4)), medperf.ScopeAll, declaredMetrics, false)
-	lb, err := FromScan(context.Background(), dataScanner{d: d}, 7, Options{MaxCells: 1})
+	lb, err := FromScan(context.Background(), dataScanner(d), 7, Options{MaxCells: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,8 +292,7 @@ func liveHeap() uint64 {
 // countingStore is a store whose scans are counted and held until release
 // closes; its version never changes.
 type countingStore struct {
-	dataScanner
-	medperf.LeaderboardService
+	DataScanner
 	mu      sync.Mutex
 	scans   int
 	release chan struct{}
@@ -340,7 +303,7 @@ func (c *countingStore) ScanLeaderboard(ctx context.Context, id int64, head func
 	c.scans++
 	c.mu.Unlock()
 	<-c.release
-	return c.dataScanner.ScanLeaderboard(ctx, id, head, row)
+	return c.DataScanner.ScanLeaderboard(ctx, id, head, row)
 }
 
 func (c *countingStore) LeaderboardStamp(context.Context, int64) (medperf.LeaderboardStamp, error) {
@@ -351,7 +314,7 @@ func (c *countingStore) LeaderboardStamp(context.Context, int64) (medperf.Leader
 // wait for one build instead of each scanning every result.
 func TestConcurrentMissesBuildOnce(t *testing.T) {
 	d := randomData(rand.New(rand.NewPCG(5, 6)), medperf.ScopeAll, declaredMetrics, false)
-	store := &countingStore{dataScanner: dataScanner{d: d}, release: make(chan struct{})}
+	store := &countingStore{DataScanner: dataScanner(d), release: make(chan struct{})}
 	s, err := NewService(store, fakeRegistry{})
 	if err != nil {
 		t.Fatal(err)

@@ -127,8 +127,8 @@ type auditData struct {
 	ActorCards []card
 }
 
-// auditTypes are the entity types the log records.
-var auditTypes = []string{"user", "token", "container", "benchmark", "dataset", "dataset_association", "model_association", "result"}
+// auditTypes are the entity types the log records, offered by the filter.
+var auditTypes = medperf.AuditEntityTypes()
 
 // audit shows the audit log the caller may read (the service filters it),
 // filtered by entity type, actor and a date range (days, UTC; Until is

@@ -136,8 +136,8 @@ func MustDashboard(tb testing.TB, ts *medperftest.TestServer, data leaderboard.S
 	return medperftest.Must[*web.Handler](tb)(web.New(web.Config{Service: st, Sessions: st, Leaderboards: boards, Log: st}))
 }
 
-// countingData counts the reads of leaderboard data, to catch a page that
-// builds a leaderboard twice. Its version changes on every read of the
+// countingData counts the scans of leaderboard data (every build is one),
+// to catch a page that builds a leaderboard twice. Its version changes on every read of the
 // stamp, so the leaderboard cache never answers: every Leaderboard call of
 // a page reads the data, and a second call shows in the count.
 type countingData struct {
@@ -153,7 +153,7 @@ func (c *countingData) LeaderboardStamp(ctx context.Context, benchmarkID int64) 
 	return stamp, err
 }
 
-func (c *countingData) LeaderboardData(ctx context.Context, benchmarkID int64) (*medperf.LeaderboardData, error) {
+func (c *countingData) ScanLeaderboard(ctx context.Context, benchmarkID int64, head func(medperf.LeaderboardHead) error, row func(medperf.BoardRow) error) (medperf.LeaderboardNames, error) {
 	c.calls.Add(1)
-	return c.Source.LeaderboardData(ctx, benchmarkID)
+	return c.Source.ScanLeaderboard(ctx, benchmarkID, head, row)
 }
