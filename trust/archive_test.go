@@ -229,13 +229,12 @@ func TestDecryptArchiveMadeByGPG(t *testing.T) {
 	if !bytes.Equal(got, clear) {
 		t.Fatal("gpg's archive decrypted to other bytes")
 	}
-	_, err = DecryptArchive(bytes.NewReader(enc), secret) // the whole file is not the passphrase
-	wantCode(t, err, medperf.CodeInvalid)
 	// gpg's archives have no session key of their own and OpenPGP keeps no
 	// check value of the passphrase, so a wrong one is usually told apart
 	// from a damaged archive at once, by its field; but now and then the
 	// garbage it decrypts to parses as a packet, and only the integrity
 	// code at the end refuses it. Either way nothing passes.
+	// (secret is the whole file, which is not the passphrase.)
 	for _, wrong := range [][]byte{secret, []byte("s3cr"), []byte("another secret")} {
 		r, err := DecryptArchive(bytes.NewReader(enc), wrong)
 		if err == nil {
