@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,5 +108,82 @@ func TestWritesOverTheBoundAreServedWhenASlotFrees(t *testing.T) {
 		if r := <-ch; r == nil || r.StatusCode != http.StatusCreated {
 			t.Errorf("write %d: %v; want 201", i+1, r)
 		}
+	}
+}
+
+// firstRead tells started when the handler first reads the body.
+type firstRead struct {
+	io.ReadCloser
+	once    *sync.Once
+	started chan struct{}
+}
+
+func (f firstRead) Read(p []byte) (int, error) {
+	f.once.Do(func() { close(f.started) })
+	return f.ReadCloser.Read(p)
+}
+
+// TestASlowBodyHoldsNoWriteSlot: a write whose client is still sending its
+// body holds no place (the body is read before the wait), so the other
+// writes are served; its own body, once complete, is decoded as sent.
+func TestASlowBodyHoldsNoWriteSlot(t *testing.T) {
+	svc := blockingService{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	close(svc.release)
+	boards := medperftest.Must[*leaderboard.Service](t)(leaderboard.NewService(svc, svc))
+	h := medperftest.Must[*api.Handler](t)(api.New(api.Config{Service: svc, Leaderboards: boards, WriteSlots: 1, WriteWait: time.Millisecond}))
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Slow") != "" {
+			r.Body = firstRead{ReadCloser: r.Body, once: new(sync.Once), started: started}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() }) // runs before srv.Close, which waits for the slow request
+	req, _ := http.NewRequest("POST", srv.URL+api.Prefix+"/results", pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Slow", "1")
+	slow := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			slow <- nil
+			return
+		}
+		resp.Body.Close()
+		slow <- resp
+	}()
+	if _, err := pw.Write([]byte(`{`)); err != nil {
+		t.Fatal(err)
+	}
+	<-started // the slow write is reading its body
+	if r := submit(t, srv.URL); r == nil || r.StatusCode != http.StatusCreated {
+		t.Fatalf("a write while another's body was still arriving: %v; want 201", r)
+	}
+	pw.Write([]byte(`}`))
+	pw.Close()
+	if r := <-slow; r == nil || r.StatusCode != http.StatusCreated {
+		t.Errorf("the slow write, once its body arrived: %v; want 201", r)
+	}
+}
+
+// TestABufferedBodyOverTheLimitIs413: reading the body before the wait
+// keeps the answer to a body over the limit (413 too_large, not a 500).
+func TestABufferedBodyOverTheLimitIs413(t *testing.T) {
+	svc := blockingService{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	close(svc.release)
+	boards := medperftest.Must[*leaderboard.Service](t)(leaderboard.NewService(svc, svc))
+	h := medperftest.Must[*api.Handler](t)(api.New(api.Config{Service: svc, Leaderboards: boards, WriteSlots: 1, MaxBodyBytes: 16}))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	got := call(t, "POST", srv.URL+api.Prefix+"/results", "", map[string]string{"name": strings.Repeat("x", 64)})
+	if got.err.Code != medperf.CodeTooLarge {
+		t.Errorf("status %d, code %q; want too_large", got.status, got.err.Code)
+	}
+	if got := call(t, "POST", srv.URL+api.Prefix+"/results", "", map[string]string{"name": "x"}); got.status != http.StatusCreated {
+		t.Errorf("a body within the limit: status %d, error %+v; want 201", got.status, got.err)
 	}
 }

@@ -140,23 +140,23 @@ type route struct {
 	fn           endpoint
 }
 
-// wrap turns an endpoint into an http.Handler that admits a write (see
-// admission), authenticates the caller, limits the body and writes the result or the error.
+// wrap turns an endpoint into an http.Handler that authenticates the
+// caller, limits the body, admits a write (see admission) and writes the result or the error.
 func (h *Handler) wrap(fn endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r)
+		r, err := h.authenticate(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		release, err := h.admit.admit(r)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
 		defer release()
-		r, err = h.authenticate(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		status, v, err := fn(r)
 		if err != nil {
 			h.writeError(w, r, err)
