@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/auth"
@@ -42,6 +43,14 @@ type Config struct {
 	// handler keeps (see listPage): 0 means DefaultPageCacheBytes, a
 	// negative value keeps none.
 	PageCacheBytes int64
+	// WriteSlots bounds the write requests (POST, PUT, PATCH, DELETE) the
+	// handler works on at once; the others wait before their bodies are
+	// read (see admission). 0 means no bound. The server sizes it from the
+	// store's submission slots.
+	WriteSlots int
+	// WriteWait is how long a write request waits for one of WriteSlots
+	// before it is answered 503 with Retry-After; 0 means DefaultWriteWait.
+	WriteWait time.Duration
 }
 
 // Handler serves the API. Create it with New.
@@ -49,6 +58,7 @@ type Handler struct {
 	cfg   Config
 	mux   *http.ServeMux
 	pages *pageCache
+	admit *admission
 }
 
 // New returns the API handler for cfg, or a CodeInternal error naming the
@@ -69,7 +79,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.AuthLimiter == nil {
 		cfg.AuthLimiter = auth.NewLimiter()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: newPageCache(cfg.PageCacheBytes)}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), pages: newPageCache(cfg.PageCacheBytes),
+		admit: newAdmission(cfg.WriteSlots, cfg.WriteWait)}
 	for _, r := range h.routes() {
 		h.mux.Handle(r.method+" "+Prefix+r.path, h.wrap(r.fn))
 	}
@@ -130,7 +141,7 @@ type route struct {
 }
 
 // wrap turns an endpoint into an http.Handler that authenticates the
-// caller, limits the body and writes the result or the error.
+// caller, limits the body, admits a write (see admission) and writes the result or the error.
 func (h *Handler) wrap(fn endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r)
@@ -140,6 +151,12 @@ func (h *Handler) wrap(fn endpoint) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		release, err := h.admit.admit(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		defer release()
 		status, v, err := fn(r)
 		if err != nil {
 			h.writeError(w, r, err)

@@ -30,7 +30,8 @@ func (s *Server) handler() (http.Handler, error) {
 		return nil, err
 	}
 	apiHandler, err := api.New(api.Config{Service: s.store, Leaderboards: boards, Logger: s.cfg.Logger,
-		Version: s.cfg.Version, MaxBodyBytes: s.cfg.MaxBodyBytes})
+		Version: s.cfg.Version, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		WriteSlots: s.store.SubmissionSlots(), WriteWait: s.store.WriteWait()})
 	if err != nil {
 		return nil, err
 	}
