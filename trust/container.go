@@ -140,34 +140,14 @@ func NewContainerStatement(p ContainerPredicate) (*Statement, error) {
 // ParseContainerStatement decodes an in-toto statement carrying a medperf
 // container predicate and checks it as ParseStatement does a result's.
 func ParseContainerStatement(payload []byte) (*Statement, *ContainerPredicate, error) {
-	var st Statement
-	if err := decodeStrict(payload, &st); err != nil {
-		return nil, nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "payload", Message: "is not an in-toto statement: " + jsonProblem(err), Err: err}
-	}
-	if st.Type != StatementType {
-		return nil, nil, medperf.FieldError("_type", "is %q; a medperf container statement is an in-toto Statement %q", st.Type, StatementType)
-	}
-	if st.PredicateType != ContainerPredicateType {
-		return nil, nil, medperf.FieldError("predicateType", "is %q; a signed medperf container has %q", st.PredicateType, ContainerPredicateType)
-	}
-	var p ContainerPredicate
-	if err := decodeStrict(st.Predicate, &p); err != nil {
-		return nil, nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "predicate", Message: "is not a medperf container predicate: " + jsonProblem(err), Err: err}
-	}
-	norm, err := p.normalize()
-	if err != nil {
-		return nil, nil, err
-	}
-	a, errA := marshalCanonical(norm)
-	b, errB := marshalCanonical(p)
-	if errA != nil || errB != nil || !bytes.Equal(a, b) {
-		return nil, nil, medperf.FieldError("predicate", "is not in canonical form (digests without sha256:, time in whole UTC seconds)")
-	}
-	want, _ := NewContainerStatement(p)
-	if !subjectsEqual(st.Subject, want.Subject) {
-		return nil, nil, medperf.FieldError("subject", "must be exactly the image digest and the config hash of the predicate")
-	}
-	return &st, &p, nil
+	return parseStatement(payload, statementKind[ContainerPredicate]{
+		predicateType: ContainerPredicateType,
+		is:            "a medperf container statement is",
+		has:           "a signed medperf container has",
+		predicate:     "a medperf container predicate",
+		subjects:      "the image digest and the config hash",
+		statement:     NewContainerStatement,
+	})
 }
 
 // VerifiedContainer is what VerifyContainerEnvelope found.

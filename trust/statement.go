@@ -175,19 +175,44 @@ func NewResultStatement(p ResultPredicate) (*Statement, error) {
 // predicate, and that the subjects agree with the predicate. Anything else
 // gives CodeInvalid naming the field.
 func ParseStatement(payload []byte) (*Statement, *ResultPredicate, error) {
+	return parseStatement(payload, statementKind[ResultPredicate]{
+		predicateType: ResultPredicateType,
+		is:            "a medperf result is",
+		has:           "a medperf result has",
+		predicate:     "a medperf result predicate",
+		subjects:      "the dataset hash and the model image digest",
+		statement:     NewResultStatement,
+	})
+}
+
+// statementKind is what tells one kind of medperf statement from another
+// for parseStatement: its predicate type, the words of its errors, and how
+// its subjects follow from its predicate.
+type statementKind[P interface{ normalize() (P, error) }] struct {
+	predicateType      string
+	is, has, predicate string
+	subjects           string
+	statement          func(P) (*Statement, error)
+}
+
+// parseStatement decodes an in-toto statement of kind k and checks it: the
+// statement type, the predicate type, every field of the predicate (strict
+// and canonical), and that the subjects are exactly those the predicate
+// gives. Anything else is CodeInvalid naming the field.
+func parseStatement[P interface{ normalize() (P, error) }](payload []byte, k statementKind[P]) (*Statement, *P, error) {
 	var st Statement
 	if err := decodeStrict(payload, &st); err != nil {
 		return nil, nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "payload", Message: "is not an in-toto statement: " + jsonProblem(err), Err: err}
 	}
 	if st.Type != StatementType {
-		return nil, nil, medperf.FieldError("_type", "is %q; a medperf result is an in-toto Statement %q", st.Type, StatementType)
+		return nil, nil, medperf.FieldError("_type", "is %q; %s an in-toto Statement %q", st.Type, k.is, StatementType)
 	}
-	if st.PredicateType != ResultPredicateType {
-		return nil, nil, medperf.FieldError("predicateType", "is %q; a medperf result has %q", st.PredicateType, ResultPredicateType)
+	if st.PredicateType != k.predicateType {
+		return nil, nil, medperf.FieldError("predicateType", "is %q; %s %q", st.PredicateType, k.has, k.predicateType)
 	}
-	var p ResultPredicate
+	var p P
 	if err := decodeStrict(st.Predicate, &p); err != nil {
-		return nil, nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "predicate", Message: "is not a medperf result predicate: " + jsonProblem(err), Err: err}
+		return nil, nil, &medperf.Error{Code: medperf.CodeInvalid, Field: "predicate", Message: "is not " + k.predicate + ": " + jsonProblem(err), Err: err}
 	}
 	norm, err := p.normalize()
 	if err != nil {
@@ -198,9 +223,9 @@ func ParseStatement(payload []byte) (*Statement, *ResultPredicate, error) {
 	if errA != nil || errB != nil || !bytes.Equal(a, b) {
 		return nil, nil, medperf.FieldError("predicate", "is not in canonical form (digests without sha256:, time in whole UTC seconds)")
 	}
-	want, _ := NewResultStatement(p)
-	if !subjectsEqual(st.Subject, want.Subject) {
-		return nil, nil, medperf.FieldError("subject", "must be exactly the dataset hash and the model image digest of the predicate")
+	want, err := k.statement(p)
+	if err != nil || !subjectsEqual(st.Subject, want.Subject) {
+		return nil, nil, medperf.FieldError("subject", "must be exactly %s of the predicate", k.subjects)
 	}
 	return &st, &p, nil
 }
