@@ -16,6 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -57,6 +59,16 @@ func main() {
 	flag.Parse()
 	if o.seedResults != "api" && o.seedResults != "bulk" {
 		fmt.Fprintf(os.Stderr, "registry bench: -seed-results is %q; give api or bulk\n", o.seedResults)
+		os.Exit(2)
+	}
+	for _, r := range rowsOf(o.rows) {
+		if !slices.Contains(allRows, r) {
+			fmt.Fprintf(os.Stderr, "registry bench: -rows names %q, which is not a row; the rows are %s\n", r, strings.Join(allRows, ","))
+			os.Exit(2)
+		}
+	}
+	if o.profile != "" && !slices.Contains(rowsOf(o.rows), "rebuild") && !slices.Contains(rowsOf(o.rows), "offset-cold") {
+		fmt.Fprintf(os.Stderr, "registry bench: -profile saves profiles only for the rebuild and offset-cold rows, and -rows %q has neither: add one, or profile any row yourself through the server's --pprof-addr (see docs/performance.md, Profiles)\n", o.rows)
 		os.Exit(2)
 	}
 	if o.small {
