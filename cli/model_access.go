@@ -125,20 +125,7 @@ func chooseByEmail(a *medperf.ModelAccess, emails []string) ([]medperf.AccessCan
 	if len(emails) == 0 {
 		return a.Eligible, nil
 	}
-	byEmail := map[string]medperf.AccessCandidate{}
-	for _, c := range a.Eligible {
-		byEmail[strings.ToLower(c.Email)] = c
-	}
-	var out []medperf.AccessCandidate
-	var unknown []string
-	for _, e := range emails {
-		c, ok := byEmail[strings.ToLower(strings.TrimSpace(e))]
-		if !ok {
-			unknown = append(unknown, e)
-			continue
-		}
-		out = append(out, c)
-	}
+	out, unknown := pickByEmail(a.Eligible, func(c medperf.AccessCandidate) string { return c.Email }, emails)
 	if len(unknown) > 0 {
 		return nil, medperf.FieldError("--emails", "%s: not the email of a data owner with a dataset approved in benchmark %d (see 'medperf model check-access')",
 			strings.Join(unknown, ", "), a.BenchmarkID)
@@ -418,26 +405,30 @@ func newRevokeAccessCmd(e *env) *cobra.Command {
 	return c
 }
 
+// pickByEmail returns the items whose email (any case, spaces trimmed) is
+// one of emails, in the order of emails, and the emails that name none.
+func pickByEmail[T any](items []T, email func(T) string, emails []string) (found []T, unmatched []string) {
+	byEmail := map[string]T{}
+	for _, it := range items {
+		byEmail[strings.ToLower(email(it))] = it
+	}
+	for _, e := range emails {
+		if it, ok := byEmail[strings.ToLower(strings.TrimSpace(e))]; ok {
+			found = append(found, it)
+		} else {
+			unmatched = append(unmatched, e)
+		}
+	}
+	return found, unmatched
+}
+
 // grantsByEmail returns the grants of the named users; a name without a
 // grant is CodeNotFound (all are checked before anything is revoked).
 func grantsByEmail(a *medperf.ModelAccess, emails []string) ([]medperf.ModelKey, error) {
 	if !a.CanGrant {
 		return nil, medperf.Errorf(medperf.CodeForbidden, "only the owner of model %d revokes its access grants", a.ModelID)
 	}
-	byEmail := map[string]medperf.ModelKey{}
-	for _, k := range a.Grants {
-		byEmail[strings.ToLower(k.Email)] = k
-	}
-	var out []medperf.ModelKey
-	var missing []string
-	for _, e := range emails {
-		k, ok := byEmail[strings.ToLower(strings.TrimSpace(e))]
-		if !ok {
-			missing = append(missing, e)
-			continue
-		}
-		out = append(out, k)
-	}
+	out, missing := pickByEmail(a.Grants, func(k medperf.ModelKey) string { return k.Email }, emails)
 	if len(missing) > 0 {
 		return nil, &medperf.Error{Code: medperf.CodeNotFound, Field: "--emails",
 			Message: fmt.Sprintf("%s: no access grant for model %d in benchmark %d (see 'medperf model check-access')", strings.Join(missing, ", "), a.ModelID, a.BenchmarkID)}
