@@ -221,7 +221,7 @@ func downloadError(what, host string, err error) error {
 	var refused *AddressRefusedError
 	if errors.As(err, &refused) {
 		return &medperf.Error{Code: medperf.CodeForbidden, Err: err, Message: fmt.Sprintf(
-			"refusing to download the %s from %s: %v; a site reaches loopback, private and link-local addresses only when it allows them (--allow-private-urls, or allow_private_urls: true in the profile)",
+			"refusing to download the %s from %s: %v; a site reaches loopback, private and link-local addresses only when it allows them (--allow-private-urls, or allow_private_urls: true in the profile) and its site policy does not forbid them (private_urls: false in policy.yaml wins over the flag)",
 			what, host, refused)}
 	}
 	var me *medperf.Error
