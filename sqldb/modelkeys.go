@@ -158,21 +158,30 @@ func (d *DB) checkRecipient(ctx context.Context, c conn, s *modelScope, in medpe
 	return fps, nil
 }
 
-// GrantModelKey implements medperf.ModelKeyService.
-func (d *DB) GrantModelKey(ctx context.Context, benchmarkID, modelID int64, in medperf.ModelKeyInput) (*medperf.ModelKey, error) {
+// ownerWrite runs fn in a write transaction once the caller is known to
+// own the model of the pair (verb says what only the owner does, for the
+// refusal); fn gets the caller and the pair's scope.
+func (d *DB) ownerWrite(ctx context.Context, benchmarkID, modelID int64, verb string, fn func(c conn, caller *medperf.User, s *modelScope) error) error {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out *medperf.ModelKey
-	err = d.write(ctx, func(c conn) error {
+	return d.write(ctx, func(c conn) error {
 		s, err := loadModelScope(ctx, c, benchmarkID, modelID)
 		if err != nil {
 			return err
 		}
-		if err := s.requireOwner(caller, "grants"); err != nil {
+		if err := s.requireOwner(caller, verb); err != nil {
 			return err
 		}
+		return fn(c, caller, s)
+	})
+}
+
+// GrantModelKey implements medperf.ModelKeyService.
+func (d *DB) GrantModelKey(ctx context.Context, benchmarkID, modelID int64, in medperf.ModelKeyInput) (*medperf.ModelKey, error) {
+	var out *medperf.ModelKey
+	err := d.ownerWrite(ctx, benchmarkID, modelID, "grants", func(c conn, caller *medperf.User, s *modelScope) error {
 		if err := in.Validate(); err != nil {
 			return err
 		}
@@ -250,19 +259,9 @@ func (d *DB) GetModelKey(ctx context.Context, benchmarkID, modelID, userID int64
 
 // RevokeModelKey implements medperf.ModelKeyService.
 func (d *DB) RevokeModelKey(ctx context.Context, benchmarkID, modelID, userID int64) (*medperf.ModelKey, error) {
-	caller, err := medperf.RequireCaller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out *medperf.ModelKey
-	err = d.write(ctx, func(c conn) error {
-		s, err := loadModelScope(ctx, c, benchmarkID, modelID)
-		if err != nil {
-			return err
-		}
-		if err := s.requireOwner(caller, "revokes"); err != nil {
-			return err
-		}
+	err := d.ownerWrite(ctx, benchmarkID, modelID, "revokes", func(c conn, caller *medperf.User, _ *modelScope) error {
+		var err error
 		out, err = scanModelKey(c.row(ctx, `SELECT `+modelKeyCols+modelKeyFrom+`WHERE k.benchmark_id = ? AND k.model_id = ? AND k.user_id = ?`,
 			benchmarkID, modelID, userID), false)
 		if noRows(err) {
@@ -283,19 +282,8 @@ func (d *DB) RevokeModelKey(ctx context.Context, benchmarkID, modelID, userID in
 // DeleteModelKeys implements medperf.ModelKeyService: one audit event per
 // key removed, so that each recipient sees its own.
 func (d *DB) DeleteModelKeys(ctx context.Context, benchmarkID, modelID int64) (*medperf.DeletedKeys, error) {
-	caller, err := medperf.RequireCaller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out *medperf.DeletedKeys
-	err = d.write(ctx, func(c conn) error {
-		s, err := loadModelScope(ctx, c, benchmarkID, modelID)
-		if err != nil {
-			return err
-		}
-		if err := s.requireOwner(caller, "deletes"); err != nil {
-			return err
-		}
+	err := d.ownerWrite(ctx, benchmarkID, modelID, "deletes", func(c conn, caller *medperf.User, _ *modelScope) error {
 		grants, err := d.grantsOf(ctx, c, benchmarkID, modelID, 0)
 		if err != nil {
 			return err
@@ -433,18 +421,7 @@ func (d *DB) activeKeyList(ctx context.Context, c conn, userID int64) ([]medperf
 
 // SetModelAccess implements medperf.ModelKeyService.
 func (d *DB) SetModelAccess(ctx context.Context, benchmarkID, modelID int64, p medperf.ModelAccessPatch) (*medperf.ModelAccess, error) {
-	caller, err := medperf.RequireCaller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = d.write(ctx, func(c conn) error {
-		s, err := loadModelScope(ctx, c, benchmarkID, modelID)
-		if err != nil {
-			return err
-		}
-		if err := s.requireOwner(caller, "sets"); err != nil {
-			return err
-		}
+	err := d.ownerWrite(ctx, benchmarkID, modelID, "sets", func(c conn, caller *medperf.User, _ *modelScope) error {
 		if err := p.Validate(); err != nil {
 			return err
 		}
