@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
 	"github.com/medperf/medperf/config"
+	"github.com/medperf/medperf/site"
 	"github.com/medperf/medperf/trust"
 )
 
@@ -54,7 +54,7 @@ func storedSecretPath(modelID int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(home, "keys", "containers", fmt.Sprintf("%d.key", modelID)), nil
+	return site.ContainerKeyPath(home, modelID), nil
 }
 
 // loadModelSecret reads the model's secret from file, or from the stored
