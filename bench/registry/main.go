@@ -36,8 +36,8 @@ type options struct {
 	// seedResults is how the leaderboard's results are seeded: "api"
 	// (the default) or "bulk" (bulk.go).
 	seedResults string
-	// profile is a directory for the server's CPU and heap profiles of the
-	// rebuild row ("": none).
+	// profile is a directory for the server's CPU profiles of every row
+	// and heap profiles of the cold rows ("": none).
 	profile string
 }
 
@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
 	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
 	flag.StringVar(&o.seedResults, "seed-results", "api", `how the leaderboard benchmark's results are seeded: "api" (submitted through the API like everything else) or "bulk" (loaded by the registry's store code in this process, in multi-row INSERTs, without audit events or log leaves: for the million-result rows; everything else still goes through the API)`)
-	flag.StringVar(&o.profile, "profile", "", "directory where the rebuild and offset-cold rows save the server's CPU and heap profiles of their requests (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), taken through its --pprof-addr")
+	flag.StringVar(&o.profile, "profile", "", "directory where every row saves the server's CPU profile of its load (ROW-N.cpu.pprof) and the rebuild and offset-cold rows also their heap profiles (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), taken through the server's --pprof-addr")
 	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,offset-cold,storm,paced,submit (all: every row)")
 	flag.Parse()
 	if o.seedResults != "api" && o.seedResults != "bulk" {
@@ -66,10 +66,6 @@ func main() {
 			fmt.Fprintf(os.Stderr, "registry bench: -rows names %q, which is not a row; the rows are %s\n", r, strings.Join(allRows, ","))
 			os.Exit(2)
 		}
-	}
-	if o.profile != "" && !slices.Contains(rowsOf(o.rows), "rebuild") && !slices.Contains(rowsOf(o.rows), "offset-cold") {
-		fmt.Fprintf(os.Stderr, "registry bench: -profile saves profiles only for the rebuild and offset-cold rows, and -rows %q has neither: add one, or profile any row yourself through the server's --pprof-addr (see docs/performance.md, Profiles)\n", o.rows)
-		os.Exit(2)
 	}
 	if o.small {
 		o.duration, o.lbModels, o.lbDatasets, o.sites, o.models = time.Second, 3, 40, 5, 10
@@ -94,6 +90,7 @@ func run(ctx context.Context, o options) (bool, error) {
 		return false, err
 	}
 	defer srv.stop()
+	srv.profileDir = o.profile
 	start := time.Now()
 	w, err := seed(ctx, srv, o)
 	if err != nil {
@@ -103,6 +100,7 @@ func run(ctx context.Context, o options) (bool, error) {
 	t := &table{dialect: srv.dialect, o: o}
 	for _, r := range rowsOf(o.rows) {
 		fmt.Fprintf(os.Stderr, "row %s...\n", r)
+		srv.row, srv.part = r, 0
 		if err := runRow(ctx, r, srv, w, o, t); err != nil {
 			return false, fmt.Errorf("row %s: %w", r, err)
 		}

@@ -85,3 +85,20 @@ func saveProfile(ctx context.Context, url, file string) <-chan struct{} {
 	}()
 	return done
 }
+
+// profileLoad saves the server's CPU profile of the next d (rounded up to
+// whole seconds) as ROW-N.cpu.pprof in -profile's directory, when it is
+// set; the channel closes when the file is written.
+func (s *server) profileLoad(ctx context.Context, d time.Duration) <-chan struct{} {
+	if s.profileDir == "" {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	s.part++
+	secs := int((d + time.Second - 1) / time.Second)
+	file := filepath.Join(s.profileDir, fmt.Sprintf("%s-%d.cpu.pprof", s.row, s.part))
+	done := saveProfile(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, secs), file)
+	time.Sleep(50 * time.Millisecond) // the profile starts before the load
+	return done
+}

@@ -78,10 +78,12 @@ func readRow(ctx context.Context, s *server, t *table, name string, clients int,
 		t.add(row{name: name + fmt.Sprintf(" — HTTP %d: %.200s", status, bytes.TrimSpace(body)), errors: 1, dup: -1})
 		return nil
 	}
+	profiled := s.profileLoad(ctx, d)
 	stop := make(chan struct{})
 	peak := s.peakRSS(stop)
 	st := closedLoop(ctx, hc, clients, d, 3, req)
 	close(stop)
+	<-profiled
 	r := row{name: name, st: st, rss: <-peak, body: len(body), dup: -1}
 	c, err := startCeiling(ct, body)
 	if err != nil {
@@ -130,12 +132,14 @@ func writeRow(ctx context.Context, s *server, w *world, t *table, bench int64, f
 		}
 	}
 	total := len(w.sites) * len(w.models)
+	profiled := s.profileLoad(ctx, 4*time.Second)
 	stop := make(chan struct{})
 	peak := s.peakRSS(stop)
 	start := time.Now()
 	lat, errs, retries := p(ctx, s, w, subs)
 	elapsed := time.Since(start)
 	close(stop)
+	<-profiled
 	dup, missing, err := countResults(ctx, w, s.url+"/api/v1", bench, total)
 	if err != nil {
 		return err

@@ -27,8 +27,14 @@ type server struct {
 	dialect string
 	db      string // the server's --db: a SQLite file or a postgres:// DSN
 	pprof   string // the server's profiler, http://127.0.0.1:port, when -profile is set
-	dir     string
-	dropDB  func()
+	// profileDir is -profile's directory ("": none); row is the row being
+	// run and part is how many profiles of it were started, which name
+	// the files.
+	profileDir string
+	row        string
+	part       int
+	dir        string
+	dropDB     func()
 }
 
 // startServer starts bin on a free loopback port with a fresh database:
