@@ -54,6 +54,7 @@ type DB struct {
 	// (SetContainerCheck).
 	containerCheck func(medperf.ContainerInput) error
 	pages          resultPages
+	views          benchmarkViews
 	seq            *sequencer
 	// rstmts and wstmts cache the prepared statements of db and wdb on
 	// SQLite; nil on PostgreSQL.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/medperftest"
@@ -168,6 +169,8 @@ func TestResultPageStampsAgreeAcrossReplicas(t *testing.T) {
 				return db
 			}
 			one, two := open(), open()
+			now := time.Now()
+			sqldb.SetViewClock(two, func() time.Time { return now })
 			w := newWorld(t, one)
 			w.MustAssociate(t, medperf.KindDataset, w.DataOwner, w.Dataset.ID)
 			owner := medperf.WithCaller(ctx, &w.BenchmarkOwner.User)
@@ -180,8 +183,19 @@ func TestResultPageStampsAgreeAcrossReplicas(t *testing.T) {
 				t.Fatalf("replicas name one page %q and %q", a, b)
 			}
 			medperftest.Must[*medperf.Result](t)(firstResult(w.DataOwner.SubmitResult(ctx, submission(w, w.ReferenceModel.ID, ""))))
-			if c := stamp(t, two); c == b {
-				t.Errorf("replica two still names the page %q after a submission through replica one", c)
+			// Replica one committed the submission: it names the page anew
+			// at once. Replica two may answer from the view it read less
+			// than ViewTTL ago, and no later.
+			c := stamp(t, one)
+			if c == a {
+				t.Errorf("replica one still names the page %q after its own submission", c)
+			}
+			if got := stamp(t, two); got != b {
+				t.Errorf("replica two read the benchmark again within %v of its last read: %q, want the cached %q", sqldb.ViewTTL, got, b)
+			}
+			now = now.Add(sqldb.ViewTTL)
+			if got := stamp(t, two); got != c {
+				t.Errorf("replica two names the page %q %v after a submission through replica one, want %q", got, sqldb.ViewTTL, c)
 			}
 		})
 	}

@@ -187,7 +187,11 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	// Cached benchmark views may be older than this write (even a failed
+	// commit may have happened).
+	d.views.committed()
+	if err != nil {
 		return err
 	}
 	// The write may have left log leaves pending (appendLeaf).

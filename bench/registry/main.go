@@ -67,6 +67,12 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			fmt.Fprintf(os.Stderr, "registry bench: -profile: %v; give a directory the harness can create or write to\n", err)
+			os.Exit(2)
+		}
+	}
 	if o.small {
 		o.duration, o.lbModels, o.lbDatasets, o.sites, o.models = time.Second, 3, 40, 5, 10
 	}
