@@ -45,7 +45,9 @@ func newServerCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		logger, err := newLogger(e, logFormat)
+		buf := newLogBuffer(e.stderr, serverLogFlushEvery)
+		defer buf.Close()
+		logger, err := newLogger(buf, e, logFormat)
 		if err != nil {
 			return err
 		}
@@ -54,7 +56,9 @@ func newServerCmd(e *env) *cobra.Command {
 	return c
 }
 
-func newLogger(e *env, format string) (*slog.Logger, error) {
+// newLogger returns the server's logger: lines go to buf, warnings and
+// errors at once.
+func newLogger(buf *logBuffer, e *env, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo} // a server logs its requests unless told otherwise
 	if l, set, err := e.logLevel(); err != nil {
 		return nil, err
@@ -63,9 +67,9 @@ func newLogger(e *env, format string) (*slog.Logger, error) {
 	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		return slog.New(flushingHandler{slog.NewTextHandler(buf, opts), buf}), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		return slog.New(flushingHandler{slog.NewJSONHandler(buf, opts), buf}), nil
 	}
 	return nil, medperf.FieldError("--log-format", "must be text or json, not %q", format)
 }
