@@ -107,6 +107,7 @@ func run(ctx context.Context, o options) (bool, error) {
 	for _, r := range rowsOf(o.rows) {
 		fmt.Fprintf(os.Stderr, "row %s...\n", r)
 		srv.row, srv.part = r, 0
+		t.start(r)
 		if err := runRow(ctx, r, srv, w, o, t); err != nil {
 			return false, fmt.Errorf("row %s: %w", r, err)
 		}
