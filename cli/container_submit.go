@@ -64,11 +64,11 @@ func newContainerSubmitCmd(e *env, model bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if err := keepContainerKey(e, ct.ID, key); err != nil {
-			return err
-		}
 		cl, err := e.registry()
 		if err != nil {
+			return err
+		}
+		if err := keepContainerKey(e, cl.URL(), ct.ID, key); err != nil {
 			return err
 		}
 		return e.changed(*out, ct, containerTable(ctx, cl, ct))
@@ -157,10 +157,10 @@ func ownerFilter(ctx context.Context, cl *mpclient.Client, mine bool) (int64, er
 	return me.ID, nil
 }
 
-// keepContainerKey stores the owner's copy of a registered container's key
-// (site.ContainerKeyPath under MEDPERF_HOME), where the grant commands
-// find it; nil key keeps nothing.
-func keepContainerKey(e *env, id int64, key []byte) error {
+// keepContainerKey stores the owner's copy of the key of a container
+// registered on server (site.ContainerKeyPath under MEDPERF_HOME), where
+// the grant commands find it; nil key keeps nothing.
+func keepContainerKey(e *env, server string, id int64, key []byte) error {
 	if key == nil {
 		return nil
 	}
@@ -168,10 +168,10 @@ func keepContainerKey(e *env, id int64, key []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := site.StoreContainerKey(home, id, key); err != nil {
+	if err := site.StoreContainerKey(home, server, id, key); err != nil {
 		return &medperf.Error{Code: medperf.ErrorCode(err), Err: err, Message: fmt.Sprintf(
 			"container %d is registered, but its decryption key could not be kept: %s; keep your key file safe: the access grants need it", id, medperf.ErrorMessage(err))}
 	}
-	fmt.Fprintf(e.stderr, "kept a copy of the decryption key at %s (mode 0600) for the access grants\n", site.ContainerKeyPath(home, id))
+	fmt.Fprintf(e.stderr, "kept a copy of the decryption key at %s (mode 0600) for the access grants\n", site.ContainerKeyPath(home, server, id))
 	return nil
 }

@@ -215,7 +215,7 @@ func TestModelSubmitChecksAndKeepsTheKey(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	kept := site.ContainerKeyPath(home, got.ID)
+	kept := site.ContainerKeyPath(home, ts.URL(), got.ID)
 	b, err := os.ReadFile(kept)
 	if err != nil || string(b) != testSecret+"\n" {
 		t.Fatalf("kept %q, %v", b, err)

@@ -48,27 +48,46 @@ func (f accessFlags) check() error {
 }
 
 // storedSecretPath is where `container submit --decryption-key` keeps the
-// owner's copy of a model's secret.
-func storedSecretPath(modelID int64) (string, error) {
+// owner's copy of the secret of a model registered on server.
+func storedSecretPath(server string, modelID int64) (string, error) {
 	home, err := config.Home(os.Getenv)
 	if err != nil {
 		return "", err
 	}
-	return site.ContainerKeyPath(home, modelID), nil
+	return site.ContainerKeyPath(home, server, modelID), nil
 }
 
-// loadModelSecret reads the model's secret from file, or from the stored
-// copy when file is "". The bytes are used as they are: they are what the
-// archive's passphrase file held.
-func loadModelSecret(file string, modelID int64) ([]byte, error) {
+// fileExists reports whether path names something that can be looked at.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// noStoredSecret is the answer when a model has no stored secret: pass the
+// key file, or move there a copy an older medperf kept under a path that
+// did not name the server.
+func noStoredSecret(stored string, modelID int64) error {
+	msg := fmt.Sprintf("no decryption key for model %d: pass --decryption-key FILE (the secret its image archive was encrypted with)", modelID)
+	if home, err := config.Home(os.Getenv); err == nil {
+		if old := site.LegacyContainerKeyPath(home, modelID); fileExists(old) {
+			msg += fmt.Sprintf("; an earlier medperf kept a key for a container %d of some server at %s: if it is this model's, move it to %s", modelID, old, stored)
+		}
+	}
+	return medperf.Errorf(medperf.CodeNotFound, "%s", msg)
+}
+
+// loadModelSecret reads the model's secret from file, or from the copy
+// stored for the model on server when file is "". The bytes are used as
+// they are: they are what the archive's passphrase file held.
+func loadModelSecret(file, server string, modelID int64) ([]byte, error) {
 	flag := "--decryption-key"
 	if file == "" {
-		stored, err := storedSecretPath(modelID)
+		stored, err := storedSecretPath(server, modelID)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(stored); err != nil {
-			return nil, medperf.Errorf(medperf.CodeNotFound, "no decryption key for model %d: pass --decryption-key FILE (the secret its image archive was encrypted with)", modelID)
+		if !fileExists(stored) {
+			return nil, noStoredSecret(stored, modelID)
 		}
 		file, flag = stored, stored
 	}
@@ -230,11 +249,11 @@ func newGrantAccessCmd(e *env) *cobra.Command {
 		if err := f.check(); err != nil {
 			return err
 		}
-		secret, err := loadModelSecret(*keyFile, *f.model)
+		cl, err := e.registry()
 		if err != nil {
 			return err
 		}
-		cl, err := e.registry()
+		secret, err := loadModelSecret(*keyFile, cl.URL(), *f.model)
 		if err != nil {
 			return err
 		}
@@ -295,7 +314,7 @@ func newAutoGrantAccessCmd(e *env) *cobra.Command {
 		if *interval > 0 && !*yes {
 			return medperf.FieldError("--interval", "grants unattended: pass -y to confirm that every data owner approved in the benchmark may receive the model's key")
 		}
-		secret, err := loadModelSecret(*keyFile, *f.model)
+		secret, err := loadModelSecret(*keyFile, cl.URL(), *f.model)
 		if err != nil {
 			return err
 		}

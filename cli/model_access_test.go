@@ -13,6 +13,7 @@ import (
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/config"
 	"github.com/medperf/medperf/medperftest"
+	"github.com/medperf/medperf/site"
 	"github.com/medperf/medperf/trust"
 )
 
@@ -96,6 +97,24 @@ func TestModelGrantAccess(t *testing.T) {
 		if code, _, errOut := runCLI(t, "model", "grant-access", "-b", b, "-m", m, "-y"); code != exitOf(medperf.CodeNotFound) || !strings.Contains(errOut, "--decryption-key") {
 			t.Errorf("no secret: exit %d: %s", code, errOut)
 		}
+		// A copy an earlier medperf kept under a path without the server is
+		// not used (it may be another server's container of that id), but
+		// the message says where it is and where it would go.
+		home, err := config.Home(os.Getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy := site.LegacyContainerKeyPath(home, w.Model.ID)
+		os.MkdirAll(filepath.Dir(legacy), 0o700)
+		if err := os.WriteFile(legacy, medperftest.ModelSecret, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(legacy)
+		stored, _ := storedSecretPath(ts.URL(), w.Model.ID)
+		code, _, errOut := runCLI(t, "model", "grant-access", "-b", b, "-m", m, "-y")
+		if code != exitOf(medperf.CodeNotFound) || !strings.Contains(errOut, legacy) || !strings.Contains(errOut, stored) {
+			t.Errorf("a legacy copy: exit %d: %s", code, errOut)
+		}
 	})
 
 	code, out, errOut := grant("-y")
@@ -177,7 +196,7 @@ func TestModelGrantAccess(t *testing.T) {
 		}
 	})
 	t.Run("the stored copy of the secret is used without --decryption-key", func(t *testing.T) {
-		path, err := storedSecretPath(w.Model.ID)
+		path, err := storedSecretPath(ts.URL(), w.Model.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +322,7 @@ func TestSiteModelKeys(t *testing.T) {
 		}
 	})
 	t.Run("the owner's stored copy", func(t *testing.T) {
-		path, _ := storedSecretPath(w.Model.ID)
+		path, _ := storedSecretPath(ts.URL(), w.Model.ID)
 		os.MkdirAll(filepath.Dir(path), 0o700)
 		os.WriteFile(path, []byte("owner's own"), 0o600)
 		secret, err := siteModelKeys(ts.Client(t, w.Stranger.Token))(ctx, w.Benchmark.ID, *w.Model)

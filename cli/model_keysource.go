@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"os"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/client"
@@ -11,7 +10,7 @@ import (
 
 // siteModelKeys returns the ModelKeys hook of site.Site: given a private
 // model and the benchmark it runs in, it returns the model's
-// secret. The owner's stored copy ($MEDPERF_HOME/keys/containers/<id>.key,
+// secret. The owner's stored copy ($MEDPERF_HOME/keys/containers/<server>/<id>.key,
 // written by `container submit --decryption-key`) is used when present, so
 // that owners run their own models without a grant; otherwise this user's
 // wrapped key for (model, benchmark) is fetched from cl and unwrapped with
@@ -27,7 +26,7 @@ import (
 // CodeInvalid on decryption_key, saying to pass --decryption-key.
 func siteModelKeys(cl *client.Client) func(ctx context.Context, benchmarkID int64, c medperf.Container) ([]byte, error) {
 	return func(ctx context.Context, benchmarkID int64, c medperf.Container) ([]byte, error) {
-		if secret, ok, err := storedModelSecret(c.ID); ok || err != nil {
+		if secret, ok, err := storedModelSecret(cl.URL(), c.ID); ok || err != nil {
 			return secret, err
 		}
 		if benchmarkID == 0 {
@@ -59,16 +58,16 @@ func siteModelKeys(cl *client.Client) func(ctx context.Context, benchmarkID int6
 	}
 }
 
-// storedModelSecret reads the owner's stored copy of a model's secret; ok
-// is false when there is none.
-func storedModelSecret(modelID int64) (secret []byte, ok bool, err error) {
-	path, err := storedSecretPath(modelID)
+// storedModelSecret reads the owner's stored copy of the secret of a model
+// registered on server; ok is false when there is none.
+func storedModelSecret(server string, modelID int64) (secret []byte, ok bool, err error) {
+	path, err := storedSecretPath(server, modelID)
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	if !fileExists(path) {
 		return nil, false, nil
 	}
-	secret, err = loadModelSecret(path, modelID)
+	secret, err = loadModelSecret(path, server, modelID)
 	return secret, err == nil, err
 }

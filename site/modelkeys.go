@@ -23,24 +23,32 @@ import (
 // submission; runs use the runtime's own cache.
 const imagesCacheDir = "cache/images"
 
-// ContainerKeyPath returns where the model owner's secret of registered
-// container id is kept by `container submit --decryption-key`, under home
-// (MEDPERF_HOME): home/keys/containers/<id>.key. The grant commands read
-// it there.
-func ContainerKeyPath(home string, id int64) string {
+// ContainerKeyPath returns where the model owner's secret of container id,
+// registered on server, is kept by `container submit --decryption-key`,
+// under home (MEDPERF_HOME): home/keys/containers/<host_port>/<id>.key, as
+// container ids are per server. The grant commands read it there.
+func ContainerKeyPath(home, server string, id int64) string {
+	return filepath.Join(home, "keys", "containers", serverDirName(server), strconv.FormatInt(id, 10)+".key")
+}
+
+// LegacyContainerKeyPath is where medperf kept the secret before the path
+// named the server (home/keys/containers/<id>.key): it is not read, since
+// it may be another server's container id, but a missing key's message
+// points at it.
+func LegacyContainerKeyPath(home string, id int64) string {
 	return filepath.Join(home, "keys", "containers", strconv.FormatInt(id, 10)+".key")
 }
 
-// StoreContainerKey writes key to ContainerKeyPath(home, id), readable by
-// the user only (the file 0600, its folders 0700), replacing any earlier
-// copy atomically.
-func StoreContainerKey(home string, id int64, key []byte) error {
-	p := ContainerKeyPath(home, id)
+// StoreContainerKey writes key to ContainerKeyPath(home, server, id),
+// readable by the user only (the file 0600, its folders 0700), replacing
+// any earlier copy atomically.
+func StoreContainerKey(home, server string, id int64, key []byte) error {
+	p := ContainerKeyPath(home, server, id)
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return storageError(err)
 	}
-	for _, d := range []string{filepath.Dir(dir), dir} {
+	for _, d := range []string{filepath.Dir(filepath.Dir(dir)), filepath.Dir(dir), dir} {
 		if err := os.Chmod(d, 0o700); err != nil {
 			return storageError(err)
 		}

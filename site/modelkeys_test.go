@@ -277,30 +277,35 @@ func TestSubmitContainerChecksTheDecryptionKey(t *testing.T) {
 
 func TestStoreContainerKey(t *testing.T) {
 	home := t.TempDir()
-	if got, want := ContainerKeyPath(home, 42), filepath.Join(home, "keys", "containers", "42.key"); got != want {
+	const server = "https://registry.example:8443/"
+	if got, want := ContainerKeyPath(home, server, 42), filepath.Join(home, "keys", "containers", "registry.example_8443", "42.key"); got != want {
 		t.Fatalf("ContainerKeyPath = %s, want %s", got, want)
 	}
+	if a, b := ContainerKeyPath(home, "http://127.0.0.1:8000", 42), ContainerKeyPath(home, "http://127.0.0.1:8001", 42); a == b {
+		t.Fatalf("two servers' container 42 share the key path %s", a)
+	}
 	for _, key := range [][]byte{[]byte("first"), []byte("second\x00\n")} {
-		if err := StoreContainerKey(home, 42, key); err != nil {
+		if err := StoreContainerKey(home, server, 42, key); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(ContainerKeyPath(home, 42))
+		b, err := os.ReadFile(ContainerKeyPath(home, server, 42))
 		if err != nil || !bytes.Equal(b, key) {
 			t.Fatalf("stored %q, %v; want %q", b, err, key)
 		}
 	}
+	dir := filepath.Dir(ContainerKeyPath(home, server, 42))
 	for p, want := range map[string]os.FileMode{
-		ContainerKeyPath(home, 42): 0o600, filepath.Join(home, "keys", "containers"): 0o700, filepath.Join(home, "keys"): 0o700,
+		ContainerKeyPath(home, server, 42): 0o600, dir: 0o700, filepath.Join(home, "keys", "containers"): 0o700, filepath.Join(home, "keys"): 0o700,
 	} {
 		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
 			t.Errorf("%s: mode %v, want %v (%v)", p, fi.Mode().Perm(), want, err)
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(home, "keys", "containers"))
+	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
 	}
-	if err := StoreContainerKey(filepath.Join(ContainerKeyPath(home, 42), "x"), 1, []byte("k")); medperf.ErrorCode(err) == "" {
+	if err := StoreContainerKey(filepath.Join(ContainerKeyPath(home, server, 42), "x"), server, 1, []byte("k")); medperf.ErrorCode(err) == "" {
 		t.Error("a home under a file was accepted")
 	}
 }

@@ -16,12 +16,17 @@ import (
 // StorageDir returns the storage root of server under the medperf home:
 // home/storage/<host_port>, so that the ids of two servers never mix.
 func StorageDir(home, server string) string {
+	return filepath.Join(home, "storage", serverDirName(server))
+}
+
+// serverDirName names a server in a path: its host, port and path, with
+// anything but letters, digits, dots and dashes replaced.
+func serverDirName(server string) string {
 	name := server
 	if u, err := url.Parse(server); err == nil && u.Host != "" {
 		name = u.Host + strings.TrimRight(u.Path, "/")
 	}
-	name = unsafeChars.ReplaceAllString(name, "_")
-	return filepath.Join(home, "storage", name)
+	return unsafeChars.ReplaceAllString(name, "_")
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
