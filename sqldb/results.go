@@ -135,6 +135,10 @@ func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.R
 // then answers with that submission's result (same key, same content) or
 // CodeConflict. On PostgreSQL the loser's insert waits for the winner to
 // commit and then sees it.
+//
+// The write joins the submissions waiting for the writer at the same time
+// in one transaction (groupWrite: group commit), in its own savepoint, so
+// that its answer is its own whatever the others do.
 func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {
@@ -159,8 +163,8 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	recheck := err != nil
 	var out *medperf.Result
 	created := false
-	err = d.writeAt(ctx, sql.LevelReadCommitted, func(c conn) error {
-		created = false // a retried transaction starts afresh
+	err = d.groupWrite(ctx, func(ctx context.Context, c conn) error {
+		out, created = nil, false // a retried transaction starts afresh
 		if recheck {
 			prev, checked, err := d.checkResultInput(ctx, c, caller, in, digest)
 			if err != nil || prev != nil {
