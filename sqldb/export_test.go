@@ -1,5 +1,45 @@
 package sqldb
 
+import "context"
+
 // BoardRowsRead exposes the count of result rows ScanLeaderboard read, for
 // the external tests.
 var BoardRowsRead = &boardRowsRead
+
+// HoldBatches takes every leader place of db's group commit, so that the
+// submissions that reach the writer queue until release; the first to lead
+// after release writes all of them in one batch.
+func HoldBatches(db *DB) (release func()) {
+	n := cap(db.group.leaders)
+	for range n {
+		db.group.leaders <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-db.group.leaders
+		}
+	}
+}
+
+// QueuedWrites returns how many writes wait for a batch.
+func QueuedWrites(db *DB) int { return len(db.group.queue) }
+
+// BeforeBatchCommit calls fn with the size of each batch at the end of its
+// transaction; an error fails the batch as a failed COMMIT would. Set it
+// before any write.
+func BeforeBatchCommit(db *DB, fn func(n int) error) { db.group.beforeCommit = fn }
+
+// Exec runs a statement in a write's transaction.
+type Exec func(q string, args ...any) error
+
+// GroupWrite runs fn as a group write of db (a submission's write path).
+func GroupWrite(db *DB, ctx context.Context, fn func(exec Exec) error) error {
+	return db.groupWrite(ctx, func(ctx context.Context, c conn) error {
+		return fn(func(q string, args ...any) error { return c.exec(ctx, q, args...) })
+	})
+}
+
+// Count runs a SELECT COUNT(*) query on a reader.
+func Count(db *DB, ctx context.Context, q string, args ...any) (int, error) {
+	return db.read().count(ctx, q, args...)
+}

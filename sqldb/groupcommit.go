@@ -54,7 +54,7 @@ type groupCommit struct {
 	// beforeCommit, when set (tests only, before any write), is called at
 	// the end of each batch transaction; an error it returns fails the
 	// batch as a failed COMMIT would.
-	beforeCommit func() error
+	beforeCommit func(n int) error
 }
 
 // newGroupCommit returns the group commit of a store with the dialect and
@@ -146,7 +146,7 @@ func (d *DB) writeBatch(ctx context.Context, batch []*batchWrite) {
 			return errRolledBack
 		}
 		if d.group.beforeCommit != nil {
-			return d.group.beforeCommit()
+			return d.group.beforeCommit(len(batch))
 		}
 		return nil
 	})
