@@ -10,13 +10,13 @@ var BoardRowsRead = &boardRowsRead
 // submissions that reach the writer queue until release; the first to lead
 // after release writes all of them in one batch.
 func HoldBatches(db *DB) (release func()) {
-	n := cap(db.group.leaders)
-	for range n {
-		db.group.leaders <- struct{}{}
+	var places []int
+	for range cap(db.group.leaders) {
+		places = append(places, <-db.group.leaders)
 	}
 	return func() {
-		for range n {
-			<-db.group.leaders
+		for _, p := range places {
+			db.group.leaders <- p
 		}
 	}
 }
@@ -43,3 +43,6 @@ func GroupWrite(db *DB, ctx context.Context, fn func(exec Exec) error) error {
 func Count(db *DB, ctx context.Context, q string, args ...any) (int, error) {
 	return db.read().count(ctx, q, args...)
 }
+
+// LostRacesInBatches returns how many writes lost a race inside a batch.
+func LostRacesInBatches(db *DB) int64 { return db.group.lostRaces.Load() }

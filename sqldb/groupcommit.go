@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync/atomic"
 )
 
 // Group commit. Result submissions that wait for the writer at the same time
@@ -19,7 +20,12 @@ import (
 // and the others'), never waiting for a batch to fill. SQLite has one
 // leader place (it has one writer connection); PostgreSQL has several, so
 // that batches of different submissions still run in parallel on its
-// pool.
+// pool. Each leader place raises its own board_versions shard (conn.shard):
+// with a shard at random per submission, concurrent batches, each holding
+// several counter rows of one benchmark until it commits, took them in
+// different orders and deadlocked (PostgreSQL finds a deadlock only after
+// deadlock_timeout, a second by default, and the harness's submissions
+// crawled).
 //
 // A batch whose transaction fails as a whole (its BEGIN, a savepoint, its
 // COMMIT, a connection lost) commits nothing: each of its submissions is
@@ -49,12 +55,17 @@ var errWriteAlone = errors.New("sqldb: write again alone")
 // groupCommit holds the writes waiting for a batch.
 type groupCommit struct {
 	queue chan *batchWrite
-	// leaders holds a token per batch being written.
-	leaders chan struct{}
+	// leaders holds the free leader places, by number: a batch
+	// takes one while it is written, and bumps that place's
+	// board_versions shard (conn.shard).
+	leaders chan int
 	// beforeCommit, when set (tests only, before any write), is called at
 	// the end of each batch transaction; an error it returns fails the
 	// batch as a failed COMMIT would.
 	beforeCommit func(n int) error
+	// lostRaces counts the writes that lost a race inside a batch (and
+	// were written again alone).
+	lostRaces atomic.Int64
 }
 
 // newGroupCommit returns the group commit of a store with the dialect and
@@ -65,7 +76,11 @@ func newGroupCommit(dl dialect, p Pool, slots int) *groupCommit {
 	if dl == dialectPostgres {
 		leaders = max(1, p.MaxOpen/4)
 	}
-	return &groupCommit{queue: make(chan *batchWrite, max(slots, maxBatch)), leaders: make(chan struct{}, leaders)}
+	g := &groupCommit{queue: make(chan *batchWrite, max(slots, maxBatch)), leaders: make(chan int, leaders)}
+	for place := range leaders {
+		g.leaders <- place
+	}
+	return g
 }
 
 // groupWrite runs fn in a write transaction at READ COMMITTED (on
@@ -96,9 +111,9 @@ func (d *DB) awaitBatch(ctx context.Context, w *batchWrite) error {
 		select {
 		case err := <-w.done:
 			return err
-		case d.group.leaders <- struct{}{}:
-			n := d.writeQueued(ctx)
-			<-d.group.leaders
+		case place := <-d.group.leaders:
+			n := d.writeQueued(ctx, place)
+			d.group.leaders <- place
 			if n == 0 {
 				// Another leader took w: its answer comes.
 				return <-w.done
@@ -107,9 +122,9 @@ func (d *DB) awaitBatch(ctx context.Context, w *batchWrite) error {
 	}
 }
 
-// writeQueued writes the writes queued now (at most maxBatch) as one batch
-// and answers each; it returns how many it took.
-func (d *DB) writeQueued(ctx context.Context) int {
+// writeQueued writes the writes queued now (at most maxBatch) as one batch,
+// holding leader place, and answers each; it returns how many it took.
+func (d *DB) writeQueued(ctx context.Context, place int) int {
 	batch := make([]*batchWrite, 0, 8)
 take:
 	for len(batch) < maxBatch {
@@ -121,7 +136,7 @@ take:
 		}
 	}
 	if len(batch) > 0 {
-		d.writeBatch(ctx, batch)
+		d.writeBatch(ctx, place, batch)
 	}
 	return len(batch)
 }
@@ -129,11 +144,12 @@ take:
 // writeBatch writes batch in one transaction and answers each write. The
 // transaction runs on a context of its own, bounded by Pool.Wait, that the
 // leader's caller cannot cancel.
-func (d *DB) writeBatch(ctx context.Context, batch []*batchWrite) {
+func (d *DB) writeBatch(ctx context.Context, place int, batch []*batchWrite) {
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.pool.Wait)
 	defer cancel()
 	answers := make([]error, len(batch))
 	err := d.tryWrite(bctx, sql.LevelReadCommitted, func(c conn) error {
+		c.shard = place + 1
 		for i, w := range batch {
 			var err error
 			if answers[i], err = writeInSavepoint(bctx, c, w, len(batch) > 1); err != nil {
@@ -158,7 +174,10 @@ func (d *DB) writeBatch(ctx context.Context, batch []*batchWrite) {
 	// "something committed" call here, as after writeAt's commit.
 	for i, w := range batch {
 		switch {
-		case err != nil, retryable(answers[i]):
+		case err != nil:
+			w.done <- errWriteAlone
+		case retryable(answers[i]):
+			d.group.lostRaces.Add(1)
 			w.done <- errWriteAlone
 		default:
 			w.done <- translate(answers[i])

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -337,4 +338,47 @@ func TestABatchRollsBackOnlyTheWritesThatFail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentBatchesDoNotDeadlock runs many submissions to one benchmark
+// at once, so that several batches run together (PostgreSQL has several
+// leader places): none loses a race inside its batch (a deadlock on the
+// benchmark's leaderboard counters was what they lost), and every one lands.
+func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		models := racingModels(t, w, 8)
+		ds := make([]int64, 8)
+		for i := range ds {
+			d := medperftest.MustDataset(t, w.DataOwner, medperftest.DatasetInput("batch", w.Preparator.ID, medperf.StateOperation))
+			w.MustAssociate(t, medperf.KindDataset, w.DataOwner, d.ID)
+			ds[i] = d.ID
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(models)*len(ds))
+		for _, m := range models {
+			for _, d := range ds {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					in := submission(w, m, fmt.Sprintf("deadlock-%d-%d", m, d))
+					in.DatasetID = d
+					_, created, err := w.DataOwner.SubmitResult(ctx, in)
+					if err == nil && !created {
+						err = fmt.Errorf("model %d, dataset %d: not created", m, d)
+					}
+					errs <- err
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := sqldb.LostRacesInBatches(db); n != 0 {
+			t.Errorf("%d writes lost a race inside their batch, want 0", n)
+		}
+	})
 }
