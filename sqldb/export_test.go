@@ -6,6 +6,17 @@ import "context"
 // the external tests.
 var BoardRowsRead = &boardRowsRead
 
+// UseGroupCommit turns group commit on for db (PostgreSQL has none by
+// default), before any write.
+func UseGroupCommit(db *DB) {
+	if db.group == nil {
+		db.group = useGroupCommit(db.dialect, db.pool, cap(db.slots))
+	}
+}
+
+// HasGroupCommit reports whether db batches submissions.
+func HasGroupCommit(db *DB) bool { return db.group != nil }
+
 // HoldBatches takes every leader place of db's group commit, so that the
 // submissions that reach the writer queue until release; the first to lead
 // after release writes all of them in one batch.

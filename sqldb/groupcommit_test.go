@@ -27,6 +27,7 @@ type submitted struct {
 // arrived in, not necessarily ins' order). It returns each one's answer.
 func submitInOneBatch(t *testing.T, db *sqldb.DB, s medperf.Service, ins []medperf.ResultInput) []submitted {
 	t.Helper()
+	sqldb.UseGroupCommit(db)
 	release := sqldb.HoldBatches(db)
 	out := make([]submitted, len(ins))
 	var wg sync.WaitGroup
@@ -108,6 +109,7 @@ func TestABatchAnswersEachSubmissionOnItsOwn(t *testing.T) {
 		medperftest.Must[*medperf.Association](t)(w.ModelOwner.RequestAssociation(ctx, w.Benchmark.ID, medperf.KindModel,
 			medperf.AssociationRequest{ComponentID: pending.ID}))
 		var sizes batchSizes
+		sqldb.UseGroupCommit(db)
 		sqldb.BeforeBatchCommit(db, sizes.hook)
 
 		ins := []medperf.ResultInput{
@@ -174,6 +176,7 @@ func TestAFailedBatchCommitsNothingAndIsWrittenAgain(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
 		models := racingModels(t, w, 4)
 		sizes := batchSizes{fail: map[int]bool{0: true}}
+		sqldb.UseGroupCommit(db)
 		sqldb.BeforeBatchCommit(db, sizes.hook)
 		var ins []medperf.ResultInput
 		for i, m := range models {
@@ -207,6 +210,7 @@ func TestAFailedBatchCommitsNothingAndIsWrittenAgain(t *testing.T) {
 func TestASubmissionGivenUpInTheQueueIsNotWritten(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
 		models := racingModels(t, w, 2)
+		sqldb.UseGroupCommit(db)
 		release := sqldb.HoldBatches(db)
 		cctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
@@ -281,6 +285,7 @@ func TestABatchRollsBackOnlyTheWritesThatFail(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			db := MustOpen(t, dialect)
 			var sizes batchSizes
+			sqldb.UseGroupCommit(db)
 			sqldb.BeforeBatchCommit(db, sizes.hook)
 			mark := func(exec sqldb.Exec, id int64) error {
 				return exec(`INSERT INTO board_versions (benchmark_id, shard, version) VALUES (?, 0, 1)`, id)
@@ -346,6 +351,7 @@ func TestABatchRollsBackOnlyTheWritesThatFail(t *testing.T) {
 // benchmark's leaderboard counters was what they lost), and every one lands.
 func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+		sqldb.UseGroupCommit(db)
 		models := racingModels(t, w, 8)
 		ds := make([]int64, 8)
 		for i := range ds {
@@ -381,4 +387,16 @@ func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
 			t.Errorf("%d writes lost a race inside their batch, want 0", n)
 		}
 	})
+}
+
+// TestGroupCommitIsSQLiteOnly checks the stores' defaults: SQLite batches
+// its submissions, PostgreSQL writes each in its own transaction.
+func TestGroupCommitIsSQLiteOnly(t *testing.T) {
+	for dialect, want := range map[string]bool{"sqlite": true, "postgres": false} {
+		t.Run(dialect, func(t *testing.T) {
+			if got := sqldb.HasGroupCommit(MustOpen(t, dialect)); got != want {
+				t.Errorf("group commit %v, want %v", got, want)
+			}
+		})
+	}
 }
