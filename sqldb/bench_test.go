@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/medperf/medperf"
@@ -52,4 +53,29 @@ func BenchmarkSubmitResult(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSubmitResultParallel submits finalized results from 8 ×
+// GOMAXPROCS goroutines at once, as the load harness's clients do, each for
+// a new dataset, on SQLite: its time per submission is the store's
+// throughput under concurrent submissions (which group commit batches),
+// without HTTP.
+func BenchmarkSubmitResultParallel(b *testing.B) {
+	db := MustOpen(b, "sqlite")
+	w := newWorld(b, db)
+	ds := datasets(b, w, b.N)
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d := ds[next.Add(1)-1]
+			_, created, err := w.DataOwner.SubmitResult(ctx, medperf.ResultInput{BenchmarkID: w.Benchmark.ID,
+				ModelID: w.ReferenceModel.ID, DatasetID: d.ID, Metrics: medperftest.Metrics(0.5), IdempotencyKey: d.Name})
+			if err != nil || !created {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

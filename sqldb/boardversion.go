@@ -44,7 +44,11 @@ func bumpBoards(ctx context.Context, c conn, entityType string, entityID int64) 
 	if strings.Count(q, "?") == 2 {
 		args = append(args, entityID)
 	}
-	args = append([]any{rand.IntN(boardShards)}, args...)
+	shard := rand.IntN(boardShards)
+	if c.shard > 0 {
+		shard = (c.shard - 1) % boardShards
+	}
+	args = append([]any{shard}, args...)
 	return c.exec(ctx, `INSERT INTO board_versions (benchmark_id, shard, version) SELECT x.id, ?, 1 FROM (`+q+`) x WHERE true
 		ON CONFLICT (benchmark_id, shard) DO UPDATE SET version = board_versions.version + 1`, args...)
 }

@@ -61,6 +61,8 @@ type DB struct {
 	rstmts, wstmts *stmtCache
 	// slots admits submissions (admitSubmission).
 	slots chan struct{}
+	// group batches the submissions' writes (groupWrite).
+	group *groupCommit
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -107,6 +109,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 	}
 	d.pool.apply(d.db)
 	d.slots = make(chan struct{}, submissionSlots*d.pool.MaxOpen)
+	d.group = newGroupCommit(d.dialect, d.pool, cap(d.slots))
 	if d.wdb != d.db {
 		d.wdb.SetMaxOpenConns(1)
 		d.wdb.SetMaxIdleConns(1)

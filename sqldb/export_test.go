@@ -1,6 +1,9 @@
 package sqldb
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // BoardRowsRead exposes the count of result rows ScanLeaderboard read, for
 // the external tests.
@@ -12,3 +15,55 @@ const ViewTTL = viewTTL
 
 // SetViewClock replaces the clock of d's benchmark views.
 func SetViewClock(d *DB, now func() time.Time) { d.views.now = now }
+
+// UseGroupCommit turns group commit on for db (PostgreSQL has none by
+// default), before any write.
+func UseGroupCommit(db *DB) {
+	if db.group == nil {
+		db.group = useGroupCommit(db.dialect, db.pool, cap(db.slots))
+	}
+}
+
+// HasGroupCommit reports whether db batches submissions.
+func HasGroupCommit(db *DB) bool { return db.group != nil }
+
+// HoldBatches takes every leader place of db's group commit, so that the
+// submissions that reach the writer queue until release; the first to lead
+// after release writes all of them in one batch.
+func HoldBatches(db *DB) (release func()) {
+	var places []int
+	for range cap(db.group.leaders) {
+		places = append(places, <-db.group.leaders)
+	}
+	return func() {
+		for _, p := range places {
+			db.group.leaders <- p
+		}
+	}
+}
+
+// QueuedWrites returns how many writes wait for a batch.
+func QueuedWrites(db *DB) int { return len(db.group.queue) }
+
+// BeforeBatchCommit calls fn with the size of each batch at the end of its
+// transaction; an error fails the batch as a failed COMMIT would. Set it
+// before any write.
+func BeforeBatchCommit(db *DB, fn func(n int) error) { db.group.beforeCommit = fn }
+
+// Exec runs a statement in a write's transaction.
+type Exec func(q string, args ...any) error
+
+// GroupWrite runs fn as a group write of db (a submission's write path).
+func GroupWrite(db *DB, ctx context.Context, fn func(exec Exec) error) error {
+	return db.groupWrite(ctx, func(ctx context.Context, c conn) error {
+		return fn(func(q string, args ...any) error { return c.exec(ctx, q, args...) })
+	})
+}
+
+// Count runs a SELECT COUNT(*) query on a reader.
+func Count(db *DB, ctx context.Context, q string, args ...any) (int, error) {
+	return db.read().count(ctx, q, args...)
+}
+
+// LostRacesInBatches returns how many writes lost a race inside a batch.
+func LostRacesInBatches(db *DB) int64 { return db.group.lostRaces.Load() }

@@ -32,6 +32,12 @@ type conn struct {
 	d *DB
 	// tx is q when q is a write transaction.
 	tx *sql.Tx
+	// shard, when not 0, is 1 + the board_versions shard that the
+	// transaction's leaderboard bumps raise (bumpBoards), instead of one
+	// at random per bump: a batch of group commit (groupcommit.go) raises
+	// its leader place's, so that concurrent batches never wait for each
+	// other's counter rows (or deadlock, taking them in other orders).
+	shard int
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) error {
