@@ -75,7 +75,7 @@ func TestLoadServerMemoryLimitPrecedence(t *testing.T) {
 	}
 	delete(env, "MEDPERF_MEMORY_LIMIT")
 	os.Remove(filepath.Join(home, ServerFile))
-	if got := load(ServerFlags{}); got != DefaultMemoryLimit {
-		t.Errorf("nothing given: %q, want %q", got, DefaultMemoryLimit)
+	if got := load(ServerFlags{}); got != "" {
+		t.Errorf("nothing given: %q, want empty (WithDefaults and MemoryLimitBytes give the default)", got)
 	}
 }

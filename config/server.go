@@ -32,7 +32,7 @@ const (
 	// DefaultMemoryLimit is the Go runtime's soft memory limit that
 	// `medperf server` sets when neither --memory-limit nor GOMEMLIMIT
 	// says otherwise: with it the storm of issue 11 (5,000 submissions at
-	// once, about 120 MB live at its peak) stays under 256 MB of RSS,
+	// once, 130–140 MB live at its peak) stays under 256 MB of RSS,
 	// where Go's default (a heap of twice the live memory) went over.
 	DefaultMemoryLimit = "192MiB"
 	// MemoryLimitOff is the --memory-limit that sets no limit.
@@ -230,7 +230,7 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 		{&s.LogKey, "", file.LogKey, "MEDPERF_LOG_KEY", flags.LogKey, flags.Set["log-key"]},
 		{&s.PprofAddr, "", file.PprofAddr, "MEDPERF_PPROF_ADDR", flags.PprofAddr, flags.Set["pprof-addr"]},
 		{&s.MetricsAccess, "", file.MetricsAccess, "MEDPERF_METRICS_ACCESS", flags.MetricsAccess, flags.Set["metrics-access"]},
-		{&s.MemoryLimit, DefaultMemoryLimit, file.MemoryLimit, "MEDPERF_MEMORY_LIMIT", flags.MemoryLimit, flags.Set["memory-limit"]},
+		{&s.MemoryLimit, "", file.MemoryLimit, "MEDPERF_MEMORY_LIMIT", flags.MemoryLimit, flags.Set["memory-limit"]},
 	})
 	return s, nil
 }
