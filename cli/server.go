@@ -79,12 +79,16 @@ func runServer(ctx context.Context, e *env, cfg config.Server, logger *slog.Logg
 	if err != nil {
 		return err
 	}
-	if n, from := server.ApplyMemoryLimit(limit, os.Getenv); from != "" {
-		logger.Info("Go memory limit", "bytes", n, "set_by", from)
-	}
 	s, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	// Set once the server runs, so that a refused setting is the only
+	// thing a failed start prints; put back when it stops.
+	n, from, restore := server.ApplyMemoryLimit(limit, os.Getenv)
+	defer restore()
+	if from != "" {
+		logger.Info("Go memory limit", "bytes", n, "set_by", from)
 	}
 	fmt.Fprintf(e.stdout, "medperf server listening on %s\n", s.URL())
 	select {

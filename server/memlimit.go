@@ -14,8 +14,10 @@ const MemoryLimitFromEnv = "GOMEMLIMIT"
 // GOMEMLIMIT environment variable is set: the runtime read it at start,
 // and an operator who sets the runtime's own knob means it, so it wins
 // and is left alone. It returns the limit in force (math.MaxInt64 when
-// none) and what set it: MemoryLimitFromEnv, "--memory-limit", or "" when
-// nothing did.
+// none), what set it (MemoryLimitFromEnv, "--memory-limit", or "" when
+// nothing did) and the function that puts back the limit that was in
+// force before, for a caller that runs the server inside a longer-lived
+// process (a test of the command line).
 //
 // Why a default limit: without one the collector lets the heap grow to
 // twice the live memory (GOGC=100) before it runs. Under a storm of
@@ -26,14 +28,16 @@ const MemoryLimitFromEnv = "GOMEMLIMIT"
 // runtime caps that at about half the CPU). It is process-wide, which is
 // why `medperf server` calls it and server.Open does not (tests and the
 // demo run servers inside other programs).
-func ApplyMemoryLimit(limit int64, getenv func(string) string) (int64, string) {
+func ApplyMemoryLimit(limit int64, getenv func(string) string) (int64, string, func()) {
+	before := debug.SetMemoryLimit(-1)
+	restore := func() { debug.SetMemoryLimit(before) }
 	if getenv(MemoryLimitFromEnv) != "" {
-		return debug.SetMemoryLimit(-1), MemoryLimitFromEnv
+		return before, MemoryLimitFromEnv, restore
 	}
 	if limit <= 0 {
 		debug.SetMemoryLimit(math.MaxInt64)
-		return math.MaxInt64, ""
+		return math.MaxInt64, "", restore
 	}
 	debug.SetMemoryLimit(limit)
-	return limit, "--memory-limit"
+	return limit, "--memory-limit", restore
 }
