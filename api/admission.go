@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/medperf/medperf"
@@ -19,10 +21,29 @@ import (
 // request). A request that gets no place within the wait is
 // CodeUnavailable (503 with Retry-After), as when the store's own
 // connections stay busy.
+//
+// When at least deep requests waited at once (a storm: thousands of
+// parked requests, each with the HTTP server's connection buffers and two
+// goroutines, and the heap the collector let grow around them), the
+// last one to leave the queue calls release once, in its own goroutine:
+// debug.FreeOSMemory, which returns that memory to the system at once
+// instead of over the minutes the runtime's scavenger takes, so that a
+// burst does not leave the process's RSS at its peak.
 type admission struct {
 	places chan struct{}
 	wait   time.Duration
+	// waiting counts the requests waiting for a place; burst is set when
+	// it reached deep, and cleared by the release it triggers.
+	waiting atomic.Int64
+	burst   atomic.Bool
+	deep    int64
+	release func()
 }
+
+// burstDepth is admission.deep: 512 parked requests hold about 12 MB
+// (see docs/performance.md, "Session 4: the storm's memory"), a burst
+// worth one forced collection when it is over.
+const burstDepth = 512
 
 // newAdmission returns the admission for n requests at once, each waiting at
 // most wait; nil (no bound) when n <= 0.
@@ -33,7 +54,7 @@ func newAdmission(n int, wait time.Duration) *admission {
 	if wait <= 0 {
 		wait = DefaultWriteWait
 	}
-	return &admission{places: make(chan struct{}, n), wait: wait}
+	return &admission{places: make(chan struct{}, n), wait: wait, deep: burstDepth, release: debug.FreeOSMemory}
 }
 
 // DefaultWriteWait is how long a write request waits for admission when
@@ -63,6 +84,10 @@ func (a *admission) admit(r *http.Request) (func(), error) {
 		return func() { <-a.places }, nil
 	default:
 	}
+	if a.waiting.Add(1) >= a.deep {
+		a.burst.Store(true)
+	}
+	defer a.leave()
 	t := time.NewTimer(a.wait)
 	defer t.Stop()
 	select {
@@ -73,6 +98,14 @@ func (a *admission) admit(r *http.Request) (func(), error) {
 	case <-t.C:
 		return nil, &medperf.Error{Code: medperf.CodeUnavailable,
 			Message: "the registry is busy: too many write requests are waiting; retry in a few seconds"}
+	}
+}
+
+// leave takes a request out of the queue; the last one out of a burst
+// starts the release.
+func (a *admission) leave() {
+	if a.waiting.Add(-1) == 0 && a.burst.CompareAndSwap(true, false) {
+		go a.release()
 	}
 }
 

@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/medperf/medperf"
 )
@@ -46,5 +48,65 @@ func TestAdmitCanceledWhileWaiting(t *testing.T) {
 		t.Errorf("no bound: %v; want admitted", err)
 	} else {
 		release()
+	}
+}
+
+// TestADeepQueueReleasesMemoryOnceWhenItEmpties: when deep requests waited
+// at once, the last to leave the queue calls release, once; a queue that
+// stayed shallow never does.
+func TestADeepQueueReleasesMemoryOnceWhenItEmpties(t *testing.T) {
+	a := newAdmission(1, 0)
+	if a.deep != burstDepth || a.release == nil {
+		t.Fatalf("deep %d, release set %v; want burstDepth and debug.FreeOSMemory", a.deep, a.release != nil)
+	}
+	released := make(chan struct{}, 10)
+	a.deep, a.release = 3, func() { released <- struct{}{} }
+	queue := func(n int) {
+		t.Helper()
+		hold, err := a.admit(httptest.NewRequest("POST", "/api/v1/results", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				free, err := a.admit(httptest.NewRequest("POST", "/api/v1/results", nil))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				free()
+			}()
+		}
+		for deadline := time.Now().Add(5 * time.Second); a.waiting.Load() < int64(n); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests waiting, want %d", a.waiting.Load(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		hold()
+		wg.Wait()
+	}
+	queue(2)
+	select {
+	case <-released:
+		t.Fatal("a queue of 2 (under deep) released memory")
+	case <-time.After(50 * time.Millisecond):
+	}
+	queue(3)
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a queue of 3 (deep) emptied without a release")
+	}
+	select {
+	case <-released:
+		t.Fatal("one burst released twice")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if a.waiting.Load() != 0 || a.burst.Load() {
+		t.Errorf("after the burst: %d waiting, burst %v; want 0, false", a.waiting.Load(), a.burst.Load())
 	}
 }

@@ -36,6 +36,7 @@ func newServerCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.LogKey, "log-key", "", "ed25519 OpenSSH private key that signs the transparency log (default <data-dir>/log_key, created at first start; env MEDPERF_LOG_KEY)")
 	fl.StringVar(&f.PprofAddr, "pprof-addr", "", "serve Go's profiler on this loopback host:port (env MEDPERF_PPROF_ADDR)")
 	fl.StringVar(&f.MetricsAccess, "metrics-access", config.MetricsPublic, "who may read /metrics: public or admin (env MEDPERF_METRICS_ACCESS)")
+	fl.StringVar(&f.MemoryLimit, "memory-limit", config.DefaultMemoryLimit, "soft memory limit of the Go runtime, e.g. 512MiB, or off; GOMEMLIMIT wins when set (env MEDPERF_MEMORY_LIMIT)")
 	fl.StringVar(&f.ConfigFile, "config", "", "configuration file (default $MEDPERF_HOME/server.yaml)")
 	fl.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -78,9 +79,20 @@ func newLogger(buf *logBuffer, e *env, format string) (*slog.Logger, error) {
 // then shuts down gracefully.
 func runServer(ctx context.Context, e *env, cfg config.Server, logger *slog.Logger) error {
 	cfg.Logger, cfg.Version = logger, buildVersion().Version
+	limit, err := cfg.MemoryLimitBytes()
+	if err != nil {
+		return err
+	}
 	s, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	// Set once the server runs, so that a refused setting is the only
+	// thing a failed start prints; put back when it stops.
+	n, from, restore := server.ApplyMemoryLimit(limit, os.Getenv)
+	defer restore()
+	if from != "" {
+		logger.Info("Go memory limit", "bytes", n, "set_by", from)
 	}
 	fmt.Fprintf(e.stdout, "medperf server listening on %s\n", s.URL())
 	select {

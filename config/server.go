@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/cube"
 )
 
 // The defaults of the server's settings, in one place: LoadServer, the
@@ -27,6 +29,17 @@ const (
 	// DefaultDBFile is the SQLite file, in the data directory, used when
 	// no database is given.
 	DefaultDBFile = "registry.db"
+	// DefaultMemoryLimit is the Go runtime's soft memory limit that
+	// `medperf server` sets when neither --memory-limit nor GOMEMLIMIT
+	// says otherwise: with it the storm of issue 11 (5,000 submissions at
+	// once, 130–140 MB live at its peak) stays under 256 MB of RSS,
+	// where Go's default (a heap of twice the live memory) went over.
+	DefaultMemoryLimit = "192MiB"
+	// MemoryLimitOff is the --memory-limit that sets no limit.
+	MemoryLimitOff = "off"
+	// minMemoryLimit is the smallest limit accepted: under it the
+	// collector would run almost without pause on an idle server.
+	minMemoryLimit = 32 << 20
 )
 
 // Server is the configuration of the registry server: the one type that
@@ -90,6 +103,13 @@ type Server struct {
 	// MEDPERF_METRICS_ACCESS; flag --metrics-access; file key
 	// metrics_access.
 	MetricsAccess string `yaml:"metrics_access"`
+	// MemoryLimit is the Go runtime's soft memory limit of `medperf
+	// server` (runtime/debug.SetMemoryLimit): a size such as "192MiB" or
+	// "1g" (cube.ParseSize), at least 32 MiB, or "off" for none. The
+	// GOMEMLIMIT environment variable, when set, wins over it (see
+	// server.ApplyMemoryLimit). Default DefaultMemoryLimit; env
+	// MEDPERF_MEMORY_LIMIT; flag --memory-limit; file key memory_limit.
+	MemoryLimit string `yaml:"memory_limit"`
 
 	// Logger receives structured logs. Default: text logs on stderr.
 	Logger *slog.Logger `yaml:"-"`
@@ -124,6 +144,12 @@ func (s Server) WithDefaults() (Server, error) {
 	default:
 		return s, medperf.FieldError("metrics-access", "must be %q or %q, not %q", MetricsPublic, MetricsAdmin, s.MetricsAccess)
 	}
+	if s.MemoryLimit == "" {
+		s.MemoryLimit = DefaultMemoryLimit
+	}
+	if _, err := s.MemoryLimitBytes(); err != nil {
+		return s, err
+	}
 	if s.Addr == "" {
 		s.Addr = DefaultServerAddr
 	}
@@ -139,6 +165,27 @@ func (s Server) WithDefaults() (Server, error) {
 	return s, nil
 }
 
+// MemoryLimitBytes returns MemoryLimit in bytes, 0 for "off" (no limit),
+// DefaultMemoryLimit's when MemoryLimit is empty, or a CodeInvalid error on
+// "memory-limit" for anything else than a size of at least 32 MiB.
+func (s Server) MemoryLimitBytes() (int64, error) {
+	v := strings.TrimSpace(s.MemoryLimit)
+	switch v {
+	case "":
+		v = DefaultMemoryLimit
+	case MemoryLimitOff:
+		return 0, nil
+	}
+	n, err := cube.ParseSize(v)
+	if err != nil {
+		return 0, medperf.FieldError("memory-limit", "%q is not a size: give one like 192MiB or 1g, or %q for no limit", s.MemoryLimit, MemoryLimitOff)
+	}
+	if n < minMemoryLimit {
+		return 0, medperf.FieldError("memory-limit", "%q is under 32MiB, where the server would spend its time collecting garbage: give at least 32MiB, or %q for no limit", s.MemoryLimit, MemoryLimitOff)
+	}
+	return n, nil
+}
+
 // ServerFile is the server's configuration file in the home directory.
 const ServerFile = "server.yaml"
 
@@ -146,7 +193,7 @@ const ServerFile = "server.yaml"
 // each was given.
 type ServerFlags struct {
 	Addr, DataDir, DB, TLSCert, TLSKey, AdminEmail string
-	PprofAddr, MetricsAccess, LogKey               string
+	PprofAddr, MetricsAccess, LogKey, MemoryLimit  string
 	Set                                            map[string]bool
 	// ConfigFile overrides <home>/server.yaml when not empty.
 	ConfigFile string
@@ -183,6 +230,7 @@ func LoadServer(getenv Getenv, flags ServerFlags) (Server, error) {
 		{&s.LogKey, "", file.LogKey, "MEDPERF_LOG_KEY", flags.LogKey, flags.Set["log-key"]},
 		{&s.PprofAddr, "", file.PprofAddr, "MEDPERF_PPROF_ADDR", flags.PprofAddr, flags.Set["pprof-addr"]},
 		{&s.MetricsAccess, "", file.MetricsAccess, "MEDPERF_METRICS_ACCESS", flags.MetricsAccess, flags.Set["metrics-access"]},
+		{&s.MemoryLimit, "", file.MemoryLimit, "MEDPERF_MEMORY_LIMIT", flags.MemoryLimit, flags.Set["memory-limit"]},
 	})
 	return s, nil
 }

@@ -36,8 +36,9 @@ type options struct {
 	// seedResults is how the leaderboard's results are seeded: "api"
 	// (the default) or "bulk" (bulk.go).
 	seedResults string
-	// profile is a directory for the server's CPU profiles of every row
-	// and heap profiles of the cold rows ("": none).
+	// profile is a directory for the server's CPU profiles of every row,
+	// heap profiles of the cold rows and memory snapshots of the write
+	// rows (snapshot.go) ("": none).
 	profile string
 }
 
@@ -54,7 +55,7 @@ func main() {
 	flag.IntVar(&o.models, "models", 100, "models of the storm rows")
 	flag.IntVar(&seedWorkers, "seed-workers", seedWorkers, "concurrent clients that seed")
 	flag.StringVar(&o.seedResults, "seed-results", "api", `how the leaderboard benchmark's results are seeded: "api" (submitted through the API like everything else) or "bulk" (loaded by the registry's store code in this process, in multi-row INSERTs, without audit events or log leaves: for the million-result rows; everything else still goes through the API)`)
-	flag.StringVar(&o.profile, "profile", "", "directory where every row saves the server's CPU profile of its load (ROW-N.cpu.pprof) and the rebuild and offset-cold rows also their heap profiles (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), taken through the server's --pprof-addr")
+	flag.StringVar(&o.profile, "profile", "", "directory where every row saves the server's CPU profile of its load (ROW-N.cpu.pprof) and the rebuild and offset-cold rows also their heap profiles (rebuild, offset-cold and cursor-cold .cpu.pprof and .heap.pprof), and the write rows (storm, paced, submit) a snapshot every 0.5 s of the load: heap profile ROW-sN.heap.pprof, goroutines ROW-sN.goroutine.txt, and a line on stderr with RSS, goroutines and MemStats; taken through the server's --pprof-addr")
 	flag.StringVar(&o.rows, "rows", "all", "comma-separated rows to run: list,cursor,me,leaderboard,rebuild,offset,offset-cold,storm,paced,submit (all: every row)")
 	flag.Parse()
 	if o.seedResults != "api" && o.seedResults != "bulk" {

@@ -135,11 +135,13 @@ func writeRow(ctx context.Context, s *server, w *world, t *table, bench int64, f
 	profiled := s.profileLoad(ctx, 4*time.Second)
 	stop := make(chan struct{})
 	peak := s.peakRSS(stop)
+	snapped := s.snapshotLoad(ctx, stop)
 	start := time.Now()
 	lat, errs, retries := p(ctx, s, w, subs)
 	elapsed := time.Since(start)
 	close(stop)
 	<-profiled
+	<-snapped
 	dup, missing, err := countResults(ctx, w, s.url+"/api/v1", bench, total)
 	if err != nil {
 		return err
