@@ -55,8 +55,14 @@ func TestServerSetsTheMemoryLimitWhileItRuns(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
 		t.Errorf("while serving: limit %d, want 300 MiB", got)
 	}
-	if !strings.Contains(errOut.String(), `"msg":"Go memory limit","bytes":314572800,"set_by":"--memory-limit"`) {
-		t.Errorf("no log line of the limit: %s", errOut.String())
+	// The server's info lines are written in batches (serverlog.go): wait
+	// for the next one.
+	const line = `"msg":"Go memory limit","bytes":314572800,"set_by":"--memory-limit"`
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errOut.String(), line); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("no log line of the limit: %s", errOut.String())
+			break
+		}
 	}
 	cancel()
 	if code := <-done; code != 0 {

@@ -167,6 +167,9 @@ func (r *Runtime) ping(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := r.client.Ping(pctx); err != nil {
+		if ctx.Err() != nil { // the caller gave up: not the engine's fault
+			return engineError(ctx, "reach the container engine", err)
+		}
 		return &medperf.Error{Code: medperf.CodeUnavailable, Message: fmt.Sprintf("no container engine answers at %s: is Docker (or Podman's socket) running?", r.client.DaemonHost()), Err: err}
 	}
 	return nil
