@@ -23,9 +23,10 @@ const DefaultResultPagesBytes = 32 << 20
 // them all (an admin or the benchmark's owner) lists it: the benchmark's
 // leaderboard version is part of the key, and it changes in the
 // transaction of every change of the benchmark's results (bumpBoards), so
-// a cached page is never older than the version the request read, on any
-// replica. The page is normalized first, so "limit=" and "limit=100" are
-// one key.
+// a cached page is never older than the version the request used, on any
+// replica; that version is at most viewTTL old, and never older than this
+// replica's own last commit (benchmarkViews). The page is normalized
+// first, so "limit=" and "limit=100" are one key.
 type pageKey struct {
 	benchmark, version    int64
 	model, dataset, owner int64
@@ -52,10 +53,6 @@ type resultPages struct {
 	size  int64
 	order lru.List // of *cachedPage, most recently used first
 	pages map[pageKey]*lru.Element
-	// view is the prepared benchmarkView query (SQLite re-parses a query
-	// text on every call otherwise: most of that read's time).
-	viewOnce sync.Once
-	view     *sql.Stmt
 }
 
 type cachedPage struct {
@@ -143,6 +140,10 @@ type benchmarkViews struct {
 	gen atomic.Uint64
 	mu  sync.Mutex
 	m   map[int64]cachedView
+	// query is the prepared benchmarkView query (SQLite re-parses a query
+	// text on every call otherwise: most of that read's time).
+	queryOnce sync.Once
+	query     *sql.Stmt
 }
 
 type cachedView struct {
@@ -203,13 +204,13 @@ func (d *DB) benchmarkView(ctx context.Context, id int64) (owner, version int64,
 		return owner, version, true, nil
 	}
 	gen, start := d.views.gen.Load(), d.views.clock()
-	d.pages.viewOnce.Do(func() {
-		// A failed prepare leaves view nil: the query text below still works.
-		d.pages.view, _ = d.db.PrepareContext(context.WithoutCancel(ctx), d.rebind(benchmarkViewSQL))
+	d.views.queryOnce.Do(func() {
+		// A failed prepare leaves query nil: the query text below still works.
+		d.views.query, _ = d.db.PrepareContext(context.WithoutCancel(ctx), d.rebind(benchmarkViewSQL))
 	})
 	var row *sql.Row
-	if d.pages.view != nil {
-		row = d.pages.view.QueryRowContext(ctx, id)
+	if d.views.query != nil {
+		row = d.views.query.QueryRowContext(ctx, id)
 	} else {
 		row = d.read().row(ctx, benchmarkViewSQL, id)
 	}
