@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,7 +64,15 @@ func writtenAuditTypes(t *testing.T) map[string][]string {
 				}
 			case *ast.BasicLit:
 				if inserts := strings.Contains(n.Value, "INSERT INTO audit ") || strings.Contains(n.Value, "INSERT INTO audit("); inserts && !inWriter(f, fset, n) {
-					t.Errorf("%s: writes the audit table outside conn.audit, where this test cannot read the entity type", fset.Position(n.Pos()))
+					// A statement that writes an event itself (a
+					// PostgreSQL submission's) names its type as a
+					// literal.
+					m := sqlAuditType.FindStringSubmatch(n.Value)
+					if m == nil {
+						t.Errorf("%s: writes the audit table outside conn.audit, where this test cannot read the entity type: name it as a literal (INSERT INTO audit (id, actor, action, entity_type, ...) SELECT id, actor, action, 'type', ...)", fset.Position(n.Pos()))
+					} else {
+						written[m[1]] = append(written[m[1]], fset.Position(n.Pos()).String())
+					}
 				}
 			case *ast.CallExpr:
 				sel, ok := n.Fun.(*ast.SelectorExpr)
@@ -86,6 +95,10 @@ func writtenAuditTypes(t *testing.T) map[string][]string {
 	}
 	return written
 }
+
+// sqlAuditType reads the entity type of an audit event that a SQL
+// statement writes with INSERT ... SELECT.
+var sqlAuditType = regexp.MustCompile(`INSERT INTO audit \(id, actor, action, entity_type[^)]*\)\s*SELECT [^,]+, [^,]+, [^,]+, '(\w+)'`)
 
 // isAuditWriter reports whether fn is conn.audit with the entity type as
 // its fourth parameter.

@@ -13,12 +13,14 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,6 +61,10 @@ type DB struct {
 	// rstmts and wstmts cache the prepared statements of db and wdb on
 	// SQLite; nil on PostgreSQL.
 	rstmts, wstmts *stmtCache
+	// rebound maps queries to their rebound text (rebind), nrebound
+	// counts the texts stored or tried.
+	rebound  sync.Map
+	nrebound atomic.Int64
 	// slots admits submissions (admitSubmission).
 	slots chan struct{}
 	// group batches the submissions' writes (groupWrite).
@@ -194,23 +200,36 @@ func (d *DB) Ping(ctx context.Context) error {
 // Dialect returns "sqlite" or "postgres".
 func (d *DB) Dialect() string { return string(d.dialect) }
 
-// rebind turns the ? placeholders of q into PostgreSQL's $n.
+// rebind turns the ? placeholders of q into PostgreSQL's $n. The store's
+// queries are a fixed set, so their rebound texts are kept (up to
+// maxRebound: texts built per call, such as IN lists, are rebound each
+// time); building them was 4% of a PostgreSQL submission's CPU.
 func (d *DB) rebind(q string) string {
 	if d.dialect != dialectPostgres {
 		return q
+	}
+	if r, ok := d.rebound.Load(q); ok {
+		return r.(string)
 	}
 	var b strings.Builder
 	n := 0
 	for _, r := range q {
 		if r == '?' {
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
 			continue
 		}
 		b.WriteRune(r)
 	}
+	if d.nrebound.Add(1) <= maxRebound {
+		d.rebound.Store(q, b.String())
+	}
 	return b.String()
 }
+
+// maxRebound bounds the rebound texts a store keeps.
+const maxRebound = 1024
 
 // now returns the current time in the stored form.
 func (d *DB) now() string { return formatTime(d.Now()) }

@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"time"
+
+	"github.com/medperf/medperf"
 )
 
 // BoardRowsRead exposes the count of result rows ScanLeaderboard read, for
@@ -67,3 +69,7 @@ func Count(db *DB, ctx context.Context, q string, args ...any) (int, error) {
 
 // LostRacesInBatches returns how many writes lost a race inside a batch.
 func LostRacesInBatches(db *DB) int64 { return db.group.lostRaces.Load() }
+
+// SubmitsInOneStatement reports whether db writes the submission in with
+// one statement (submitStatementPG).
+func SubmitsInOneStatement(db *DB, in medperf.ResultInput) bool { return db.submitsInOneStatement(in) }

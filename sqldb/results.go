@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 
 	"github.com/medperf/medperf"
 )
@@ -64,6 +65,9 @@ type submissionFacts struct {
 	// keyUsed says that the caller has a result with the submission's
 	// idempotency key already.
 	keyUsed bool
+	// ids are the ids the submission's one statement writes under
+	// (PostgreSQL only: submissionIDs).
+	ids submissionIDs
 }
 
 // viewers returns the owners who may see the result: the benchmark's, the
@@ -99,6 +103,14 @@ const submissionFactsQuery = `SELECT ` + benchmarkCols + `,
 	EXISTS (SELECT 1 FROM results r WHERE r.owner = ? AND r.idempotency_key = ? AND r.idempotency_key <> '')
 	FROM benchmarks WHERE id = ?`
 
+// submissionFactsQueryPG is submissionFactsQuery with, on PostgreSQL, the
+// ids of the result and of its audit event taken from their sequences
+// (submissionIDs).
+var submissionFactsQueryPG = strings.Replace(submissionFactsQuery, `
+	FROM benchmarks WHERE id = ?`, `,
+	nextval(pg_get_serial_sequence('results', 'id')), nextval(pg_get_serial_sequence('audit', 'id'))
+	FROM benchmarks WHERE id = ?`, 1)
+
 // resultFacts gathers what CheckResultAllowed decides on and whether the
 // triple has a finalized result; CodeNotFound for a benchmark, model or
 // dataset that does not exist.
@@ -107,9 +119,13 @@ func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.R
 	var modelOwner, datasetOwner sql.NullInt64
 	var dsStatus, mStatus sql.NullString
 	var final bool
-	row := c.row(ctx, submissionFactsQuery, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
+	q, extra := submissionFactsQuery, []any{&modelOwner, &datasetOwner, &dsStatus, &mStatus, &final, &f.keyUsed}
+	if c.d.dialect == dialectPostgres {
+		q, extra = submissionFactsQueryPG, append(extra, &f.ids.result, &f.ids.audit)
+	}
+	row := c.row(ctx, q, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
 		medperf.KindModel, in.ModelID, in.ModelID, in.DatasetID, caller.ID, in.IdempotencyKey, in.BenchmarkID)
-	b, err := scanBenchmark(withExtra{row, []any{&modelOwner, &datasetOwner, &dsStatus, &mStatus, &final, &f.keyUsed}})
+	b, err := scanBenchmark(withExtra{row, extra})
 	switch {
 	case noRows(err):
 		return f, false, notFound("benchmark", in.BenchmarkID)
@@ -167,6 +183,9 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	// committed state: a submission is never refused for a right granted
 	// just before it reached the writer.
 	recheck := err != nil
+	if !recheck && d.submitsInOneStatement(in) {
+		return d.submitInOneStatement(ctx, caller, in, digest, ok)
+	}
 	var out *medperf.Result
 	created := false
 	err = d.groupWrite(ctx, func(ctx context.Context, c conn) error {
@@ -207,6 +226,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 type checkedSubmission struct {
 	sig     *signature
 	viewers []int64
+	ids     submissionIDs
 }
 
 // refused reports whether err is a submission's refusal for a state that
@@ -247,7 +267,7 @@ func (d *DB) checkResultInput(ctx context.Context, r conn, caller *medperf.User,
 		prev, err := lostSubmission(ctx, r, caller, in, digest)
 		return prev, ok, err
 	}
-	ok.viewers = f.viewers()
+	ok.viewers, ok.ids = f.viewers(), f.ids
 	return nil, ok, nil
 }
 
@@ -280,36 +300,50 @@ func errAlreadyFinal() error {
 // returns the new result, as a read of its row would give it (so the write
 // transaction need not read it back), and true, or nil and false.
 func (d *DB) insertResult(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput, digest string, sig *signature) (*medperf.Result, bool, error) {
-	now := d.now()
-	envelope, keyID := sig.columns()
-	var finalizedAt any
-	if in.IsFinal() {
-		finalizedAt = now
-	}
-	metrics, meta, umeta := string(compact(in.Metrics)), jsonText(in.Metadata), jsonText(in.UserMetadata)
+	r, row := newResultRow(caller, in, d.now(), sig)
 	id, err := c.insert(ctx, `INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics,
 		finalized, finalized_at, idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash, envelope, key_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, metrics, in.IsFinal(),
-		finalizedAt, in.IdempotencyKey, true, meta, umeta, now, now, digest, envelope, keyID)
+		caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, row.metrics, in.IsFinal(),
+		row.finalizedAt, in.IdempotencyKey, true, row.meta, row.umeta, row.now, row.now, digest, row.envelope, row.keyID)
 	if noRows(err) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
+	r.ID = id
+	return r, true, nil
+}
+
+// resultRow is the values of a new result's row that its submission does
+// not give as they are: nullable columns are nil or a string.
+type resultRow struct {
+	metrics, now                              string
+	finalizedAt, meta, umeta, envelope, keyID any
+}
+
+// newResultRow returns a new result (without its id), as a read of its row
+// would give it, so that a writer need not read it back, and the values of
+// the row.
+func newResultRow(caller *medperf.User, in medperf.ResultInput, now string, sig *signature) (*medperf.Result, resultRow) {
+	row := resultRow{metrics: string(compact(in.Metrics)), now: now, meta: jsonText(in.Metadata), umeta: jsonText(in.UserMetadata)}
+	row.envelope, row.keyID = sig.columns()
+	if in.IsFinal() {
+		row.finalizedAt = now
+	}
 	text := func(v any) sql.NullString {
 		s, ok := v.(string)
 		return sql.NullString{String: s, Valid: ok}
 	}
 	r := &medperf.Result{Name: in.Name, BenchmarkID: in.BenchmarkID, ModelID: in.ModelID, DatasetID: in.DatasetID,
-		Metrics: json.RawMessage(metrics), Finalized: in.IsFinal(), FinalizedAt: parseTimePtr(text(finalizedAt)),
-		IdempotencyKey: in.IdempotencyKey, Envelope: rawJSON(text(envelope))}
-	r.ID, r.Owner, r.IsValid = id, caller.ID, true
-	r.Metadata, r.UserMetadata = rawJSON(text(meta)), rawJSON(text(umeta))
+		Metrics: json.RawMessage(row.metrics), Finalized: in.IsFinal(), FinalizedAt: parseTimePtr(text(row.finalizedAt)),
+		IdempotencyKey: in.IdempotencyKey, Envelope: rawJSON(text(row.envelope))}
+	r.Owner, r.IsValid = caller.ID, true
+	r.Metadata, r.UserMetadata = rawJSON(text(row.meta)), rawJSON(text(row.umeta))
 	r.CreatedAt, r.ModifiedAt = parseTime(now), parseTime(now)
 	r.Signed = r.Envelope != nil
-	return r, true, nil
+	return r, row
 }
 
 // lostSubmission answers a submission that a finalized result or a

@@ -3,7 +3,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"strings"
+	"encoding/hex"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -144,19 +145,66 @@ func (d *DB) sequenceOnce(ctx context.Context) (int, error) {
 			return err
 		}
 		s := &batchStore{hashStore: hashStore{ctx, c}, known: map[int64]trust.Hash{}}
-		for _, p := range pending {
-			if err := trust.AppendLeafHash(s, size, p.hash); err != nil {
+		for i, p := range pending {
+			if err := trust.AppendLeafHash(s, size+int64(i), p.hash); err != nil {
 				return err
 			}
-			if err := c.exec(ctx, `UPDATE log_leaves SET idx = ? WHERE idx = ?`, size, p.at); err != nil {
-				return err
-			}
-			size++
+		}
+		if err := s.flush(); err != nil {
+			return err
+		}
+		if err := placeLeaves(ctx, c, pending, size); err != nil {
+			return err
 		}
 		n = len(pending)
 		return dropPendingHashes(ctx, c, pending)
 	})
 	return n, err
+}
+
+// The statements of a sequencer batch take their lists as one value (an
+// array on PostgreSQL, a JSON array on SQLite), so that each has one text
+// whatever the batch's size: a text per size filled the prepared statement
+// caches, and one statement per leaf was most of the sequencer's time.
+var (
+	// placeLeavesSQL gives the pending leaves (by index, in order) the
+	// indexes from a first one on.
+	placeLeavesSQL = map[dialect]string{
+		dialectPostgres: `UPDATE log_leaves l SET idx = ?::bigint + u.o - 1
+			FROM unnest(?::bigint[]) WITH ORDINALITY u(old, o) WHERE l.idx = u.old`,
+		dialectSQLite: `UPDATE log_leaves SET idx = ? + j.key FROM json_each(?) j WHERE log_leaves.idx = j.value`,
+	}
+	// dropHashesSQL deletes the hashes of a list of indexes.
+	dropHashesSQL = map[dialect]string{
+		dialectPostgres: `DELETE FROM log_hashes WHERE idx = ANY(?::bigint[])`,
+		dialectSQLite:   `DELETE FROM log_hashes WHERE idx IN (SELECT value FROM json_each(?))`,
+	}
+	// writeHashesSQL stores hashes at consecutive indexes from a first
+	// one (SQLite's as hexadecimal text).
+	writeHashesSQL = map[dialect]string{
+		dialectPostgres: `INSERT INTO log_hashes (idx, hash) SELECT ?::bigint + u.o - 1, u.h
+			FROM unnest(?::bytea[]) WITH ORDINALITY u(h, o)`,
+		dialectSQLite: `INSERT INTO log_hashes (idx, hash) SELECT ? + key, unhex(value) FROM json_each(?)`,
+	}
+)
+
+// indexList is a list of indexes as placeLeavesSQL and dropHashesSQL take
+// it in the dialect.
+func indexList(dl dialect, pending []pendingLeaf) any {
+	idx := make([]int64, len(pending))
+	for i, p := range pending {
+		idx[i] = p.at
+	}
+	if dl == dialectPostgres {
+		return idx
+	}
+	b, _ := json.Marshal(idx)
+	return string(b)
+}
+
+// placeLeaves gives the pending leaves, in order, the indexes from first on.
+func placeLeaves(ctx context.Context, c conn, pending []pendingLeaf, first int64) error {
+	return c.exec(ctx, placeLeavesSQL[c.d.dialect], first, indexList(c.d.dialect, pending))
 }
 
 // pendingLeaves returns the oldest pending leaves, in the order they were
@@ -186,20 +234,20 @@ func pendingLeaves(ctx context.Context, c conn) ([]pendingLeaf, error) {
 
 // dropPendingHashes deletes the pending hashes of leaves now sequenced.
 func dropPendingHashes(ctx context.Context, c conn, pending []pendingLeaf) error {
-	args := make([]any, len(pending))
-	for i, p := range pending {
-		args[i] = p.at
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
-	return c.exec(ctx, `DELETE FROM log_hashes WHERE idx IN (`+marks+`)`, args...)
+	return c.exec(ctx, dropHashesSQL[c.d.dialect], indexList(c.d.dialect, pending))
 }
 
 // batchStore is the hash store of one sequencer transaction: it keeps the
-// hashes it wrote or read, which are most of what the next appends read (the right
-// edge of the tree), and writes each append's hashes in one statement.
+// hashes it wrote or read, which are most of what the next appends read
+// (the right edge of the tree), and holds the hashes written until flush,
+// which stores them in one statement (the appends of a batch write one run
+// of consecutive indexes).
 type batchStore struct {
 	hashStore
 	known map[int64]trust.Hash
+	// start is the index of written[0].
+	start   int64
+	written []trust.Hash
 }
 
 // ReadHashes implements tlog.HashReader.
@@ -225,11 +273,42 @@ func (s *batchStore) WriteHashes(start int64, hashes []trust.Hash) error {
 	if len(hashes) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2*len(hashes))
-	for i := range hashes {
-		args = append(args, start+int64(i), hashes[i][:])
-		s.known[start+int64(i)] = hashes[i]
+	if len(s.written) > 0 && start != s.start+int64(len(s.written)) {
+		if err := s.flush(); err != nil {
+			return err
+		}
 	}
-	marks := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(hashes)), ", ")
-	return storeError(s.c.exec(s.ctx, `INSERT INTO log_hashes (idx, hash) VALUES `+marks, args...))
+	if len(s.written) == 0 {
+		s.start = start
+	}
+	for i, h := range hashes {
+		s.known[start+int64(i)] = h
+	}
+	s.written = append(s.written, hashes...)
+	return nil
+}
+
+// flush stores the hashes written since the last flush.
+func (s *batchStore) flush() error {
+	if len(s.written) == 0 {
+		return nil
+	}
+	var list any
+	if s.c.d.dialect == dialectPostgres {
+		b := make([][]byte, len(s.written))
+		for i := range s.written {
+			b[i] = s.written[i][:]
+		}
+		list = b
+	} else {
+		h := make([]string, len(s.written))
+		for i := range s.written {
+			h[i] = hex.EncodeToString(s.written[i][:])
+		}
+		b, _ := json.Marshal(h)
+		list = string(b)
+	}
+	err := s.c.exec(s.ctx, writeHashesSQL[s.c.d.dialect], s.start, list)
+	s.written = s.written[:0]
+	return storeError(err)
 }

@@ -347,14 +347,19 @@ func (c conn) logResult(ctx context.Context, id int64, sig *signature) error {
 	if sig == nil {
 		return nil
 	}
-	// Built from the envelope just stored, as resultLeaf rebuilds it.
-	env, err := trust.ParseEnvelope(sig.envelope)
-	if err != nil {
-		return err
-	}
-	leaf, err := trust.ResultLeaf(env)
+	leaf, err := sig.leaf()
 	if err != nil {
 		return err
 	}
 	return c.appendLeaf(ctx, trust.LeafKindResult, id, leaf)
+}
+
+// leaf returns the log leaf of the signed result, built from the envelope
+// as stored, as resultLeaf rebuilds it.
+func (s *signature) leaf() ([]byte, error) {
+	env, err := trust.ParseEnvelope(s.envelope)
+	if err != nil {
+		return nil, err
+	}
+	return trust.ResultLeaf(env)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -158,9 +159,15 @@ func lockComponent(ctx context.Context, c conn, kind medperf.ComponentKind, id i
 // ... ON CONFLICT) use READ COMMITTED, where a concurrent insert of the same
 // key waits for the first and then sees it, instead of failing.
 func (d *DB) writeAt(ctx context.Context, level sql.IsolationLevel, fn func(c conn) error) error {
+	return retryRaces(ctx, func() error { return d.tryWrite(ctx, level, fn) })
+}
+
+// retryRaces runs try until it does not lose a race (retryable), at most
+// maxAttempts times with backoff, and returns its last error translated.
+func retryRaces(ctx context.Context, try func() error) error {
 	var err error
 	for attempt := range maxAttempts {
-		err = d.tryWrite(ctx, level, fn)
+		err = try()
 		if !retryable(err) || attempt == maxAttempts-1 {
 			break
 		}
@@ -285,11 +292,7 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	if err != nil {
 		return err
 	}
-	// The leaf is built from the values just written, as auditLeaf
-	// rebuilds it from the row (text columns, stored as given), without
-	// reading the row back.
-	leaf, err := trust.AuditLeaf(medperf.AuditEvent{ID: id, Actor: actor, Action: action, EntityType: entityType,
-		EntityID: entityID, Changes: b, Time: parseTime(now)})
+	leaf, err := auditEventLeaf(id, actor, action, entityType, entityID, b, now)
 	if err != nil {
 		return err
 	}
@@ -297,13 +300,8 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 		return err
 	}
 	// One statement for all the viewers.
-	seen := map[int64]bool{}
 	var args []any
-	for _, v := range append(viewers, actor) {
-		if v == 0 || seen[v] {
-			continue
-		}
-		seen[v] = true
+	for _, v := range eventViewers(actor, viewers) {
 		args = append(args, id, v)
 	}
 	if len(args) == 0 {
@@ -311,6 +309,26 @@ func (c conn) audit(ctx context.Context, actor int64, action, entityType string,
 	}
 	marks := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")
 	return c.exec(ctx, `INSERT INTO audit_viewers (event_id, user_id) VALUES `+marks, args...)
+}
+
+// auditEventLeaf returns the log leaf of the audit event written with
+// these values, as auditLeaf rebuilds it from the row (text columns, stored
+// as given), so that a writer need not read the row back.
+func auditEventLeaf(id, actor int64, action, entityType string, entityID int64, changes []byte, now string) ([]byte, error) {
+	return trust.AuditLeaf(medperf.AuditEvent{ID: id, Actor: actor, Action: action, EntityType: entityType,
+		EntityID: entityID, Changes: changes, Time: parseTime(now)})
+}
+
+// eventViewers returns the users an audit event is listed for: the viewers
+// and the actor, each once, without 0 (no user).
+func eventViewers(actor int64, viewers []int64) []int64 {
+	out := make([]int64, 0, len(viewers)+1)
+	for _, v := range append(viewers, actor) {
+		if v != 0 && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // jsonText returns raw as a nullable text value.
