@@ -186,9 +186,16 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	if !recheck && d.submitsInOneStatement(in) {
 		return d.submitInOneStatement(ctx, caller, in, digest, ok)
 	}
+	return d.submitInTransaction(ctx, caller, in, digest, ok, recheck)
+}
+
+// submitInTransaction writes a submission in a write transaction (in a
+// group commit when the store has one), checking it again first when
+// recheck says that the reads refused it.
+func (d *DB) submitInTransaction(ctx context.Context, caller *medperf.User, in medperf.ResultInput, digest string, ok checkedSubmission, recheck bool) (*medperf.Result, bool, error) {
 	var out *medperf.Result
 	created := false
-	err = d.groupWrite(ctx, func(ctx context.Context, c conn) error {
+	err := d.groupWrite(ctx, func(ctx context.Context, c conn) error {
 		out, created = nil, false // a retried transaction starts afresh
 		if recheck {
 			prev, checked, err := d.checkResultInput(ctx, c, caller, in, digest)
