@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"unicode/utf8"
 )
 
 // Limits of the JSON documents the registry stores (container configs and
@@ -27,6 +28,11 @@ const (
 func CheckJSONBounds(field string, raw []byte) error {
 	if len(raw) > MaxJSONBytes {
 		return FieldError(field, "is larger than %d bytes", MaxJSONBytes)
+	}
+	if !utf8.Valid(raw) {
+		// encoding/json passes raw bytes through; PostgreSQL refuses
+		// them in text (a 500 there), SQLite stored them.
+		return FieldError(field, "must be valid UTF-8 text")
 	}
 	depth, err := jsonDepth(raw, MaxJSONDepth)
 	if err != nil {

@@ -53,6 +53,7 @@ func (s *Server) handler() (http.Handler, error) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	s.metrics.watchStore(s.store.PoolStats)
+	s.metrics.watchSubmissions(s.store.SubmissionWrites)
 	s.metrics.watchLeaderboards(boards)
 	s.metrics.watchPages(apiHandler.PageCacheStats)
 	var admin func(*http.Request) bool

@@ -64,6 +64,18 @@ func (m *metrics) watchStore(stats func() map[string]sql.DBStats) {
 	gauge("medperf_db_wait_seconds", "Time spent waiting for connections, since start, by pool.", func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() })
 }
 
+// watchSubmissions exports how the store batched the result submissions'
+// writes.
+func (m *metrics) watchSubmissions(writes func() (int64, int64)) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_db_submission_batches_total",
+			Help: "Statements (PostgreSQL) or transactions (SQLite) that wrote result submissions in batches."},
+			func() float64 { n, _ := writes(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_db_batched_submissions_total",
+			Help: "Result submissions written in those batches; divided by the batches, the average batch."},
+			func() float64 { _, n := writes(); return float64(n) }))
+}
+
 // watchLeaderboards exports the leaderboard cache's hits and misses.
 func (m *metrics) watchLeaderboards(boards *leaderboard.Service) {
 	m.registry.MustRegister(

@@ -69,6 +69,9 @@ type DB struct {
 	slots chan struct{}
 	// group batches the submissions' writes (groupWrite).
 	group *groupCommit
+	// batches batches PostgreSQL's submission statements
+	// (submitInOneStatement); nil on SQLite.
+	batches *statementBatches
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -116,6 +119,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 	d.pool.apply(d.db)
 	d.slots = make(chan struct{}, submissionSlots*d.pool.MaxOpen)
 	d.group = newGroupCommit(d.dialect, d.pool, cap(d.slots))
+	d.batches = newStatementBatches(d.dialect, d.pool, cap(d.slots))
 	if d.wdb != d.db {
 		d.wdb.SetMaxOpenConns(1)
 		d.wdb.SetMaxIdleConns(1)

@@ -29,23 +29,45 @@ func UseGroupCommit(db *DB) {
 // HasGroupCommit reports whether db batches submissions.
 func HasGroupCommit(db *DB) bool { return db.group != nil }
 
-// HoldBatches takes every leader place of db's group commit, so that the
+// HoldBatches takes every leader place of db's group commit (or, on
+// PostgreSQL without it, of its statement batches), so that the
 // submissions that reach the writer queue until release; the first to lead
 // after release writes all of them in one batch.
 func HoldBatches(db *DB) (release func()) {
+	leaders := db.batches.leadersOrNil()
+	if db.group != nil {
+		leaders = db.group.leaders
+	}
 	var places []int
-	for range cap(db.group.leaders) {
-		places = append(places, <-db.group.leaders)
+	for range cap(leaders) {
+		places = append(places, <-leaders)
 	}
 	return func() {
 		for _, p := range places {
-			db.group.leaders <- p
+			leaders <- p
 		}
 	}
 }
 
+func (b *statementBatches) leadersOrNil() chan int {
+	if b == nil {
+		return nil
+	}
+	return b.leaders
+}
+
 // QueuedWrites returns how many writes wait for a batch.
-func QueuedWrites(db *DB) int { return len(db.group.queue) }
+func QueuedWrites(db *DB) int {
+	if db.group != nil {
+		return len(db.group.queue)
+	}
+	return len(db.batches.queue)
+}
+
+// BeforeStatement calls fn with the size of each of db's submission
+// statements (PostgreSQL) before it runs; an error fails it. Set it before
+// any write.
+func BeforeStatement(db *DB, fn func(n int) error) { db.batches.beforeStatement = fn }
 
 // BeforeBatchCommit calls fn with the size of each batch at the end of its
 // transaction; an error fails the batch as a failed COMMIT would. Set it

@@ -75,6 +75,9 @@ type groupCommit struct {
 	// lostRaces counts the writes that lost a race inside a batch (and
 	// were written again alone).
 	lostRaces atomic.Int64
+	// batches and writes count the batch transactions committed or
+	// tried and the writes they carried (SubmissionWrites).
+	batches, writes atomic.Int64
 }
 
 // newGroupCommit returns the group commit of a store with the dialect and
@@ -127,19 +130,7 @@ func (d *DB) groupWrite(ctx context.Context, fn func(ctx context.Context, c conn
 // awaitBatch waits for w's answer, writing batches meanwhile whenever a
 // leader place is free.
 func (d *DB) awaitBatch(ctx context.Context, w *batchWrite) error {
-	for {
-		select {
-		case err := <-w.done:
-			return err
-		case place := <-d.group.leaders:
-			n := d.writeQueued(ctx, place)
-			d.group.leaders <- place
-			if n == 0 {
-				// Another leader took w: its answer comes.
-				return <-w.done
-			}
-		}
-	}
+	return awaitLeader(w.done, d.group.leaders, func(place int) int { return d.writeQueued(ctx, place) })
 }
 
 // writeQueued writes the writes queued now (at most maxBatch) as one batch,
@@ -157,6 +148,8 @@ take:
 	}
 	if len(batch) > 0 {
 		d.writeBatch(ctx, place, batch)
+		d.group.batches.Add(1)
+		d.group.writes.Add(int64(len(batch)))
 	}
 	return len(batch)
 }

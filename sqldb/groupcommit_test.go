@@ -208,37 +208,50 @@ func TestAFailedBatchCommitsNothingAndIsWrittenAgain(t *testing.T) {
 // submission's context before its batch runs: it is answered
 // CodeCanceled and nothing of it is written; the rest of the batch is.
 func TestASubmissionGivenUpInTheQueueIsNotWritten(t *testing.T) {
-	forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
-		models := racingModels(t, w, 2)
+	for _, grouped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("group commit %v", grouped), func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, db *sqldb.DB, w *medperftest.World) {
+				givenUpInTheQueue(t, db, w, grouped)
+			})
+		})
+	}
+}
+
+// givenUpInTheQueue is TestASubmissionGivenUpInTheQueueIsNotWritten with
+// group commit (on PostgreSQL; SQLite always has it), or with what the
+// store does without (PostgreSQL's statement batches).
+func givenUpInTheQueue(t *testing.T, db *sqldb.DB, w *medperftest.World, grouped bool) {
+	models := racingModels(t, w, 2)
+	if grouped {
 		sqldb.UseGroupCommit(db)
-		release := sqldb.HoldBatches(db)
-		cctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		var gaveUp, kept submitted
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gaveUp.r, gaveUp.created, gaveUp.err = w.DataOwner.SubmitResult(cctx, submission(w, models[0], "gave-up"))
-		}()
-		waitQueued(t, db, 1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			kept.r, kept.created, kept.err = w.DataOwner.SubmitResult(ctx, submission(w, models[1], "kept"))
-		}()
-		waitQueued(t, db, 2)
-		cancel()
-		release()
-		wg.Wait()
-		wantCode(t, gaveUp.err, medperf.CodeCanceled)
-		if kept.err != nil || !kept.created {
-			t.Fatalf("the other submission: created %v, %v", kept.created, kept.err)
-		}
-		byModel := benchmarkResults(t, w)
-		if len(byModel[models[0]]) != 0 || len(byModel[models[1]]) != 1 {
-			t.Errorf("results by model %v, want none for %d and one for %d", byModel, models[0], models[1])
-		}
-	})
+	}
+	release := sqldb.HoldBatches(db)
+	cctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var gaveUp, kept submitted
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gaveUp.r, gaveUp.created, gaveUp.err = w.DataOwner.SubmitResult(cctx, submission(w, models[0], "gave-up"))
+	}()
+	waitQueued(t, db, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		kept.r, kept.created, kept.err = w.DataOwner.SubmitResult(ctx, submission(w, models[1], "kept"))
+	}()
+	waitQueued(t, db, 2)
+	cancel()
+	release()
+	wg.Wait()
+	wantCode(t, gaveUp.err, medperf.CodeCanceled)
+	if kept.err != nil || !kept.created {
+		t.Fatalf("the other submission: created %v, %v", kept.created, kept.err)
+	}
+	byModel := benchmarkResults(t, w)
+	if len(byModel[models[0]]) != 0 || len(byModel[models[1]]) != 1 {
+		t.Errorf("results by model %v, want none for %d and one for %d", byModel, models[0], models[1])
+	}
 }
 
 // checkLogCoversEvents sequences the log (a checkpoint) and checks that it

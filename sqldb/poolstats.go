@@ -10,3 +10,18 @@ func (d *DB) PoolStats() map[string]sql.DBStats {
 	}
 	return map[string]sql.DBStats{"read": d.db.Stats(), "write": d.wdb.Stats()}
 }
+
+// SubmissionWrites returns how many write statements or transactions
+// wrote result submissions in batches since the store opened, and how many
+// submissions they carried: PostgreSQL's statement batches
+// (submitInOneStatement), SQLite's group commits. Their ratio is the
+// average batch.
+func (d *DB) SubmissionWrites() (writes, submissions int64) {
+	switch {
+	case d.batches != nil:
+		return d.batches.batches.Load(), d.batches.rows.Load()
+	case d.group != nil:
+		return d.group.batches.Load(), d.group.writes.Load()
+	}
+	return 0, 0
+}

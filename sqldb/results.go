@@ -111,35 +111,63 @@ var submissionFactsQueryPG = strings.Replace(submissionFactsQuery, `
 	nextval(pg_get_serial_sequence('results', 'id')), nextval(pg_get_serial_sequence('audit', 'id'))
 	FROM benchmarks WHERE id = ?`, 1)
 
+// factsRow is a row of submissionFactsQuery, as read.
+type factsRow struct {
+	benchmark                *medperf.Benchmark
+	modelOwner, datasetOwner sql.NullInt64
+	dsStatus, mStatus        sql.NullString
+	final, keyUsed           bool
+	ids                      submissionIDs
+}
+
+// scan reads the row from s, whose columns start with the benchmark's;
+// ids are read on PostgreSQL only.
+func (f *factsRow) scan(s interface{ Scan(...any) error }, ids bool) error {
+	extra := []any{&f.modelOwner, &f.datasetOwner, &f.dsStatus, &f.mStatus, &f.final, &f.keyUsed}
+	if ids {
+		extra = append(extra, &f.ids.result, &f.ids.audit)
+	}
+	b, err := scanBenchmark(withExtra{s, extra})
+	f.benchmark = b
+	return err
+}
+
+// readFacts reads in's facts on c (one statement; a batch of several
+// submissions' reads in one statement cost PostgreSQL more, since it
+// planned the statement again for every batch size). sql.ErrNoRows when the
+// benchmark does not exist.
+func readFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (factsRow, error) {
+	var f factsRow
+	q := submissionFactsQuery
+	if c.d.dialect == dialectPostgres {
+		q = submissionFactsQueryPG
+	}
+	err := f.scan(c.row(ctx, q, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
+		medperf.KindModel, in.ModelID, in.ModelID, in.DatasetID, caller.ID, in.IdempotencyKey, in.BenchmarkID), q == submissionFactsQueryPG)
+	return f, err
+}
+
 // resultFacts gathers what CheckResultAllowed decides on and whether the
 // triple has a finalized result; CodeNotFound for a benchmark, model or
 // dataset that does not exist.
 func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.ResultInput) (submissionFacts, bool, error) {
 	f := submissionFacts{ResultFacts: medperf.ResultFacts{Caller: caller}}
-	var modelOwner, datasetOwner sql.NullInt64
-	var dsStatus, mStatus sql.NullString
-	var final bool
-	q, extra := submissionFactsQuery, []any{&modelOwner, &datasetOwner, &dsStatus, &mStatus, &final, &f.keyUsed}
-	if c.d.dialect == dialectPostgres {
-		q, extra = submissionFactsQueryPG, append(extra, &f.ids.result, &f.ids.audit)
-	}
-	row := c.row(ctx, q, in.ModelID, in.DatasetID, medperf.KindDataset, in.DatasetID,
-		medperf.KindModel, in.ModelID, in.ModelID, in.DatasetID, caller.ID, in.IdempotencyKey, in.BenchmarkID)
-	b, err := scanBenchmark(withExtra{row, extra})
+	row, err := readFacts(ctx, c, caller, in)
 	switch {
 	case noRows(err):
 		return f, false, notFound("benchmark", in.BenchmarkID)
 	case err != nil:
 		return f, false, err
-	case !modelOwner.Valid:
+	case !row.modelOwner.Valid:
 		return f, false, notFound(string(medperf.KindModel), in.ModelID)
-	case !datasetOwner.Valid:
+	case !row.datasetOwner.Valid:
 		return f, false, notFound(string(medperf.KindDataset), in.DatasetID)
 	}
-	f.benchmark, f.modelOwner = b, modelOwner.Int64
-	f.DatasetOwner, f.IsReference = datasetOwner.Int64, b.ReferenceModelContainer == in.ModelID
-	f.DatasetStatus, f.ModelStatus = medperf.ApprovalStatus(dsStatus.String), medperf.ApprovalStatus(mStatus.String)
-	return f, final, nil
+	b := row.benchmark
+	f.benchmark, f.modelOwner, f.keyUsed, f.ids = b, row.modelOwner.Int64, row.keyUsed, row.ids
+	f.DatasetOwner, f.IsReference = row.datasetOwner.Int64, b.ReferenceModelContainer == in.ModelID
+	f.DatasetStatus, f.ModelStatus = medperf.ApprovalStatus(row.dsStatus.String), medperf.ApprovalStatus(row.mStatus.String)
+	return f, row.final, nil
 }
 
 // SubmitResult implements medperf.ResultService. Everything a submission

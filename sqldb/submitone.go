@@ -4,68 +4,156 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
+	"sync/atomic"
 
 	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/trust"
 )
 
+// PostgreSQL's submissions. A checked, finalized submission is written by
+// one statement (submitStatementPG) instead of a transaction: the result,
+// the raise of its benchmark's leaderboard version, its audit event, the
+// event's viewers and the pending log leaves, in one round trip where the
+// transaction took eight (begin, six statements, commit). A single
+// statement is atomic on its own.
+//
+// The statement takes its rows as arrays, so the submissions that wait at
+// the same time share one (statement group commit): there is no savepoint
+// per submission (group commit by savepoints, groupcommit.go, cost
+// PostgreSQL more round trips than it saved). A submission queues its row,
+// then either its answer arrives or it takes a leader place and writes what
+// is queued then; a full queue writes its row alone. Each row that a unique
+// constraint refuses (the idempotency key, one finalized result per triple)
+// writes nothing: the statement returns the ids it inserted, and a
+// submission whose id is missing answers with lostSubmission, as in the
+// transaction. A batch that fails as a whole is written again row by row,
+// so that each submission gets its own answer.
+
 // submissionIDs are the ids under which a PostgreSQL submission writes its
 // result and its audit event, taken from the tables' sequences by the read
-// that checks it (submissionFactsQueryPG), so that its one statement can
-// carry the event's log leaf, whose hash covers both ids. Ids taken for a
+// that checks it (submissionFactsQueryPG), so that its statement can carry
+// the event's log leaf, whose hash covers both ids. Ids taken for a
 // submission that is refused or answered otherwise are never used (a gap,
 // as a rolled-back insert leaves).
 type submissionIDs struct{ result, audit int64 }
 
-// submitStatementPG writes a checked, finalized submission in one
-// statement: the result (unless a unique constraint holds a row already:
-// then nothing else is written and no row is returned), a raise of the
-// benchmark's leaderboard version (bumpBoards), the audit event, its
-// viewers, and the pending log leaves (appendLeaf) of the event and, when
-// signed, of the result. It is what SubmitResult's write transaction does
-// in eight round trips (begin, six statements, commit), in one: a single
-// statement is atomic on its own.
+// submitStatementPG writes checked, finalized submissions: their results
+// (in the order of their triples, so that two batches with the same
+// triples wait for each other in one order, never in a cycle), unless a
+// unique constraint holds a row already, and for each result inserted,
+// its benchmark's leaderboard raise, its audit event, the event's viewers
+// and its pending log leaves (appendLeaf). It returns the ids of the
+// results inserted.
 //
-// Parameters: $1 result id, $2 owner, $3 name, $4 benchmark, $5 model,
-// $6 dataset, $7 metrics, $8 now, $9 idempotency key, $10 metadata,
-// $11 user metadata, $12 request hash, $13 envelope, $14 key id, $15 board
-// shard, $16 audit id, $17 action, $18 changes, $19 viewers, $20 leaf
-// indexes, $21 leaf hashes, $22 leaf kinds, $23 leaf rows.
-const submitStatementPG = `WITH r AS (
+// Parameters, one array element per submission: $1 result id, $2 owner,
+// $3 name, $4 benchmark, $5 model, $6 dataset, $7 metrics, $8 time,
+// $9 idempotency key, $10 metadata, $11 user metadata, $12 request hash,
+// $13 envelope, $14 key id, $15 audit id, $16 changes. Then $17 the board
+// shard, $18 the action; the viewers, one element per (event, viewer):
+// $19 event, $20 user; the leaves, one element per leaf: $21 index,
+// $22 hash, $23 kind, $24 the result it comes with, $25 the row it refers
+// to.
+const submitStatementPG = `WITH i AS (
+	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
+		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::text[])
+	AS i(id, owner, name, benchmark, model, dataset, metrics, at, key, meta, umeta, hash, envelope, key_id, event, changes)
+), r AS (
 	INSERT INTO results (id, owner, name, benchmark_id, model_id, dataset_id, metrics, finalized, finalized_at,
 		idempotency_key, is_valid, metadata, user_metadata, created_at, modified_at, request_hash, envelope, key_id)
-	VALUES ($1::bigint, $2::bigint, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::text, TRUE, $8::text,
-		$9::text, TRUE, $10::text, $11::text, $8::text, $8::text, $12::text, $13::text, $14::bigint)
-	ON CONFLICT DO NOTHING RETURNING id
+	SELECT id, owner, name, benchmark, model, dataset, metrics, TRUE, at, key, TRUE, meta, umeta, at, at, hash, envelope, key_id
+	FROM i ORDER BY benchmark, model, dataset
+	ON CONFLICT DO NOTHING RETURNING id, benchmark_id
 ), board AS (
-	INSERT INTO board_versions (benchmark_id, shard, version) SELECT $4::bigint, $15::integer, 1 FROM r
-	ON CONFLICT (benchmark_id, shard) DO UPDATE SET version = board_versions.version + 1
+	INSERT INTO board_versions (benchmark_id, shard, version)
+	SELECT benchmark_id, $17::integer, count(*) FROM r GROUP BY benchmark_id
+	ON CONFLICT (benchmark_id, shard) DO UPDATE SET version = board_versions.version + excluded.version
 ), event AS (
 	INSERT INTO audit (id, actor, action, entity_type, entity_id, changes, created_at)
-	SELECT $16::bigint, $2::bigint, $17::text, 'result', r.id, $18::text, $8::text FROM r
+	SELECT i.event, i.owner, $18::text, 'result', i.id, i.changes, i.at FROM i JOIN r ON r.id = i.id
 ), viewers AS (
-	INSERT INTO audit_viewers (event_id, user_id) SELECT $16::bigint, v.id FROM r, unnest($19::bigint[]) v(id)
+	INSERT INTO audit_viewers (event_id, user_id)
+	SELECT v.event, v.viewer FROM unnest($19::bigint[], $20::bigint[]) v(event, viewer)
+	JOIN i ON i.event = v.event JOIN r ON r.id = i.id
 ), hashes AS (
-	INSERT INTO log_hashes (idx, hash) SELECT l.idx, l.hash FROM r, unnest($20::bigint[], $21::bytea[]) l(idx, hash)
+	INSERT INTO log_hashes (idx, hash)
+	SELECT l.idx, l.hash FROM unnest($21::bigint[], $22::bytea[], $24::bigint[]) l(idx, hash, result) JOIN r ON r.id = l.result
 ), leaves AS (
 	INSERT INTO log_leaves (idx, kind, ref_id, created_at)
-	SELECT l.idx, l.kind, l.ref, $8::text FROM r, unnest($20::bigint[], $22::text[], $23::bigint[]) l(idx, kind, ref)
+	SELECT l.idx, l.kind, l.ref, i.at FROM unnest($21::bigint[], $23::text[], $24::bigint[], $25::bigint[]) l(idx, kind, result, ref)
+	JOIN r ON r.id = l.result JOIN i ON i.id = l.result
 )
 SELECT id FROM r`
+
+// maxStatementBatch bounds the submissions of one statement.
+const maxStatementBatch = 64
+
+// statementSubmit is a submission queued for submitStatementPG: its row,
+// built by its caller, and where its answer goes.
+type statementSubmit struct {
+	ctx    context.Context
+	result *medperf.Result
+	row    resultRow
+	in     medperf.ResultInput
+	digest string
+	caller int64
+	// ids, changes, viewers and leaves are the rest of its row.
+	ids     submissionIDs
+	changes string
+	viewers []int64
+	leaves  leafColumns
+	done    chan submitAnswer
+}
+
+// submitAnswer is whether a queued submission's result was inserted, or
+// why its statement failed.
+type submitAnswer struct {
+	inserted bool
+	err      error
+}
+
+// statementBatches holds the submissions waiting for submitStatementPG.
+type statementBatches struct {
+	queue chan *statementSubmit
+	// leaders holds the free leader places, by number; a batch raises its
+	// place's board_versions shard, so that concurrent batches never wait
+	// for each other's counter rows.
+	leaders chan int
+	// batches and rows count the statements written and the
+	// submissions they carried (SubmissionWrites).
+	batches, rows atomic.Int64
+	// beforeStatement, when set (tests only, before any write), is
+	// called with the size of each statement before it runs; an error it
+	// returns fails the statement as the database would.
+	beforeStatement func(n int) error
+}
+
+// newStatementBatches returns the batches of a PostgreSQL store with the
+// pool and submission slots; nil on SQLite.
+func newStatementBatches(dl dialect, p Pool, slots int) *statementBatches {
+	if dl != dialectPostgres {
+		return nil
+	}
+	b := &statementBatches{queue: make(chan *statementSubmit, max(slots, maxStatementBatch)),
+		leaders: make(chan int, max(1, p.MaxOpen/4))}
+	for place := range cap(b.leaders) {
+		b.leaders <- place
+	}
+	return b
+}
 
 // submitsInOneStatement reports whether SubmitResult writes in with
 // submitInOneStatement: on PostgreSQL without group commit, for a
 // finalized result (a draft's write first counts the caller's drafts).
 func (d *DB) submitsInOneStatement(in medperf.ResultInput) bool {
-	return d.dialect == dialectPostgres && d.group == nil && in.IsFinal()
+	return d.batches != nil && d.group == nil && in.IsFinal()
 }
 
 // submitInOneStatement writes a submission that checkResultInput let in
-// with submitStatementPG: one round trip instead of a transaction's eight,
-// which was most of a PostgreSQL submission's time and of the database's
-// CPU under load. A race is decided as in the transaction (the unique
-// constraints; the loser's statement waits for the winner's commit, then
-// writes nothing and the loser answers with lostSubmission).
+// with submitStatementPG, in a batch with the others waiting then. A race
+// is decided as in the transaction: by the unique constraints (the loser's
+// row waits for the winner's commit, then writes nothing, and the loser
+// answers with lostSubmission).
 func (d *DB) submitInOneStatement(ctx context.Context, caller *medperf.User, in medperf.ResultInput, digest string, ok checkedSubmission) (*medperf.Result, bool, error) {
 	r, row := newResultRow(caller, in, d.now(), ok.sig)
 	r.ID = ok.ids.result
@@ -77,43 +165,176 @@ func (d *DB) submitInOneStatement(ctx context.Context, caller *medperf.User, in 
 	if err != nil {
 		return nil, false, internal(err)
 	}
-	args := []any{r.ID, caller.ID, in.Name, in.BenchmarkID, in.ModelID, in.DatasetID, row.metrics, row.now,
-		in.IdempotencyKey, row.meta, row.umeta, digest, row.envelope, row.keyID, rand.IntN(boardShards),
-		ok.ids.audit, medperf.ActionCreate, string(changes), eventViewers(caller.ID, ok.viewers),
-		leaves.indexes, leaves.hashes, leaves.kinds, leaves.rows}
-	inserted := false
-	err = retryRaces(ctx, func() error {
-		wc, err := d.writer(ctx)
-		if err != nil {
-			return err
-		}
-		defer wc.Close()
-		var id int64
-		err = wc.QueryRowContext(ctx, submitStatementPG, args...).Scan(&id)
-		// Cached benchmark views may be older than this write.
-		d.views.committed()
-		if noRows(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		inserted = true
-		d.kickSequencer()
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
+	s := &statementSubmit{ctx: ctx, result: r, row: row, in: in, digest: digest, caller: caller.ID, ids: ok.ids,
+		changes: string(changes), viewers: eventViewers(caller.ID, ok.viewers), leaves: leaves, done: make(chan submitAnswer, 1)}
+	var a submitAnswer
+	select {
+	case d.batches.queue <- s:
+		a = awaitLeader(s.done, d.batches.leaders, d.writeStatementQueue)
+	default:
+		a = d.writeStatementAlone(s)
 	}
-	if !inserted {
+	if a.err != nil {
+		return nil, false, a.err
+	}
+	if !a.inserted {
 		prev, err := lostSubmission(ctx, d.read(), caller, in, digest)
 		return prev, false, internal(err)
 	}
 	return r, true, nil
 }
 
-// leafColumns are the pending log leaves a submission's statement writes, as
-// columns (the statement's arrays).
+// awaitLeader waits for a queued write's answer on done, writing what is
+// queued meanwhile whenever a leader place is free (writeQueued returns how
+// many writes it took; none means another leader took this one).
+func awaitLeader[A any](done <-chan A, leaders chan int, writeQueued func(place int) int) A {
+	for {
+		select {
+		case a := <-done:
+			return a
+		case place := <-leaders:
+			n := writeQueued(place)
+			leaders <- place
+			if n == 0 {
+				return <-done
+			}
+		}
+	}
+}
+
+// writeStatementQueue writes the submissions queued now (at most
+// maxStatementBatch) in one statement, holding leader place, and answers
+// each; it returns how many it took.
+func (d *DB) writeStatementQueue(place int) int {
+	batch := make([]*statementSubmit, 0, 8)
+take:
+	for len(batch) < maxStatementBatch {
+		select {
+		case s := <-d.batches.queue:
+			if err := s.ctx.Err(); err != nil {
+				// Its caller gave up: nothing is written for it.
+				s.done <- submitAnswer{err: internal(err)}
+				continue
+			}
+			batch = append(batch, s)
+		default:
+			break take
+		}
+	}
+	if len(batch) == 0 {
+		return 0
+	}
+	inserted, err := d.writeStatement(context.WithoutCancel(batch[0].ctx), place, batch)
+	for _, s := range batch {
+		switch {
+		case err == nil:
+			s.done <- submitAnswer{inserted: inserted[s.result.ID]}
+		case len(batch) == 1:
+			s.done <- submitAnswer{err: err}
+		default:
+			// The batch failed as a whole: each is written alone, for
+			// an answer of its own.
+			s.done <- d.writeStatementAlone(s)
+		}
+	}
+	return len(batch)
+}
+
+// writeStatementAlone writes one submission in a statement of its own,
+// raising a board shard at random.
+func (d *DB) writeStatementAlone(s *statementSubmit) submitAnswer {
+	inserted, err := d.writeStatement(s.ctx, -1, []*statementSubmit{s})
+	return submitAnswer{inserted: inserted[s.result.ID], err: err}
+}
+
+// writeStatement runs submitStatementPG for batch, with retries when it
+// loses a race, and returns the ids it inserted. It runs on a context that
+// a caller of the batch cannot cancel, bounded by Pool.Wait (a lone
+// submission's own context). place is the leader place, or -1.
+func (d *DB) writeStatement(ctx context.Context, place int, batch []*statementSubmit) (map[int64]bool, error) {
+	if place >= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.pool.Wait)
+		defer cancel()
+	}
+	shard := rand.IntN(boardShards)
+	if place >= 0 {
+		shard = place % boardShards
+	}
+	args := statementArgs(batch, shard)
+	inserted := map[int64]bool{}
+	err := retryRaces(ctx, func() error {
+		clear(inserted)
+		if hook := d.batches.beforeStatement; hook != nil {
+			if err := hook(len(batch)); err != nil {
+				return err
+			}
+		}
+		wc, err := d.writer(ctx)
+		if err != nil {
+			return err
+		}
+		defer wc.Close()
+		rows, err := wc.QueryContext(ctx, submitStatementPG, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			inserted[id] = true
+		}
+		err = rows.Err()
+		// Cached benchmark views may be older than this write.
+		d.views.committed()
+		if err == nil {
+			d.kickSequencer()
+		}
+		return err
+	})
+	d.batches.batches.Add(1)
+	d.batches.rows.Add(int64(len(batch)))
+	return inserted, err
+}
+
+// statementArgs returns submitStatementPG's arguments for batch.
+func statementArgs(batch []*statementSubmit, shard int) []any {
+	n := len(batch)
+	var (
+		id, owner, benchmark, model, dataset, event = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		name, metrics, at, key, hash, changes       = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		meta, umeta, envelope                       = make([]*string, n), make([]*string, n), make([]*string, n)
+		keyID                                       = make([]*int64, n)
+		vEvent, vUser, lIdx, lResult, lRef          []int64
+		lHash                                       [][]byte
+		lKind                                       []string
+	)
+	for i, s := range batch {
+		id[i], owner[i], benchmark[i], model[i], dataset[i], event[i] = s.result.ID, s.caller, s.in.BenchmarkID, s.in.ModelID, s.in.DatasetID, s.ids.audit
+		name[i], metrics[i], at[i], key[i], hash[i], changes[i] = s.in.Name, s.row.metrics, s.row.now, s.in.IdempotencyKey, s.digest, s.changes
+		meta[i], umeta[i], envelope[i], keyID[i] = nullable[string](s.row.meta), nullable[string](s.row.umeta), nullable[string](s.row.envelope), nullable[int64](s.row.keyID)
+		for _, v := range s.viewers {
+			vEvent, vUser = append(vEvent, s.ids.audit), append(vUser, v)
+		}
+		lIdx, lHash, lKind, lRef = append(lIdx, s.leaves.indexes...), append(lHash, s.leaves.hashes...), append(lKind, s.leaves.kinds...), append(lRef, s.leaves.rows...)
+		lResult = append(lResult, slices.Repeat([]int64{s.result.ID}, len(s.leaves.indexes))...)
+	}
+	return []any{id, owner, name, benchmark, model, dataset, metrics, at, key, meta, umeta, hash, envelope, keyID, event, changes,
+		shard, medperf.ActionCreate, vEvent, vUser, lIdx, lHash, lKind, lResult, lRef}
+}
+
+// nullable returns v, nil or a T, as a pointer: nil for NULL.
+func nullable[T any](v any) *T {
+	if t, ok := v.(T); ok {
+		return &t
+	}
+	return nil
+}
+
+// leafColumns are the pending log leaves of a submission, as columns.
 type leafColumns struct {
 	indexes, rows []int64
 	hashes        [][]byte

@@ -2,6 +2,10 @@ package sqldb_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -137,4 +141,118 @@ func traceOf(t *testing.T, db *sqldb.DB, w *medperftest.World, in medperf.Result
 		}
 	}
 	return tr
+}
+
+// openOneLeader opens a fresh PostgreSQL store whose pool (4 connections)
+// gives its statement batches one leader place, so that the submissions
+// queued when a test releases its batches go in one statement (with
+// several places, leaders may share the queue).
+func openOneLeader(t *testing.T) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.OpenPool(ctx, medperftest.Require(t, medperftest.Postgres), sqldb.Pool{MaxOpen: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// submitHeld holds db's batches, starts the submissions, waits until all
+// of them queue, then lets them go, so that one statement carries them; it
+// returns each one's answer.
+func submitHeld(t *testing.T, db *sqldb.DB, s medperf.Service, ins []medperf.ResultInput) []submitted {
+	t.Helper()
+	release := sqldb.HoldBatches(db)
+	out := make([]submitted, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].r, out[i].created, out[i].err = s.SubmitResult(ctx, in)
+		}()
+	}
+	waitQueued(t, db, len(ins))
+	release()
+	wg.Wait()
+	return out
+}
+
+// TestAStatementBatchAnswersEachSubmissionOnItsOwn writes, on PostgreSQL,
+// five submissions in one statement: a submission and its retry (same key,
+// same content), two submissions of one triple with different keys, and
+// one more. Each gets its own answer (the retry the same result, the
+// second of the triple a conflict), the statement is one batch of five, and
+// the log holds one leaf per audit event.
+func TestAStatementBatchAnswersEachSubmissionOnItsOwn(t *testing.T) {
+	db := openOneLeader(t)
+	w := newWorld(t, db)
+	models := racingModels(t, w, 3)
+	writes, subs := db.SubmissionWrites()
+	a := submission(w, models[0], "a")
+	got := submitHeld(t, db, w.DataOwner.Service, []medperf.ResultInput{
+		a, a, submission(w, models[1], "c"), submission(w, models[2], "e"), submission(w, models[2], "f")})
+	for i, s := range got[:2] {
+		if s.err != nil || s.r == nil {
+			t.Fatalf("submission %d: %v", i, s.err)
+		}
+	}
+	if got[0].r.ID != got[1].r.ID || got[0].created == got[1].created {
+		t.Errorf("a submission and its retry: results %d and %d, created %v and %v; want one result, created once",
+			got[0].r.ID, got[1].r.ID, got[0].created, got[1].created)
+	}
+	if got[2].err != nil || !got[2].created {
+		t.Errorf("the other submission: created %v, %v", got[2].created, got[2].err)
+	}
+	wins := 0
+	for _, s := range got[3:] {
+		switch {
+		case s.err == nil && s.created:
+			wins++
+		default:
+			wantCode(t, s.err, medperf.CodeConflict)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d of two submissions of one triple created a result, want 1", wins)
+	}
+	w2, s2 := db.SubmissionWrites()
+	if w2-writes != 1 || s2-subs != 5 {
+		t.Errorf("%d statements carried %d submissions; want one of five", w2-writes, s2-subs)
+	}
+	checkLogCoversEvents(t, db, w)
+}
+
+// TestAFailedStatementIsWrittenAgainRowByRow fails every submission
+// statement of more than one row: the batch's submissions are each written
+// again alone, and all of them are created.
+func TestAFailedStatementIsWrittenAgainRowByRow(t *testing.T) {
+	db := openOneLeader(t)
+	var mu sync.Mutex
+	var sizes []int
+	sqldb.BeforeStatement(db, func(n int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sizes = append(sizes, n)
+		if n > 1 {
+			return errors.New("the batch's statement failed")
+		}
+		return nil
+	})
+	w := newWorld(t, db)
+	models := racingModels(t, w, 3)
+	sizes = nil
+	var ins []medperf.ResultInput
+	for i, m := range models {
+		ins = append(ins, submission(w, m, fmt.Sprint("row-", i)))
+	}
+	for i, s := range submitHeld(t, db, w.DataOwner.Service, ins) {
+		if s.err != nil || !s.created {
+			t.Errorf("submission %d: created %v, %v", i, s.created, s.err)
+		}
+	}
+	if want := []int{3, 1, 1, 1}; !slices.Equal(sizes, want) {
+		t.Errorf("statements of %v rows, want %v", sizes, want)
+	}
+	checkLogCoversEvents(t, db, w)
 }
