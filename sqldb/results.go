@@ -203,7 +203,7 @@ func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf
 	}
 	defer release()
 	digest := submissionDigest(in)
-	prev, ok, err := d.checkResultInput(ctx, d.read(), caller, in, digest)
+	prev, ok, err := d.checkSubmissionInTurn(ctx, caller, in, digest)
 	if err != nil && !refused(err) || prev != nil {
 		return prev, false, internal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medperf/medperf"
 	"github.com/medperf/medperf/trust"
 )
 
@@ -88,5 +89,30 @@ func TestSequencerStatementsKeepOneTextWhateverTheBatchSize(t *testing.T) {
 	var left int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_hashes WHERE idx < 0`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d pending hashes left (%v)", left, err)
+	}
+}
+
+// TestASubmissionWaitsForItsTurnToReadAndMayGiveUp fills PostgreSQL's read
+// turns (as many as the pool holds beside the leaders and the sequencer)
+// and checks that one more submission's check waits for a turn and answers
+// CodeCanceled when its caller gives up meanwhile, without reading.
+func TestASubmissionWaitsForItsTurnToReadAndMayGiveUp(t *testing.T) {
+	b := newStatementBatches(dialectPostgres, Pool{MaxOpen: 16}.withDefaults(dialectPostgres), 32)
+	if got, want := cap(b.readTurns), 16-cap(b.leaders)-1; got != want || want < 1 {
+		t.Fatalf("%d read turns, want %d", got, want)
+	}
+	for range cap(b.readTurns) {
+		b.readTurns <- struct{}{}
+	}
+	d := &DB{batches: b}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	caller := &medperf.User{ID: 1}
+	_, _, err := d.checkSubmissionInTurn(ctx, caller, medperf.ResultInput{}, "")
+	if medperf.ErrorCode(err) != medperf.CodeCanceled {
+		t.Fatalf("%v, want canceled", err)
+	}
+	if newStatementBatches(dialectSQLite, Pool{}, 8) != nil {
+		t.Error("SQLite has statement batches")
 	}
 }

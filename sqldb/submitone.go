@@ -122,6 +122,10 @@ type statementBatches struct {
 	// batches and rows count the statements written and the
 	// submissions they carried (SubmissionWrites).
 	batches, rows atomic.Int64
+	// readTurns admits the submissions' checks to the reader
+	// connections in arrival order (checkSubmissionInTurn): as many as
+	// the pool holds beside the leaders and the sequencer.
+	readTurns chan struct{}
 	// beforeStatement, when set (tests only, before any write), is
 	// called with the size of each statement before it runs; an error it
 	// returns fails the statement as the database would.
@@ -139,7 +143,26 @@ func newStatementBatches(dl dialect, p Pool, slots int) *statementBatches {
 	for place := range cap(b.leaders) {
 		b.leaders <- place
 	}
+	b.readTurns = make(chan struct{}, max(1, p.MaxOpen-cap(b.leaders)-1))
 	return b
+}
+
+// checkSubmissionInTurn runs checkResultInput on a reader connection,
+// after the submissions that came before it on PostgreSQL (d.readTurns).
+// database/sql hands a freed connection to a waiting caller at random, so
+// when the submissions' reads outnumbered the connections left by the
+// batches' leaders and the sequencer, some waited round after round: a
+// queue in arrival order keeps the wait fair, and the tail short.
+func (d *DB) checkSubmissionInTurn(ctx context.Context, caller *medperf.User, in medperf.ResultInput, digest string) (*medperf.Result, checkedSubmission, error) {
+	if d.batches != nil {
+		select {
+		case d.batches.readTurns <- struct{}{}:
+			defer func() { <-d.batches.readTurns }()
+		case <-ctx.Done():
+			return nil, checkedSubmission{}, internal(ctx.Err())
+		}
+	}
+	return d.checkResultInput(ctx, d.read(), caller, in, digest)
 }
 
 // submitsInOneStatement reports whether SubmitResult writes in with
