@@ -28,20 +28,7 @@ type submitted struct {
 func submitInOneBatch(t *testing.T, db *sqldb.DB, s medperf.Service, ins []medperf.ResultInput) []submitted {
 	t.Helper()
 	sqldb.UseGroupCommit(db)
-	release := sqldb.HoldBatches(db)
-	out := make([]submitted, len(ins))
-	var wg sync.WaitGroup
-	for i, in := range ins {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i].r, out[i].created, out[i].err = s.SubmitResult(ctx, in)
-		}()
-	}
-	waitQueued(t, db, len(ins))
-	release()
-	wg.Wait()
-	return out
+	return submitHeld(t, db, s, ins)
 }
 
 // waitQueued waits until n writes wait for a batch.
