@@ -72,6 +72,9 @@ type DB struct {
 	// batches batches PostgreSQL's submission statements
 	// (submitInOneStatement); nil on SQLite.
 	batches *statementBatches
+	// stats analyzes PostgreSQL's young tables (planstats.go); nil on
+	// SQLite.
+	stats *planStats
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
@@ -138,6 +141,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		d.rstmts, d.wstmts = newStmtCache(d.db), newStmtCache(d.wdb)
 	}
 	d.startSequencer()
+	d.startPlanStats()
 	return d, nil
 }
 
@@ -187,6 +191,7 @@ func unavailable(err error) error {
 func (d *DB) Close() error {
 	d.tokens.forgetAll()
 	d.stopSequencer()
+	d.stopPlanStats()
 	d.rstmts.close()
 	d.wstmts.close()
 	return d.closeAll()

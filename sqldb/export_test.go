@@ -95,3 +95,15 @@ func LostRacesInBatches(db *DB) int64 { return db.group.lostRaces.Load() }
 // SubmitsInOneStatement reports whether db writes the submission in with
 // one statement (submitStatementPG).
 func SubmitsInOneStatement(db *DB, in medperf.ResultInput) bool { return db.submitsInOneStatement(in) }
+
+// AnalyzeGrown runs one look of db's analyzer (planstats.go) and returns
+// how many tables it analyzed.
+func AnalyzeGrown(db *DB) (int, error) { return db.analyzeGrown(context.Background()) }
+
+// MinAnalyzeChanges is the fewest changed rows for which a table is
+// analyzed.
+const MinAnalyzeChanges = minAnalyzeChanges
+
+// SubmissionCheckPG is the text of a PostgreSQL submission's check
+// (submissionFactsQueryPG), with PostgreSQL's placeholders.
+func SubmissionCheckPG(db *DB) string { return db.rebind(submissionFactsQueryPG) }

@@ -315,6 +315,7 @@ func (d *DB) writeStatement(ctx context.Context, place int, batch []*statementSu
 		d.views.committed()
 		if err == nil {
 			d.kickSequencer()
+			d.kickPlanStats()
 		}
 		return err
 	})

@@ -207,8 +207,10 @@ func (d *DB) tryWrite(ctx context.Context, level sql.IsolationLevel, fn func(c c
 	if err != nil {
 		return err
 	}
-	// The write may have left log leaves pending (appendLeaf).
+	// The write may have left log leaves pending (appendLeaf), and made
+	// a table grow.
 	d.kickSequencer()
+	d.kickPlanStats()
 	return nil
 }
 

@@ -1,0 +1,169 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Planner statistics while PostgreSQL's tables are young. A connection
+// keeps the plans of its prepared statements; after a few executions it
+// may keep a generic plan, made with the table sizes of that moment, until
+// the statistics of a table the plan reads change (ANALYZE invalidates
+// it). A registry's tables grow from nothing, fast: a plan made while
+// results was empty checked each submission's triple by reading all of
+// its benchmark's results (results_benchmark and a filter, 9,000 buffers a
+// read where results_one_final reads 3), on the connections that happened
+// to plan early, for as long as they lived. Autovacuum analyzes a table
+// after 10% of it changed, but looks only once a minute (its naptime), so a
+// storm on a young registry ran on such plans from start to end.
+//
+// The store therefore analyzes a table itself when the rows changed since
+// its last analyze reach its size then (at least minAnalyzeChanges): each
+// time the table doubles, a few times in its life (ten analyzes take
+// results to a million rows), while autovacuum keeps it afterwards. It
+// looks at most once per planStatsEvery, while this process writes and for
+// a few seconds after, so an idle registry asks nothing; replicas take
+// turns by an advisory lock (planStatsLockKey), and a replica that finds it
+// taken leaves the work to the one holding it. SQLite, never analyzed,
+// plans by fixed rules rather than table sizes, so only PostgreSQL stores
+// run it.
+
+// minAnalyzeChanges is the fewest changed rows for which the store
+// analyzes a table (autovacuum's own threshold is 50 plus 10%).
+const minAnalyzeChanges = 1000
+
+// planStatsEvery bounds how often a store looks for grown tables, and
+// planStatsLooks is how many times it looks after its last write.
+const (
+	planStatsEvery = time.Second
+	planStatsLooks = 3
+)
+
+// planStatsLockKey is the advisory lock ("medplanst" in ASCII, cut to 63
+// bits) that a store holds while it analyzes.
+const planStatsLockKey = 0x6d65_6470_6c61_6e73 & (1<<63 - 1)
+
+// grownTables names the tables of the store's schema whose changes since
+// their last analyze (by anyone: autovacuum's count too) reach their size
+// then, or $1 for a table never analyzed (reltuples is -1).
+const grownTables = `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+	WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze >= greatest($1, c.reltuples)
+	ORDER BY s.relname`
+
+// planStats is a PostgreSQL store's analyzer goroutine.
+type planStats struct {
+	wake chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
+	// analyzed counts the tables analyzed (Analyzed).
+	analyzed atomic.Int64
+}
+
+// startPlanStats starts d's analyzer on PostgreSQL; Close stops it.
+func (d *DB) startPlanStats() {
+	if d.dialect != dialectPostgres {
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	d.stats = &planStats{wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	go d.runPlanStats(ctx)
+}
+
+// kickPlanStats tells the analyzer that this process wrote, without
+// waiting.
+func (d *DB) kickPlanStats() {
+	if d.stats == nil {
+		return
+	}
+	select {
+	case d.stats.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stopPlanStats stops the analyzer and waits for it.
+func (d *DB) stopPlanStats() {
+	if d.stats == nil {
+		return
+	}
+	d.stats.stop()
+	<-d.stats.done
+}
+
+func (d *DB) runPlanStats(ctx context.Context) {
+	defer close(d.stats.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.stats.wake:
+		}
+		// A backend publishes its counts of changed rows up to a second
+		// after its commit, so the store looks again after the last
+		// write (planStatsLooks in all). A failure (the database
+		// unreachable, say) waits for the next look: nothing depends on
+		// it but the plans' quality.
+		for looks := planStatsLooks; looks > 0; looks-- {
+			d.analyzeGrown(ctx)
+			t := time.NewTimer(planStatsEvery)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			select {
+			case <-d.stats.wake:
+				looks = planStatsLooks + 1
+			default:
+			}
+		}
+	}
+}
+
+// analyzeGrown analyzes the tables that grownTables names, unless another
+// replica holds planStatsLockKey, and returns how many it analyzed.
+func (d *DB) analyzeGrown(ctx context.Context) (int, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var mine bool
+	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(planStatsLockKey)).Scan(&mine); err != nil || !mine {
+		return 0, err
+	}
+	rows, err := tx.QueryContext(ctx, grownTables, minAnalyzeChanges)
+	if err != nil {
+		return 0, err
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	for _, name := range tables {
+		if _, err := tx.ExecContext(ctx, `ANALYZE `+quoteIdent(name)); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	d.stats.analyzed.Add(int64(len(tables)))
+	return len(tables), nil
+}
+
+// quoteIdent quotes a PostgreSQL identifier.
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}

@@ -1,0 +1,188 @@
+package sqldb_test
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medperf/medperf"
+	"github.com/medperf/medperf/medperftest"
+	"github.com/medperf/medperf/sqldb"
+)
+
+// cachedPlan returns the plan that c's prepared statement submission_check (a
+// submission's check, SubmissionCheckPG) runs with now: EXPLAIN EXECUTE
+// uses the cached plan.
+func cachedPlan(t *testing.T, c *sql.Conn, w *medperftest.World) string {
+	t.Helper()
+	m, d := w.Model.ID, w.Dataset.ID
+	rows, err := c.QueryContext(ctx, fmt.Sprintf(`EXPLAIN EXECUTE submission_check(%d, %d, 'dataset', %d, 'model', %d, %d, %d, %d, 'a-key', %d)`,
+		m, d, d, m, m, d, w.DataOwner.ID, w.Benchmark.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
+// addResults inserts n finalized results of the world's benchmark and
+// model, each on a dataset of its own, past the registry's rules (the
+// analyzer only counts rows), and publishes the counts of changed rows at
+// once (a session that published less than a second before waits up to
+// ten seconds otherwise).
+func addResults(t *testing.T, c *sql.Conn, w *medperftest.World, n int) {
+	t.Helper()
+	if _, err := c.ExecContext(ctx, `WITH d AS (
+		INSERT INTO datasets (owner, name, description, location, input_data_hash, generated_uid, preparator, state, is_valid,
+			created_at, modified_at)
+		SELECT $1, 'grown-' || g, '', '', '', 'grown-' || g || '-' || $5, $2, 'DEVELOPMENT', TRUE, '2026-01-01', '2026-01-01'
+		FROM generate_series(1, $3) g RETURNING id)
+		INSERT INTO results (owner, name, benchmark_id, model_id, dataset_id, metrics, finalized, idempotency_key, is_valid,
+			created_at, modified_at)
+		SELECT $1, 'grown', $4, $6, d.id, '{}', TRUE, '', TRUE, '2026-01-01', '2026-01-01' FROM d`,
+		w.DataOwner.ID, w.Preparator.ID, n, w.Benchmark.ID, fmt.Sprint(time.Now().UnixNano()), w.Model.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawConn returns a connection of its own to the database at dsn.
+func rawConn(t *testing.T, dsn string) *sql.Conn {
+	t.Helper()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	c, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow prepares a submission's
+// check on a connection while results is empty, with the generic plan that
+// the store's connections come to keep, then grows results past
+// MinAnalyzeChanges: after the store's next write, its analyzer analyzes
+// results, and the cached plan is made again, by the unique index of the
+// triple instead of a scan of the benchmark's results. Without the analyzer
+// the connection kept its first plan until autovacuum's next look (once a
+// minute; off here).
+func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
+	dsn := medperftest.Require(t, medperftest.Postgres)
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := newWorld(t, db)
+	c := rawConn(t, dsn)
+	// A young registry: a few results. Autovacuum is off for the tables
+	// the check reads (its analyze of any of them renews the plan), so
+	// that only the store's analyzer can.
+	for _, table := range []string{"results", "benchmarks", "containers", "datasets", "associations"} {
+		if _, err := c.ExecContext(ctx, `ALTER TABLE `+table+` SET (autovacuum_enabled = false)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addResults(t, c, w, 100)
+	for _, q := range []string{`SET plan_cache_mode = force_generic_plan`, `PREPARE submission_check AS ` + sqldb.SubmissionCheckPG(db)} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if plan := cachedPlan(t, c, w); !strings.Contains(plan, "results_benchmark") {
+		t.Fatalf("on a young results table, PostgreSQL planned the submission's check without the trap this test is about:\n%s", plan)
+	}
+	addResults(t, c, w, 3*sqldb.MinAnalyzeChanges)
+	if plan := cachedPlan(t, c, w); !strings.Contains(plan, "results_benchmark") {
+		t.Fatalf("the connection renewed its plan before any analyze:\n%s", plan)
+	}
+	// A write through the store wakes its analyzer; the changed rows
+	// reach the statistics within a second or so.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		medperftest.MustDataset(t, w.DataOwner, medperftest.DatasetInput("grow-"+strings.Repeat("x", i%5)+time.Now().Format("150405.000000"), w.Preparator.ID, medperf.StateOperation))
+		time.Sleep(200 * time.Millisecond)
+		plan := cachedPlan(t, c, w)
+		if strings.Contains(plan, "results_one_final") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after results grew to %d rows, the cached plan is still:\n%s", 3*sqldb.MinAnalyzeChanges, plan)
+		}
+	}
+}
+
+// TestTheAnalyzerTakesOnlyTablesThatDoubled runs the analyzer's look by
+// hand: a table whose changes since its last analyze reach its size is
+// analyzed once, and not again until it doubles; small changes are left to
+// autovacuum.
+func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
+	dsn := medperftest.Require(t, medperftest.Postgres)
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := newWorld(t, db)
+	c := rawConn(t, dsn)
+	analyses := func() int64 {
+		var n int64
+		if err := c.QueryRowContext(ctx, `SELECT analyze_count FROM pg_stat_user_tables
+			WHERE relname = 'results' AND schemaname = current_schema()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	grow := func(n int) {
+		t.Helper()
+		addResults(t, c, w, n)
+	}
+	look := func() {
+		t.Helper()
+		if _, err := sqldb.AnalyzeGrown(db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	look() // whatever the world's set-up left
+	before := analyses()
+	grow(sqldb.MinAnalyzeChanges / 2)
+	look()
+	if got := analyses(); got != before {
+		t.Fatalf("results was analyzed after %d new rows (fewer than %d)", sqldb.MinAnalyzeChanges/2, sqldb.MinAnalyzeChanges)
+	}
+	grow(sqldb.MinAnalyzeChanges)
+	look()
+	if got := analyses(); got != before+1 {
+		t.Fatalf("results analyzed %d times after %d new rows, want once", got-before, 3*sqldb.MinAnalyzeChanges/2)
+	}
+	look()
+	grow(sqldb.MinAnalyzeChanges / 2) // a third of its size at its analyze
+	look()
+	if got := analyses(); got != before+1 {
+		t.Fatalf("results analyzed again before it doubled (%d analyzes)", got-before)
+	}
+	grow(sqldb.MinAnalyzeChanges)
+	look()
+	if got := analyses(); got != before+2 {
+		t.Fatalf("results not analyzed again once it doubled (%d analyzes)", got-before)
+	}
+}
