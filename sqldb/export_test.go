@@ -100,9 +100,9 @@ func SubmitsInOneStatement(db *DB, in medperf.ResultInput) bool { return db.subm
 // how many tables it analyzed.
 func AnalyzeGrown(db *DB) (int, error) { return db.analyzeGrown(context.Background()) }
 
-// MinAnalyzeChanges is the fewest changed rows for which a table is
-// analyzed.
-const MinAnalyzeChanges = minAnalyzeChanges
+// MinAnalyzeRows is the fewest rows of a table that the analyzer
+// analyzes.
+const MinAnalyzeRows = minAnalyzeRows
 
 // SubmissionCheckPG is the text of a PostgreSQL submission's check
 // (submissionFactsQueryPG), with PostgreSQL's placeholders.

@@ -80,7 +80,7 @@ func rawConn(t *testing.T, dsn string) *sql.Conn {
 // TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow prepares a submission's
 // check on a connection while results is empty, with the generic plan that
 // the store's connections come to keep, then grows results past
-// MinAnalyzeChanges: after the store's next write, its analyzer analyzes
+// MinAnalyzeRows: after the store's next write, its analyzer analyzes
 // results, and the cached plan is made again, by the unique index of the
 // triple instead of a scan of the benchmark's results. Without the analyzer
 // the connection kept its first plan until autovacuum's next look (once a
@@ -111,7 +111,7 @@ func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
 	if plan := cachedPlan(t, c, w); !strings.Contains(plan, "results_benchmark") {
 		t.Fatalf("on a young results table, PostgreSQL planned the submission's check without the trap this test is about:\n%s", plan)
 	}
-	addResults(t, c, w, 3*sqldb.MinAnalyzeChanges)
+	addResults(t, c, w, 3*sqldb.MinAnalyzeRows)
 	if plan := cachedPlan(t, c, w); !strings.Contains(plan, "results_benchmark") {
 		t.Fatalf("the connection renewed its plan before any analyze:\n%s", plan)
 	}
@@ -126,15 +126,15 @@ func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("30 s after results grew to %d rows, the cached plan is still:\n%s", 3*sqldb.MinAnalyzeChanges, plan)
+			t.Fatalf("30 s after results grew to %d rows, the cached plan is still:\n%s", 3*sqldb.MinAnalyzeRows, plan)
 		}
 	}
 }
 
 // TestTheAnalyzerTakesOnlyTablesThatDoubled runs the analyzer's look by
-// hand: a table whose changes since its last analyze reach its size is
-// analyzed once, and not again until it doubles; small changes are left to
-// autovacuum.
+// hand: a table is analyzed once it holds MinAnalyzeRows, then again each
+// time it holds twice the rows of its last analyze, and not for rows
+// updated in place, however many.
 func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
 	dsn := medperftest.Require(t, medperftest.Postgres)
 	db, err := sqldb.Open(ctx, dsn)
@@ -152,37 +152,27 @@ func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
 		}
 		return n
 	}
-	grow := func(n int) {
+	step := func(what string, grow int, want int64) {
 		t.Helper()
-		addResults(t, c, w, n)
-	}
-	look := func() {
-		t.Helper()
+		addResults(t, c, w, grow)
 		if _, err := sqldb.AnalyzeGrown(db); err != nil {
 			t.Fatal(err)
 		}
+		if got := analyses(); got != want {
+			t.Fatalf("%s: results analyzed %d times, want %d", what, got, want)
+		}
 	}
-	look() // whatever the world's set-up left
-	before := analyses()
-	grow(sqldb.MinAnalyzeChanges / 2)
-	look()
-	if got := analyses(); got != before {
-		t.Fatalf("results was analyzed after %d new rows (fewer than %d)", sqldb.MinAnalyzeChanges/2, sqldb.MinAnalyzeChanges)
+	if _, err := sqldb.AnalyzeGrown(db); err != nil { // whatever the world's set-up left
+		t.Fatal(err)
 	}
-	grow(sqldb.MinAnalyzeChanges)
-	look()
-	if got := analyses(); got != before+1 {
-		t.Fatalf("results analyzed %d times after %d new rows, want once", got-before, 3*sqldb.MinAnalyzeChanges/2)
+	n := analyses()
+	least := sqldb.MinAnalyzeRows
+	step("fewer rows than the least analyzed", least/2, n)
+	step("past the least analyzed", least, n+1)
+	step("a third more than at its analyze", least/2, n+1)
+	if _, err := c.ExecContext(ctx, `UPDATE results SET modified_at = '2026-01-02'`); err != nil {
+		t.Fatal(err)
 	}
-	look()
-	grow(sqldb.MinAnalyzeChanges / 2) // a third of its size at its analyze
-	look()
-	if got := analyses(); got != before+1 {
-		t.Fatalf("results analyzed again before it doubled (%d analyzes)", got-before)
-	}
-	grow(sqldb.MinAnalyzeChanges)
-	look()
-	if got := analyses(); got != before+2 {
-		t.Fatalf("results not analyzed again once it doubled (%d analyzes)", got-before)
-	}
+	step("every row updated in place", 0, n+1)
+	step("twice the rows of its analyze", least, n+2)
 }
