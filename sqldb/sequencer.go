@@ -97,10 +97,15 @@ func (d *DB) runSequencer(ctx context.Context) {
 
 // flushLog sequences every leaf pending now. It first looks on a reader
 // connection, so that with nothing pending it costs one index lookup and
-// never waits for the writer.
+// never waits for the writer. The look asks for the oldest pending leaf, in
+// the order of the pending leaves' index, so that PostgreSQL reads that
+// index whatever it believes of their number: asked for any pending leaf,
+// with statistics taken while many were pending, it scanned the whole
+// table from its start (the pending leaves are at its end: 429 pages
+// instead of 180 at 30,000 leaves, 2.6 ms a look under a storm).
 func (d *DB) flushLog(ctx context.Context) error {
 	var one int
-	err := d.read().row(ctx, `SELECT 1 FROM log_leaves WHERE idx < 0 LIMIT 1`).Scan(&one)
+	err := d.read().row(ctx, `SELECT 1 FROM log_leaves WHERE idx < 0 ORDER BY created_at, idx DESC LIMIT 1`).Scan(&one)
 	if noRows(err) {
 		return nil
 	}
