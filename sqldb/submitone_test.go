@@ -143,20 +143,6 @@ func traceOf(t *testing.T, db *sqldb.DB, w *medperftest.World, in medperf.Result
 	return tr
 }
 
-// openOneLeader opens a fresh PostgreSQL store whose pool (4 connections)
-// gives its statement batches one leader place, so that the submissions
-// queued when a test releases its batches go in one statement (with
-// several places, leaders may share the queue).
-func openOneLeader(t *testing.T) *sqldb.DB {
-	t.Helper()
-	db, err := sqldb.OpenPool(ctx, medperftest.Require(t, medperftest.Postgres), sqldb.Pool{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // submitHeld holds db's batches, starts the submissions, waits until all
 // of them queue, then lets them go, so that one statement carries them; it
 // returns each one's answer.
@@ -185,7 +171,7 @@ func submitHeld(t *testing.T, db *sqldb.DB, s medperf.Service, ins []medperf.Res
 // second of the triple a conflict), the statement is one batch of five, and
 // the log holds one leaf per audit event.
 func TestAStatementBatchAnswersEachSubmissionOnItsOwn(t *testing.T) {
-	db := openOneLeader(t)
+	db := MustOpen(t, "postgres") // one leader place: the held submissions go in one statement
 	w := newWorld(t, db)
 	models := racingModels(t, w, 3)
 	writes, subs := db.SubmissionWrites()
@@ -227,7 +213,7 @@ func TestAStatementBatchAnswersEachSubmissionOnItsOwn(t *testing.T) {
 // statement of more than one row: the batch's submissions are each written
 // again alone, and all of them are created.
 func TestAFailedStatementIsWrittenAgainRowByRow(t *testing.T) {
-	db := openOneLeader(t)
+	db := MustOpen(t, "postgres") // one leader place: the held submissions go in one statement
 	var mu sync.Mutex
 	var sizes []int
 	sqldb.BeforeStatement(db, func(n int) error {
