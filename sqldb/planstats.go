@@ -64,10 +64,12 @@ const analyzeTarget = 10
 
 // planStats is a PostgreSQL store's analyzer goroutine.
 type planStats struct {
-	wake chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
-	// analyzed counts the tables analyzed (Analyzed).
+	*waker
+	// wrote is set by each write (kickPlanStats) and read by each look.
+	wrote atomic.Bool
+	// looks counts the looks left before the analyzer waits for a write.
+	looks int
+	// analyzed counts the tables analyzed.
 	analyzed atomic.Int64
 }
 
@@ -76,60 +78,44 @@ func (d *DB) startPlanStats() {
 	if d.dialect != dialectPostgres {
 		return
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	d.stats = &planStats{wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
-	go d.runPlanStats(ctx)
+	d.stats = &planStats{}
+	d.stats.waker = startWaker(d.planStatsRound)
 }
 
 // kickPlanStats tells the analyzer that this process wrote, without
 // waiting.
 func (d *DB) kickPlanStats() {
-	if d.stats == nil {
-		return
-	}
-	select {
-	case d.stats.wake <- struct{}{}:
-	default:
+	if d.stats != nil {
+		d.stats.wrote.Store(true)
+		d.stats.kick()
 	}
 }
 
 // stopPlanStats stops the analyzer and waits for it.
 func (d *DB) stopPlanStats() {
-	if d.stats == nil {
-		return
+	if d.stats != nil {
+		d.stats.close()
 	}
-	d.stats.stop()
-	<-d.stats.done
 }
 
-func (d *DB) runPlanStats(ctx context.Context) {
-	defer close(d.stats.done)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.stats.wake:
-		}
-		// A backend publishes its counts of changed rows up to a second
-		// after its commit, so the store looks again after the last
-		// write (planStatsLooks in all). A failure (the database
-		// unreachable, say) waits for the next look: nothing depends on
-		// it but the plans' quality.
-		for looks := planStatsLooks; looks > 0; looks-- {
-			d.analyzeGrown(ctx)
-			t := time.NewTimer(planStatsEvery)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			select {
-			case <-d.stats.wake:
-				looks = planStatsLooks + 1
-			default:
-			}
-		}
+// planStatsRound looks for grown tables, then a planStatsEvery later looks
+// again, until planStatsLooks looks found no write since the one before:
+// a backend publishes its counts of changed rows up to a second after its
+// commit. A failure (the database unreachable, say) waits for the next
+// look: nothing depends on the analyzer but the plans' quality.
+func (d *DB) planStatsRound(ctx context.Context) {
+	if d.stats.wrote.Swap(false) {
+		d.stats.looks = planStatsLooks
+	}
+	d.analyzeGrown(ctx)
+	if !pause(ctx, planStatsEvery) {
+		return
+	}
+	if d.stats.wrote.Load() {
+		return // the write's kick is waiting: the next round starts the count again
+	}
+	if d.stats.looks--; d.stats.looks > 0 {
+		d.stats.kick()
 	}
 }
 

@@ -61,9 +61,16 @@ func addResults(t *testing.T, c *sql.Conn, w *medperftest.World, n int) {
 	}
 }
 
-// rawConn returns a connection of its own to the database at dsn.
-func rawConn(t *testing.T, dsn string) *sql.Conn {
+// openWithConn opens a fresh PostgreSQL store with its world, and a
+// connection of its own to the same database.
+func openWithConn(t *testing.T) (*sqldb.DB, *medperftest.World, *sql.Conn) {
 	t.Helper()
+	dsn := medperftest.Require(t, medperftest.Postgres)
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	raw, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +81,7 @@ func rawConn(t *testing.T, dsn string) *sql.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return db, newWorld(t, db), c
 }
 
 // TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow prepares a submission's
@@ -86,14 +93,7 @@ func rawConn(t *testing.T, dsn string) *sql.Conn {
 // the connection kept its first plan until autovacuum's next look (once a
 // minute; off here).
 func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
-	dsn := medperftest.Require(t, medperftest.Postgres)
-	db, err := sqldb.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := newWorld(t, db)
-	c := rawConn(t, dsn)
+	db, w, c := openWithConn(t)
 	// A young registry: a few results. Autovacuum is off for the tables
 	// the check reads (its analyze of any of them renews the plan), so
 	// that only the store's analyzer can.
@@ -136,14 +136,7 @@ func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
 // time it holds twice the rows of its last analyze, and not for rows
 // updated in place, however many.
 func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
-	dsn := medperftest.Require(t, medperftest.Postgres)
-	db, err := sqldb.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := newWorld(t, db)
-	c := rawConn(t, dsn)
+	db, w, c := openWithConn(t)
 	analyses := func() int64 {
 		var n int64
 		if err := c.QueryRowContext(ctx, `SELECT analyze_count FROM pg_stat_user_tables

@@ -34,9 +34,7 @@ const sequenceBatch = 500
 
 // sequencer is the store's background sequencer goroutine.
 type sequencer struct {
-	wake chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
+	*waker
 	// mu makes the flushes of one process take turns: a second flush
 	// would only wait for the advisory lock or the writer.
 	mu sync.Mutex
@@ -44,54 +42,34 @@ type sequencer struct {
 
 // startSequencer starts d's sequencer goroutine; Close stops it.
 func (d *DB) startSequencer() {
-	ctx, stop := context.WithCancel(context.Background())
-	d.seq = &sequencer{wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
-	go d.runSequencer(ctx)
+	d.seq = &sequencer{}
+	d.seq.waker = startWaker(d.sequencerRound)
 }
 
 // kickSequencer wakes the sequencer after a commit, without waiting: wakes
 // that arrive while it works coalesce into one more round.
 func (d *DB) kickSequencer() {
-	if d.seq == nil {
-		return
-	}
-	select {
-	case d.seq.wake <- struct{}{}:
-	default:
+	if d.seq != nil {
+		d.seq.kick()
 	}
 }
 
 // stopSequencer stops the goroutine and waits for it.
 func (d *DB) stopSequencer() {
-	if d.seq == nil {
-		return
+	if d.seq != nil {
+		d.seq.close()
 	}
-	d.seq.stop()
-	<-d.seq.done
 }
 
 // sequencerRetry is the wait before the sequencer tries again after a
 // failure (the database unreachable, say); the leaves stay pending.
 const sequencerRetry = time.Second
 
-func (d *DB) runSequencer(ctx context.Context) {
-	defer close(d.seq.done)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.seq.wake:
-		}
-		if err := d.flushLog(ctx); err != nil && ctx.Err() == nil {
-			t := time.NewTimer(sequencerRetry)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-				d.kickSequencer()
-			}
-		}
+// sequencerRound sequences what is pending, and after a failure tries
+// again a sequencerRetry later.
+func (d *DB) sequencerRound(ctx context.Context) {
+	if err := d.flushLog(ctx); err != nil && ctx.Err() == nil && pause(ctx, sequencerRetry) {
+		d.kickSequencer()
 	}
 }
 
