@@ -54,6 +54,7 @@ func (s *Server) handler() (http.Handler, error) {
 	})
 	s.metrics.watchStore(s.store.PoolStats)
 	s.metrics.watchSubmissions(s.store.SubmissionWrites)
+	s.metrics.watchAnalyzes(s.store.TablesAnalyzed)
 	s.metrics.watchLeaderboards(boards)
 	s.metrics.watchPages(apiHandler.PageCacheStats)
 	var admin func(*http.Request) bool

@@ -76,6 +76,14 @@ func (m *metrics) watchSubmissions(writes func() (int64, int64)) {
 			func() float64 { _, n := writes(); return float64(n) }))
 }
 
+// watchAnalyzes exports how many tables the store analyzed itself
+// (sqldb.DB.TablesAnalyzed).
+func (m *metrics) watchAnalyzes(analyzed func() int64) {
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "medperf_db_tables_analyzed_total",
+		Help: "Tables this replica analyzed because they held twice the rows of their last analyze (PostgreSQL)."},
+		func() float64 { return float64(analyzed()) }))
+}
+
 // watchLeaderboards exports the leaderboard cache's hits and misses.
 func (m *metrics) watchLeaderboards(boards *leaderboard.Service) {
 	m.registry.MustRegister(

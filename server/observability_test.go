@@ -53,6 +53,7 @@ func TestPrometheusMetrics(t *testing.T) {
 		"go_goroutines ", "process_resident_memory_bytes ",
 		`medperf_db_open_connections{pool="write"}`, `medperf_db_max_open_connections{pool="read"}`,
 		"medperf_leaderboard_cache_misses_total ", "medperf_leaderboard_cache_hits_total ",
+		"medperf_db_submission_batches_total ", "medperf_db_batched_submissions_total ", "medperf_db_tables_analyzed_total 0",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

@@ -107,3 +107,7 @@ const MinAnalyzeRows = minAnalyzeRows
 // SubmissionCheckPG is the text of a PostgreSQL submission's check
 // (submissionFactsQueryPG), with PostgreSQL's placeholders.
 func SubmissionCheckPG(db *DB) string { return db.rebind(submissionFactsQueryPG) }
+
+// StopAnalyzer stops db's analyzer goroutine (waiting for a look under
+// way), so that a test runs the analyzer's looks alone (AnalyzeGrown).
+func StopAnalyzer(db *DB) { db.stopPlanStats() }

@@ -137,10 +137,21 @@ func TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow(t *testing.T) {
 // updated in place, however many.
 func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
 	db, w, c := openWithConn(t)
+	sqldb.StopAnalyzer(db) // the looks below are the only ones
 	analyses := func() int64 {
 		var n int64
 		if err := c.QueryRowContext(ctx, `SELECT analyze_count FROM pg_stat_user_tables
 			WHERE relname = 'results' AND schemaname = current_schema()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// allAnalyses counts the ANALYZE statements run on the schema's
+	// tables (autovacuum's are counted apart): the store's.
+	allAnalyses := func() int64 {
+		var n int64
+		if err := c.QueryRowContext(ctx, `SELECT sum(analyze_count) FROM pg_stat_user_tables
+			WHERE schemaname = current_schema()`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -153,6 +164,9 @@ func TestTheAnalyzerTakesOnlyTablesThatDoubled(t *testing.T) {
 		}
 		if got := analyses(); got != want {
 			t.Fatalf("%s: results analyzed %d times, want %d", what, got, want)
+		}
+		if got, all := db.TablesAnalyzed(), allAnalyses(); got != all {
+			t.Fatalf("%s: the store counts %d tables analyzed, PostgreSQL %d", what, got, all)
 		}
 	}
 	if _, err := sqldb.AnalyzeGrown(db); err != nil { // whatever the world's set-up left

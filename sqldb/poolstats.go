@@ -25,3 +25,13 @@ func (d *DB) SubmissionWrites() (writes, submissions int64) {
 	}
 	return 0, 0
 }
+
+// TablesAnalyzed returns how many tables the store's analyzer analyzed
+// since it opened (planstats.go: PostgreSQL's tables that doubled since
+// their last analyze); 0 on SQLite.
+func (d *DB) TablesAnalyzed() int64 {
+	if d.stats == nil {
+		return 0
+	}
+	return d.stats.analyzed.Load()
+}
