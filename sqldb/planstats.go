@@ -50,9 +50,13 @@ const planStatsLockKey = 0x6d65_6470_6c61_6e73 & (1<<63 - 1)
 // twice the rows they held at their last analyze (by anyone: autovacuum's
 // too), and at least $1. A table never analyzed has reltuples -1. Rows
 // updated in place (board_versions' counters) do not count: a table's plans
-// change with its size, not with its edits.
+// change with its size, not with its edits. Only the tables that the
+// store's database user owns (or whose owner role it holds) are named: on
+// another's, ANALYZE only warns that it skipped it, and would again at every
+// look.
 const grownTables = `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 	WHERE s.schemaname = current_schema() AND s.n_live_tup >= greatest($1, 2 * c.reltuples)
+		AND pg_has_role(c.relowner, 'USAGE')
 	ORDER BY s.relname`
 
 // analyzeTarget is the statistics target of the store's analyzes (100 by
