@@ -13,8 +13,8 @@ import (
 // may keep a generic plan, made with the table sizes of that moment, until
 // the statistics of a table the plan reads change (ANALYZE invalidates
 // it). A registry's tables grow from nothing, fast: a plan made while
-// results was empty checked each submission's triple by reading all of
-// its benchmark's results (results_benchmark and a filter, 9,000 buffers a
+// results held a few hundred rows checked each submission's triple by
+// reading all of its benchmark's results (results_benchmark and a filter, 9,000 buffers a
 // read where results_one_final reads 3), on the connections that happened
 // to plan early, for as long as they lived. Autovacuum analyzes a table
 // after 10% of it changed, but looks only once a minute (its naptime), so a
@@ -22,14 +22,13 @@ import (
 //
 // The store therefore analyzes a table itself when it holds twice the rows
 // it held at its last analyze (and at least minAnalyzeRows): a few times in
-// its life (ten analyzes take results to a million rows), cheaply
-// (analyzeTarget), while autovacuum keeps it afterwards. It
-// looks at most once per planStatsEvery, while this process writes and for
-// a few seconds after, so an idle registry asks nothing; replicas take
-// turns by an advisory lock (planStatsLockKey), and a replica that finds it
-// taken leaves the work to the one holding it. SQLite, never analyzed,
-// plans by fixed rules rather than table sizes, so only PostgreSQL stores
-// run it.
+// its life (eleven analyzes take results to a million rows), cheaply
+// (analyzeTarget), while autovacuum keeps it afterwards. It looks at most
+// once per planStatsEvery, while this process writes and for a few seconds
+// after, so an idle registry asks nothing; replicas take turns by an
+// advisory lock (planStatsLockKey), and a replica that finds it taken
+// leaves the work to the one holding it. SQLite, never analyzed, plans by
+// fixed rules rather than table sizes, so only PostgreSQL stores run it.
 
 // minAnalyzeRows is the fewest rows of a table that the store analyzes
 // (autovacuum's own threshold is 50 changed rows plus 10%).

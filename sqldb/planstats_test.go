@@ -85,8 +85,8 @@ func openWithConn(t *testing.T) (*sqldb.DB, *medperftest.World, *sql.Conn) {
 }
 
 // TestPlansMadeOnYoungTablesAreRenewedAsTheyGrow prepares a submission's
-// check on a connection while results is empty, with the generic plan that
-// the store's connections come to keep, then grows results past
+// check on a connection while results holds 100 rows, with the generic
+// plan that the store's connections come to keep, then grows results past
 // MinAnalyzeRows: after the store's next write, its analyzer analyzes
 // results, and the cached plan is made again, by the unique index of the
 // triple instead of a scan of the benchmark's results. Without the analyzer

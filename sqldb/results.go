@@ -186,9 +186,11 @@ func resultFacts(ctx context.Context, c conn, caller *medperf.User, in medperf.R
 // CodeConflict. On PostgreSQL the loser's insert waits for the winner to
 // commit and then sees it.
 //
-// The write joins the submissions waiting for the writer at the same time
-// in one transaction (groupWrite: group commit), in its own savepoint, so
-// that its answer is its own whatever the others do.
+// The write joins the submissions waiting at the same time: on PostgreSQL
+// a finalized result's row goes into one statement with theirs
+// (submitInOneStatement); otherwise the write is a transaction batched with
+// theirs (groupWrite: group commit on SQLite), in its own savepoint. Either
+// way its answer is its own whatever the others do.
 func (d *DB) SubmitResult(ctx context.Context, in medperf.ResultInput) (*medperf.Result, bool, error) {
 	caller, err := medperf.RequireCaller(ctx)
 	if err != nil {

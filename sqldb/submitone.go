@@ -233,9 +233,10 @@ func awaitLeader[A any](done <-chan A, leaders chan int, writeQueued func(place 
 }
 
 // writeStatementQueue writes the submissions queued now (at most
-// maxStatementBatch) in one statement, holding leader place, and answers
-// each; it returns how many it took.
-func (d *DB) writeStatementQueue(place int) int {
+// maxStatementBatch) in one statement, holding the leader place (its
+// number unused: awaitLeader's places are group commit's too), and
+// answers each; it returns how many it took.
+func (d *DB) writeStatementQueue(int) int {
 	batch := make([]*statementSubmit, 0, 8)
 take:
 	for len(batch) < maxStatementBatch {
@@ -254,7 +255,7 @@ take:
 	if len(batch) == 0 {
 		return 0
 	}
-	inserted, err := d.writeStatement(context.WithoutCancel(batch[0].ctx), place, batch)
+	inserted, err := d.writeStatement(context.WithoutCancel(batch[0].ctx), true, batch)
 	for _, s := range batch {
 		switch {
 		case err == nil:
@@ -272,16 +273,16 @@ take:
 
 // writeStatementAlone writes one submission in a statement of its own.
 func (d *DB) writeStatementAlone(s *statementSubmit) submitAnswer {
-	inserted, err := d.writeStatement(s.ctx, -1, []*statementSubmit{s})
+	inserted, err := d.writeStatement(s.ctx, false, []*statementSubmit{s})
 	return submitAnswer{inserted: inserted[s.result.ID], err: err}
 }
 
 // writeStatement runs submitStatementPG for batch, with retries when it
-// loses a race, and returns the ids it inserted. It runs on a context that
-// a caller of the batch cannot cancel, bounded by Pool.Wait (a lone
-// submission's own context). place is the leader place, or -1.
-func (d *DB) writeStatement(ctx context.Context, place int, batch []*statementSubmit) (map[int64]bool, error) {
-	if place >= 0 {
+// loses a race, and returns the ids it inserted. A leader's batch runs on a
+// context that none of its callers can cancel, bounded here by Pool.Wait;
+// a submission written alone, on its own context.
+func (d *DB) writeStatement(ctx context.Context, leader bool, batch []*statementSubmit) (map[int64]bool, error) {
+	if leader {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.pool.Wait)
 		defer cancel()
