@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/medperf/medperf"
 )
@@ -32,6 +31,12 @@ func manyKeys(n int, indent string) string {
 // TestFinding7YAMLLimits: results.yaml and statistics.yaml are written by
 // untrusted containers; a file with 100,000 keys took 15 s to decode
 // (quadratic duplicate-key check). Size and keys are now checked first.
+// That they are checked before the decoder runs is seen without a clock
+// (a time limit here failed a loaded CI machine: parsing 1 MB under -race
+// takes seconds): the 100,000-key files repeat their first key at the end,
+// which the decoder would refuse as invalid after its quadratic check
+// (45 s), where the count refuses them as too large. The nested one is past
+// 1 MiB as well.
 func TestFinding7YAMLLimits(t *testing.T) {
 	aliases := "a: &a {" + strings.TrimSuffix(strings.ReplaceAll(manyKeys(3000, ""), "\n", ", "), ", ") + "}\n" +
 		"b: [*a, *a, *a, *a]\n"
@@ -40,8 +45,8 @@ func TestFinding7YAMLLimits(t *testing.T) {
 		content string
 		code    medperf.Code
 	}{
-		{"100k keys are refused", manyKeys(100_000, ""), medperf.CodeTooLarge},
-		{"100k nested keys are refused", "outer:\n" + manyKeys(100_000, "  "), medperf.CodeTooLarge},
+		{"100k keys are refused", manyKeys(100_000, "") + "k0: 2\n", medperf.CodeTooLarge},
+		{"100k nested keys are refused", "outer:\n" + manyKeys(100_000, "  ") + "  k0: 2\n", medperf.CodeTooLarge},
 		{"keys reached through aliases count", aliases, medperf.CodeTooLarge},
 		{"over 1 MiB is refused", "k: \"" + strings.Repeat("x", MaxYAMLFileBytes) + "\"\n", medperf.CodeTooLarge},
 		{"not a mapping is invalid", "- 1\n- 2\n", medperf.CodeInvalid},
@@ -49,11 +54,7 @@ func TestFinding7YAMLLimits(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := writeYAML(t, c.content)
-			start := time.Now()
 			_, err := yamlFileAsJSON(f, "the evaluator's results")
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("took %s, want a fast refusal", took)
-			}
 			if medperf.ErrorCode(err) != c.code {
 				t.Fatalf("error %v (code %q), want code %q", err, medperf.ErrorCode(err), c.code)
 			}
