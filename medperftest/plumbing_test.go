@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -129,5 +130,27 @@ func TestHAProxyBalancesOverBackends(t *testing.T) {
 	defer mu.Unlock()
 	if hits[0] == 0 || hits[1] == 0 {
 		t.Fatalf("requests per backend %v: want both used", hits)
+	}
+}
+
+// TestHAProxyOnATakenPortIsSeenToFail starts HAProxy on a port that another
+// listener holds, as when a port found free is taken before HAProxy binds
+// it: the start is not mistaken for HAProxy listening (the listener
+// accepts connections, but does not answer HAProxy's own ready path), and
+// its output says it could not bind, which StartHAProxy retries on.
+func TestHAProxyOnATakenPortIsSeenToFail(t *testing.T) {
+	bin := Require(t, HAProxy)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	go http.Serve(taken, http.NotFoundHandler())
+	url, logs := startHAProxy(t, bin, taken.Addr().(*net.TCPAddr).Port, "", []string{"127.0.0.1:1"})
+	if url != "" {
+		t.Fatalf("HAProxy seen to listen at %s, on a port another listener holds", url)
+	}
+	if !strings.Contains(logs, "cannot bind socket") {
+		t.Fatalf("HAProxy's output does not say it could not bind (StartHAProxy retries on that):\n%s", logs)
 	}
 }
