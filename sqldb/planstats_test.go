@@ -221,7 +221,10 @@ func TestTheAnalyzerLeavesOthersTablesAlone(t *testing.T) {
 	}
 	t.Cleanup(func() { admin.Close() })
 	role := "medperf_owner_" + strings.TrimPrefix(u.Path, "/medperf_test_")
-	if _, err := admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN NOSUPERUSER`); err != nil {
+	// A password, for servers that ask for one (the tests' DSN may not trust
+	// local users).
+	password := fmt.Sprint(time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN NOSUPERUSER PASSWORD '`+password+`'`); err != nil {
 		t.Fatal(err)
 	}
 	// Roles are the server's, not the database's: this one goes when the
@@ -243,7 +246,7 @@ func TestTheAnalyzerLeavesOthersTablesAlone(t *testing.T) {
 	if _, err := admin.ExecContext(ctx, `GRANT USAGE, CREATE ON SCHEMA public TO `+role); err != nil {
 		t.Fatal(err)
 	}
-	u.User = url.User(role)
+	u.User = url.UserPassword(role, password)
 	db, err := sqldb.Open(ctx, u.String())
 	if err != nil {
 		t.Fatal(err)
