@@ -225,7 +225,7 @@ func TestTheAnalyzerLeavesOthersTablesAlone(t *testing.T) {
 	// local users).
 	password := fmt.Sprint(time.Now().UnixNano())
 	if _, err := admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN NOSUPERUSER PASSWORD '`+password+`'`); err != nil {
-		t.Fatal(err)
+		t.Fatalf("creating a role (the user of %s must be allowed to: docs/development.md): %v", medperftest.PostgresEnv, err)
 	}
 	// Roles are the server's, not the database's: this one goes when the
 	// test ends, once the store's connections are closed, with what it
