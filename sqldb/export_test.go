@@ -32,7 +32,10 @@ func HasGroupCommit(db *DB) bool { return db.group != nil }
 // HoldBatches takes every leader place of db's group commit (or, on
 // PostgreSQL without it, of its statement batches), so that the
 // submissions that reach the writer queue until release; the first to lead
-// after release writes all of them in one batch.
+// after release writes all of them in one batch. Release gives back one
+// place, and the others once that leader has taken the queue: given back
+// together (PostgreSQL's group commit has several), two leaders could
+// share the queue between them.
 func HoldBatches(db *DB) (release func()) {
 	leaders := db.batches.leadersOrNil()
 	if db.group != nil {
@@ -43,7 +46,11 @@ func HoldBatches(db *DB) (release func()) {
 		places = append(places, <-leaders)
 	}
 	return func() {
-		for _, p := range places {
+		leaders <- places[0]
+		for deadline := time.Now().Add(10 * time.Second); QueuedWrites(db) > 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		for _, p := range places[1:] {
 			leaders <- p
 		}
 	}
