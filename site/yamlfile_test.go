@@ -35,8 +35,9 @@ func manyKeys(n int, indent string) string {
 // (a time limit here failed a loaded CI machine: parsing 1 MB under -race
 // takes seconds): the 100,000-key files repeat their first key at the end,
 // which the decoder would refuse as invalid after its quadratic check
-// (45 s), where the count refuses them as too large. The nested one is past
-// 1 MiB as well.
+// (45 s), where the count refuses them as too large. Each case also says
+// which check refused it (the nested keys once took 100,000 lines, past
+// 1 MiB, so the size cap refused them before their keys were counted).
 func TestFinding7YAMLLimits(t *testing.T) {
 	aliases := "a: &a {" + strings.TrimSuffix(strings.ReplaceAll(manyKeys(3000, ""), "\n", ", "), ", ") + "}\n" +
 		"b: [*a, *a, *a, *a]\n"
@@ -44,19 +45,23 @@ func TestFinding7YAMLLimits(t *testing.T) {
 		name    string
 		content string
 		code    medperf.Code
+		says    string
 	}{
-		{"100k keys are refused", manyKeys(100_000, "") + "k0: 2\n", medperf.CodeTooLarge},
-		{"100k nested keys are refused", "outer:\n" + manyKeys(100_000, "  ") + "  k0: 2\n", medperf.CodeTooLarge},
-		{"keys reached through aliases count", aliases, medperf.CodeTooLarge},
-		{"over 1 MiB is refused", "k: \"" + strings.Repeat("x", MaxYAMLFileBytes) + "\"\n", medperf.CodeTooLarge},
-		{"not a mapping is invalid", "- 1\n- 2\n", medperf.CodeInvalid},
-		{"broken YAML is invalid", "a: [\n", medperf.CodeInvalid},
+		{"100k keys are refused", manyKeys(100_000, "") + "k0: 2\n", medperf.CodeTooLarge, "keys"},
+		{"50k nested keys are refused", "outer:\n" + manyKeys(50_000, "  ") + "  k0: 2\n", medperf.CodeTooLarge, "keys"},
+		{"keys reached through aliases count", aliases, medperf.CodeTooLarge, "keys"},
+		{"over 1 MiB is refused", "k: \"" + strings.Repeat("x", MaxYAMLFileBytes) + "\"\n", medperf.CodeTooLarge, "larger than"},
+		{"not a mapping is invalid", "- 1\n- 2\n", medperf.CodeInvalid, "not a YAML mapping"},
+		{"broken YAML is invalid", "a: [\n", medperf.CodeInvalid, "not a YAML mapping"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := writeYAML(t, c.content)
 			_, err := yamlFileAsJSON(f, "the evaluator's results")
 			if medperf.ErrorCode(err) != c.code {
 				t.Fatalf("error %v (code %q), want code %q", err, medperf.ErrorCode(err), c.code)
+			}
+			if !strings.Contains(err.Error(), c.says) {
+				t.Errorf("error %q does not say %q", err, c.says)
 			}
 			if !strings.Contains(err.Error(), "results.yaml") {
 				t.Errorf("error %q does not name the file", err)
